@@ -1,0 +1,179 @@
+/**
+ * The application factory: HTTP API, static web app and Socket.IO on one `http.Server`, with
+ * every dependency injected (log, clock, logger, configuration) and no `listen()`, so tests run
+ * it on a real ephemeral port.
+ */
+import { createServer, type IncomingMessage, type Server as HttpServer, type ServerResponse } from 'node:http';
+import { existsSync } from 'node:fs';
+import { Server } from 'socket.io';
+import sirv from 'sirv';
+import type { Logger } from 'pino';
+import type { ClientToServerEvents, InterServerEvents, ServerToClientEvents, SocketData } from '../shared/socket-events.ts';
+import { parseScope, type ScopeKey } from '../shared/scope.ts';
+import { WINDOWS, type KpiWindow } from '../shared/time.ts';
+import type { Config } from './config.ts';
+import { KpiEngine } from './engine/kpi-engine.ts';
+import { HttpError } from './http/http-error.ts';
+import { Ingestor } from './ingest/ingestor.ts';
+import { parseBatch, readBody } from './ingest/http-body.ts';
+import { KpiRooms } from './realtime/kpi-rooms.ts';
+import { Authenticator, bearerToken, type Role } from './security/auth.ts';
+import type { Secrets } from './security/secrets.ts';
+import type { EventLog } from './store/event-log.ts';
+import { Metrics } from './http/metrics.ts';
+
+export interface AppDeps {
+  config: Config;
+  secrets: Secrets;
+  log: EventLog;
+  clock: { now(): number };
+  logger: Logger;
+  /** Directory of the built web app (default dist/web); pages are not served when missing. */
+  webRoot?: string;
+  tickMs?: number;
+}
+
+export interface App {
+  httpServer: HttpServer;
+  io: Server<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;
+  engine: KpiEngine;
+  ingestor: Ingestor;
+  /** Rebuilds live state from the log (today and yesterday). */
+  restore(): Promise<number>;
+  close(): Promise<void>;
+}
+
+export function createApp(deps: AppDeps): App {
+  const { config, secrets, log, clock, logger } = deps;
+  const engine = new KpiEngine({ settings: config.kpi, timeZone: config.timeZone, clock });
+  const metrics = new Metrics();
+  const ingestor = new Ingestor({
+    log,
+    engine,
+    clock,
+    pseudonymKey: secrets.pseudonymKey,
+    maxFutureSkewSec: config.maxFutureSkewSec,
+  });
+  const auth = new Authenticator(secrets);
+  const webRoot = deps.webRoot ?? 'dist/web';
+  const serveWeb = existsSync(webRoot) ? sirv(webRoot, { single: true, etag: true, gzip: false }) : null;
+
+  const requireRead = (req: IncomingMessage): Role => {
+    const token = bearerToken(req);
+    if (!token) throw new HttpError(401, 'authorization: send "Authorization: Bearer <token>"');
+    const role = auth.roleOf(token);
+    if (!role) throw new HttpError(403, 'authorization: token not recognised');
+    return role;
+  };
+
+  const routes: Record<string, (req: IncomingMessage, res: ServerResponse, url: URL) => Promise<void> | void> = {
+    'POST /api/v1/events': async (req, res) => {
+      const key = bearerToken(req);
+      if (!key) throw new HttpError(401, 'authorization: send "Authorization: Bearer <ingest key>"');
+      if (!auth.isIngestKey(key)) throw new HttpError(403, 'authorization: ingest key not recognised');
+      const started = performance.now();
+      const body = await readBody(req, config.maxBodyBytes);
+      const result = await ingestor.ingest(parseBatch(body));
+      metrics.recordIngest(result, performance.now() - started);
+      if (result.rejected.length > 0) {
+        logger.warn({ rejected: result.rejected.length, first: result.rejected[0].error }, 'ingest rejected events');
+      }
+      sendJson(res, 200, result);
+    },
+    'GET /api/v1/kpis': (req, res, url) => {
+      requireRead(req);
+      const scope = url.searchParams.get('scope') ?? 'centre';
+      const window = (url.searchParams.get('window') ?? 'today') as KpiWindow;
+      if (!parseScope(scope)) throw new HttpError(400, `scope: "${scope.slice(0, 60)}" is not centre, site:X, queue:X, team:X, agent:X or channel:X`);
+      if (!WINDOWS.includes(window)) throw new HttpError(400, `window: must be one of ${WINDOWS.join(', ')}`);
+      const snapshot = engine.snapshot(scope as ScopeKey, window);
+      sendJson(res, 200, { scope, window, asOf: new Date(snapshot.asOf).toISOString(), kpis: snapshot.kpis });
+    },
+    'GET /api/v1/scopes': (req, res) => {
+      requireRead(req);
+      sendJson(res, 200, {
+        sites: engine.scopeKeys('site'),
+        queues: engine.scopeKeys('queue'),
+        teams: engine.scopeKeys('team'),
+        channels: engine.scopeKeys('channel'),
+      });
+    },
+    'GET /api/v1/config': (req, res) => {
+      requireRead(req);
+      sendJson(res, 200, { centreName: config.centreName, timeZone: config.timeZone, kpi: config.kpi });
+    },
+    'GET /healthz': (_req, res) => {
+      sendJson(res, 200, { status: 'ok', now: new Date(clock.now()).toISOString(), ...engine.stats() });
+    },
+    'GET /metrics': (_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' });
+      res.end(metrics.render({ ...engine.stats(), sockets: io.engine.clientsCount }));
+    },
+  };
+
+  const httpServer = createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    const route = routes[`${req.method} ${url.pathname}`];
+    if (!route) {
+      if (url.pathname.startsWith('/api/')) return sendJson(res, 404, { error: `${req.method} ${url.pathname}: no such route` });
+      if (serveWeb && (req.method === 'GET' || req.method === 'HEAD')) {
+        return serveWeb(req, res, () => sendJson(res, 404, { error: 'not found' }));
+      }
+      return sendJson(res, 404, { error: 'not found' });
+    }
+    Promise.resolve()
+      .then(() => route(req, res, url))
+      .catch((error: unknown) => {
+        if (error instanceof HttpError) {
+          sendJson(res, error.status, { error: error.message });
+          // Stop reading an oversized body: the client has its answer.
+          if (error.status === 413) req.destroy();
+          return;
+        }
+        logger.error({ err: error, route: `${req.method} ${url.pathname}` }, 'request failed');
+        sendJson(res, 500, { error: 'internal error; the request was not applied' });
+      });
+  });
+
+  const io = new Server<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>(httpServer, {
+    serveClient: false,
+    maxHttpBufferSize: 64 * 1024,
+    perMessageDeflate: false,
+    connectionStateRecovery: { maxDisconnectionDuration: 2 * 60_000, skipMiddlewares: false },
+  });
+  io.use((socket, next) => {
+    const token = (socket.handshake.auth as { token?: unknown } | undefined)?.token;
+    const role = typeof token === 'string' ? auth.roleOf(token) : null;
+    if (!role) return next(new Error('unauthorized'));
+    socket.data.role = role;
+    next();
+  });
+  const rooms = new KpiRooms(io, engine, clock, { tickMs: deps.tickMs });
+
+  return {
+    httpServer,
+    io,
+    engine,
+    ingestor,
+    async restore() {
+      let count = 0;
+      await log.replay(engine.horizonMs, (event) => {
+        engine.apply(event);
+        count++;
+      });
+      return count;
+    },
+    async close() {
+      rooms.close();
+      await new Promise<void>((resolve) => io.close(() => resolve()));
+      await log.close();
+    },
+  };
+}
+
+function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  if (res.headersSent) return;
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' });
+  res.end(text);
+}

@@ -1,0 +1,76 @@
+/**
+ * Configuration from the environment (SPEC §6), validated once at start with one readable
+ * error per bad variable.
+ */
+import { z } from 'zod';
+import { DEFAULT_KPI_SETTINGS, type KpiSettings } from '../shared/kpi.ts';
+import { isValidTimeZone } from '../shared/time.ts';
+
+const envSchema = z.object({
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  HOST: z.string().default('0.0.0.0'),
+  DATA_DIR: z.string().min(1).default('./data'),
+  CENTRE_TZ: z.string().refine(isValidTimeZone, 'not an IANA time zone').default('Asia/Shanghai'),
+  CENTRE_NAME: z.string().default('Hotline'),
+  SIMULATE: z.enum(['0', '1', 'false', 'true']).default('1').transform((v) => v === '1' || v === 'true'),
+  SIMULATE_SPEED: z.coerce.number().min(1).max(1000).default(1),
+  INGEST_KEY: z.string().min(8, 'must be at least 8 characters').optional(),
+  ADMIN_TOKEN: z.string().min(8, 'must be at least 8 characters').optional(),
+  DISPLAY_TOKEN: z.string().min(8, 'must be at least 8 characters').optional(),
+  MAX_BODY_BYTES: z.coerce.number().int().min(1024).default(16 * 1024 * 1024),
+  MAX_FUTURE_SKEW_SEC: z.coerce.number().min(0).default(300),
+  SL_THRESHOLD_SEC: z.coerce.number().min(1).default(DEFAULT_KPI_SETTINGS.serviceLevelSec),
+  SHORT_ABANDON_SEC: z.coerce.number().min(0).default(DEFAULT_KPI_SETTINGS.shortAbandonSec),
+  SL_VARIANT: z.enum(['standard', 'answered', 'sl2']).default('standard'),
+  FCR_REPEAT_DAYS: z.coerce.number().min(0).default(DEFAULT_KPI_SETTINGS.fcrRepeatDays),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+export interface Config {
+  port: number;
+  host: string;
+  dataDir: string;
+  timeZone: string;
+  centreName: string;
+  simulate: boolean;
+  simulateSpeed: number;
+  ingestKey?: string;
+  adminToken?: string;
+  displayToken?: string;
+  maxBodyBytes: number;
+  maxFutureSkewSec: number;
+  kpi: KpiSettings;
+  logLevel: string;
+}
+
+/** Reads the configuration; throws one Error listing every bad variable. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
+    throw new Error(`invalid configuration:\n${lines.join('\n')}`);
+  }
+  const e = parsed.data;
+  return {
+    port: e.PORT,
+    host: e.HOST,
+    dataDir: e.DATA_DIR,
+    timeZone: e.CENTRE_TZ,
+    centreName: e.CENTRE_NAME,
+    simulate: e.SIMULATE,
+    simulateSpeed: e.SIMULATE_SPEED,
+    ingestKey: e.INGEST_KEY,
+    adminToken: e.ADMIN_TOKEN,
+    displayToken: e.DISPLAY_TOKEN,
+    maxBodyBytes: e.MAX_BODY_BYTES,
+    maxFutureSkewSec: e.MAX_FUTURE_SKEW_SEC,
+    kpi: {
+      ...DEFAULT_KPI_SETTINGS,
+      serviceLevelSec: e.SL_THRESHOLD_SEC,
+      shortAbandonSec: e.SHORT_ABANDON_SEC,
+      serviceLevelVariant: e.SL_VARIANT,
+      fcrRepeatDays: e.FCR_REPEAT_DAYS,
+    },
+    logLevel: e.LOG_LEVEL,
+  };
+}

@@ -1,0 +1,568 @@
+/**
+ * The incremental KPI engine: folds events into per-contact, per-ticket and per-agent records
+ * and keeps every scope's counters current. Each record remembers the contributions it last
+ * applied; when an event changes a record, those are retracted and the new ones added, so late,
+ * out-of-order and repeated events give exactly the figures of a clean ordered stream.
+ */
+import {
+  agentEpisodeContributions,
+  contactContributions,
+  isWaiting,
+  newContactRecord,
+  newTicketRecord,
+  ticketContributions,
+  ticketDeadlines,
+  type ContactRecord,
+  type Contribution,
+  type TicketRecord,
+} from '../../shared/attribution.ts';
+import type { AgentStateName, CallCentreEvent, EventOf } from '../../shared/events.ts';
+import { computeKpis, newCounters, type Counters, type Kpis, type KpiSettings, type LiveState } from '../../shared/kpi.ts';
+import { scopesOf, scopeDimension, type Dimension, type ScopeKey } from '../../shared/scope.ts';
+import { dayBounds, INTERVAL_MS, intervalStart, minuteStart, MINUTE_MS, ROLLING_MINUTES, rollingWindowStart, type KpiWindow } from '../../shared/time.ts';
+import { MinHeap } from './min-heap.ts';
+import { ScopeState } from './scope-state.ts';
+
+/** What a record last applied: to which scopes, which contributions, and where it waited. */
+interface Applied {
+  scopes: ScopeKey[];
+  contributions: Contribution[];
+  waitingScopes: ScopeKey[];
+}
+
+interface ContactEntry {
+  record: ContactRecord;
+  /** Team given explicitly by one of the contact's events (else derived from the agent). */
+  explicitTeam?: string;
+  /** Whether the queue/site/channel came from the offer (which wins over other events). */
+  fromOffer: boolean;
+  /** Latest-wins fields remember the event time they came from. */
+  endedKey?: string;
+  wrappedKey?: string;
+  resolvedKey?: string;
+  surveyKey?: string;
+  applied: Applied;
+}
+
+interface TicketEntry {
+  record: TicketRecord;
+  applied: Applied;
+}
+
+interface Episode {
+  key: string; // `${tsMs}|${eventId}`: total order, ties broken by event id
+  tsMs: number;
+  state: AgentStateName;
+  team?: string;
+  site?: string;
+  queues: string[];
+}
+
+interface AgentEntry {
+  agentId: string;
+  episodes: Episode[]; // sorted by key
+  contactIds: Set<string>;
+  liveScopes: ScopeKey[];
+  liveState?: { state: AgentStateName; sinceMs: number };
+}
+
+export interface KpiEngineOptions {
+  settings: KpiSettings;
+  /** IANA time zone of the centre: "today" starts at its local midnight. */
+  timeZone: string;
+  clock: { now(): number };
+  /** A contact still "waiting" after this long is taken as a lost event (default 12 h). */
+  maxWaitSec?: number;
+}
+
+export interface ScopeSnapshot {
+  scope: string;
+  window: KpiWindow;
+  asOf: number;
+  kpis: Kpis;
+  live: LiveState;
+}
+
+const EMPTY_APPLIED: Applied = { scopes: [], contributions: [], waitingScopes: [] };
+const DAY_MS = 86_400_000;
+
+export class KpiEngine {
+  private readonly settings: KpiSettings;
+  private readonly timeZone: string;
+  private readonly clock: { now(): number };
+  private readonly maxWaitMs: number;
+  private readonly scopes = new Map<ScopeKey, ScopeState>();
+  private readonly contacts = new Map<string, ContactEntry>();
+  private readonly tickets = new Map<string, TicketEntry>();
+  private readonly agents = new Map<string, AgentEntry>();
+  private readonly contactsByCustomer = new Map<string, Set<string>>();
+  private readonly deadlines = new MinHeap<string>();
+  private dirty = new Set<ScopeKey>();
+  private today = { startMs: 0, endMs: 0, day: '' };
+  private yesterday = { startMs: 0, endMs: 0, day: '' };
+  private lastPruneMs = 0;
+
+  constructor(options: KpiEngineOptions) {
+    this.settings = options.settings;
+    this.timeZone = options.timeZone;
+    this.clock = options.clock;
+    this.maxWaitMs = (options.maxWaitSec ?? 12 * 3600) * 1000;
+    this.rollDays(this.clock.now());
+  }
+
+  /** Oldest event time the live state keeps (start of yesterday): older events only go to history. */
+  get horizonMs(): number {
+    return this.yesterday.startMs;
+  }
+
+  /** Folds one validated, de-duplicated event into the live state. */
+  apply(event: CallCentreEvent): void {
+    this.advance(this.clock.now());
+    if (event.ts < this.horizonMs) return;
+    switch (event.type) {
+      case 'agent.state':
+        return this.applyAgentState(event);
+      case 'ticket.opened':
+      case 'ticket.escalated':
+      case 'ticket.customer_notified':
+      case 'ticket.acknowledged':
+      case 'ticket.feedback':
+      case 'ticket.closed':
+      case 'ticket.reopened':
+        return this.applyTicketEvent(event);
+      default:
+        return this.applyContactEvent(event);
+    }
+  }
+
+  /**
+   * Moves time forward: rolls the day at local midnight, counts tickets and escalation steps
+   * whose deadlines have passed, and forgets minute buckets no window needs any more.
+   */
+  advance(nowMs: number): void {
+    if (nowMs >= this.today.endMs) {
+      this.rollDays(nowMs);
+      this.pruneRecords();
+    }
+    if (nowMs - this.lastPruneMs >= MINUTE_MS) {
+      this.lastPruneMs = nowMs;
+      this.pruneBuckets(nowMs);
+    }
+    while (this.deadlines.size > 0 && this.deadlines.peekKey()! <= nowMs) {
+      const ticketId = this.deadlines.pop()!;
+      const entry = this.tickets.get(ticketId);
+      if (entry) this.reapplyTicket(entry, nowMs);
+    }
+  }
+
+  /** Scope keys whose figures changed since the last call. */
+  drainDirty(): Set<ScopeKey> {
+    const dirty = this.dirty;
+    this.dirty = new Set();
+    return dirty;
+  }
+
+  /** Every known scope key of a dimension (e.g. all queues). */
+  scopeKeys(dimension: Dimension | 'centre'): ScopeKey[] {
+    const keys: ScopeKey[] = [];
+    for (const key of this.scopes.keys()) if (scopeDimension(key) === dimension) keys.push(key);
+    return keys.sort();
+  }
+
+  /** Current KPIs of a scope in a window; an unknown scope has zero counts. */
+  snapshot(scope: ScopeKey, window: KpiWindow): ScopeSnapshot {
+    const nowMs = this.clock.now();
+    this.advance(nowMs);
+    const state = this.scopes.get(scope);
+    const counters = state ? this.windowCounters(state, window, nowMs) : newCounters();
+    const live = state
+      ? state.live(nowMs, this.settings.notReadyLimitSec * 1000, this.maxWaitMs)
+      : new ScopeState().live(nowMs, 0, this.maxWaitMs);
+    return { scope, window, asOf: nowMs, kpis: computeKpis(counters, live, nowMs, this.settings), live };
+  }
+
+  /** Counters of a scope per 15-minute interval of a local day (today or yesterday). */
+  intervals(scope: ScopeKey, day: string): Array<{ startMs: number; counters: Counters }> {
+    const state = this.scopes.get(scope);
+    if (!state) return [];
+    const bounds = day === this.today.day ? this.today : day === this.yesterday.day ? this.yesterday : null;
+    if (!bounds) return [];
+    return [...state.intervals.entries()]
+      .filter(([start]) => start >= bounds.startMs && start < bounds.endMs)
+      .sort(([a], [b]) => a - b)
+      .map(([startMs, counters]) => ({ startMs, counters }));
+  }
+
+  /** Number of records held, for metrics. */
+  stats(): { contacts: number; tickets: number; agents: number; scopes: number } {
+    return { contacts: this.contacts.size, tickets: this.tickets.size, agents: this.agents.size, scopes: this.scopes.size };
+  }
+
+  private windowCounters(state: ScopeState, window: KpiWindow, nowMs: number): Counters {
+    if (window === 'today') return state.days.get(this.today.day) ?? newCounters();
+    return state.rollingSum(rollingWindowStart(nowMs, ROLLING_MINUTES[window]));
+  }
+
+  // ---- contacts -------------------------------------------------------------------------
+
+  private contactEntry(contactId: string): ContactEntry {
+    let entry = this.contacts.get(contactId);
+    if (!entry) {
+      entry = { record: newContactRecord(contactId), fromOffer: false, applied: EMPTY_APPLIED };
+      this.contacts.set(contactId, entry);
+    }
+    return entry;
+  }
+
+  private applyContactEvent(
+    event: Exclude<CallCentreEvent, EventOf<'agent.state'> | { type: `ticket.${string}` }>,
+  ): void {
+    const entry = this.contactEntry(event.contactId);
+    const r = entry.record;
+    const order = `${event.ts}|${event.id}`;
+    if (event.drill) r.drill = true;
+    if (event.team !== undefined) entry.explicitTeam = event.team;
+
+    if (event.type === 'contact.offered') {
+      if (r.offeredTsMs === undefined || event.ts < r.offeredTsMs) {
+        const hintedSite = entry.fromOffer ? undefined : r.site;
+        r.offeredTsMs = event.ts;
+        r.queue = event.queue;
+        r.channel = event.channel;
+        r.site = event.site;
+        if (hintedSite !== undefined && hintedSite !== event.site) r.handlingSite = hintedSite;
+        if (event.customerRef !== undefined) r.customerRef = event.customerRef;
+        entry.fromOffer = true;
+      }
+    } else {
+      this.applyHints(entry, event);
+    }
+
+    switch (event.type) {
+      case 'contact.answered':
+        if (r.answeredTsMs === undefined || event.ts < r.answeredTsMs) {
+          r.answeredTsMs = event.ts;
+          r.agentId = event.agentId;
+        }
+        break;
+      case 'contact.abandoned':
+        if (r.abandonedTsMs === undefined || event.ts < r.abandonedTsMs) r.abandonedTsMs = event.ts;
+        break;
+      case 'contact.flowed_out':
+        if (r.flowedOutTsMs === undefined || event.ts < r.flowedOutTsMs) {
+          r.flowedOutTsMs = event.ts;
+          r.flowOutReason = event.reason;
+        }
+        break;
+      case 'contact.transferred':
+        r.transferTsMs.push(event.ts);
+        break;
+      case 'contact.ended':
+        if (entry.endedKey === undefined || order > entry.endedKey) {
+          entry.endedKey = order;
+          r.endedTsMs = event.ts;
+          r.talkSec = event.talkSec;
+          r.holdSec = event.holdSec;
+        }
+        break;
+      case 'contact.wrapped':
+        if (entry.wrappedKey === undefined || order > entry.wrappedKey) {
+          entry.wrappedKey = order;
+          r.wrappedTsMs = event.ts;
+        }
+        r.agentId ??= event.agentId;
+        break;
+      case 'contact.resolved':
+        if (entry.resolvedKey === undefined || order > entry.resolvedKey) {
+          entry.resolvedKey = order;
+          r.resolvedTsMs = event.ts;
+          r.firstContact = event.firstContact;
+        }
+        break;
+      case 'survey.response':
+        if (entry.surveyKey === undefined || order > entry.surveyKey) {
+          entry.surveyKey = order;
+          r.surveyTsMs = event.ts;
+          r.surveyScore = event.score;
+          r.surveyScale = event.scale;
+        }
+        break;
+    }
+
+    if (event.type === 'contact.offered' && r.customerRef !== undefined) this.linkRepeatContacts(entry);
+    this.reapplyContact(entry);
+  }
+
+  /** Queue, site and channel on later events apply when the offer has not been seen. */
+  private applyHints(entry: ContactEntry, event: { site?: string; queue?: string; channel?: ContactRecord['channel'] }): void {
+    const r = entry.record;
+    if (!entry.fromOffer) {
+      r.queue ??= event.queue;
+      r.channel ??= event.channel;
+      r.site ??= event.site;
+    } else if (event.site !== undefined && event.site !== r.site) {
+      r.handlingSite = event.site;
+    }
+  }
+
+  /**
+   * FCR repeat rule (SPEC §4): a contact by the same customer within the repeat window after
+   * another makes the earlier one not-first. Checked both ways, so arrival order does not matter.
+   */
+  private linkRepeatContacts(entry: ContactEntry): void {
+    const r = entry.record;
+    const ref = r.customerRef!;
+    const windowMs = this.settings.fcrRepeatDays * DAY_MS;
+    let ids = this.contactsByCustomer.get(ref);
+    if (!ids) {
+      ids = new Set();
+      this.contactsByCustomer.set(ref, ids);
+    }
+    ids.add(r.contactId);
+    for (const otherId of ids) {
+      if (otherId === r.contactId) continue;
+      const other = this.contacts.get(otherId);
+      if (!other || other.record.offeredTsMs === undefined) continue;
+      const otherMs = other.record.offeredTsMs;
+      if (otherMs < r.offeredTsMs! && r.offeredTsMs! - otherMs <= windowMs && !other.record.repeatedLater) {
+        other.record.repeatedLater = true;
+        this.reapplyContact(other);
+      }
+      if (otherMs > r.offeredTsMs! && otherMs - r.offeredTsMs! <= windowMs) r.repeatedLater = true;
+    }
+  }
+
+  private reapplyContact(entry: ContactEntry): void {
+    const r = entry.record;
+    this.retract(entry.applied, r.contactId);
+    if (r.agentId !== undefined) this.agentEntry(r.agentId).contactIds.add(r.contactId);
+    const team = entry.explicitTeam ?? this.derivedTeam(r);
+    const scopes = scopesOf({ ...r, team });
+    const contributions = contactContributions(r, this.settings);
+    const waitingScopes = isWaiting(r) ? scopes : [];
+    entry.applied = { scopes, contributions, waitingScopes };
+    this.applyContributions(entry.applied, 1);
+    for (const scope of waitingScopes) this.scope(scope).waiting.set(r.contactId, r.offeredTsMs!);
+  }
+
+  /** The team of the contact's agent as of the answer (or wrap-up): from the agent's states. */
+  private derivedTeam(r: ContactRecord): string | undefined {
+    if (r.agentId === undefined) return undefined;
+    const agent = this.agents.get(r.agentId);
+    if (!agent || agent.episodes.length === 0) return undefined;
+    const atMs = r.answeredTsMs ?? r.wrappedTsMs ?? r.offeredTsMs ?? Infinity;
+    let team: string | undefined;
+    for (const episode of agent.episodes) {
+      if (episode.team === undefined) continue;
+      if (episode.tsMs > atMs && team !== undefined) break;
+      team = episode.team;
+    }
+    return team;
+  }
+
+  // ---- tickets --------------------------------------------------------------------------
+
+  private applyTicketEvent(event: Extract<CallCentreEvent, { ticketId: string }>): void {
+    let entry = this.tickets.get(event.ticketId);
+    if (!entry) {
+      entry = { record: newTicketRecord(event.ticketId), applied: EMPTY_APPLIED };
+      this.tickets.set(event.ticketId, entry);
+    }
+    const t = entry.record;
+    if (event.drill) t.drill = true;
+    t.queue ??= event.queue;
+    t.site ??= event.site;
+    t.team ??= event.team;
+    t.channel ??= event.channel;
+    switch (event.type) {
+      case 'ticket.opened': {
+        if (t.openedTsMs === undefined || event.ts < t.openedTsMs) t.openedTsMs = event.ts;
+        t.tier = event.tier;
+        t.category = event.category;
+        t.complaint = event.complaint ?? false;
+        t.contactId = event.contactId;
+        const contact = event.contactId ? this.contacts.get(event.contactId)?.record : undefined;
+        if (contact) {
+          t.queue ??= contact.queue;
+          t.site ??= contact.site;
+          t.channel ??= contact.channel;
+        }
+        break;
+      }
+      case 'ticket.escalated':
+        if (t.escalatedTsMs === undefined || event.ts < t.escalatedTsMs) t.escalatedTsMs = event.ts;
+        break;
+      case 'ticket.customer_notified':
+        if (t.notifiedTsMs === undefined || event.ts < t.notifiedTsMs) t.notifiedTsMs = event.ts;
+        break;
+      case 'ticket.acknowledged':
+        if (t.acknowledgedTsMs === undefined || event.ts < t.acknowledgedTsMs) t.acknowledgedTsMs = event.ts;
+        break;
+      case 'ticket.feedback':
+        if (t.feedbackTsMs === undefined || event.ts < t.feedbackTsMs) t.feedbackTsMs = event.ts;
+        break;
+      case 'ticket.closed':
+        t.closedTsMs.push(event.ts);
+        t.confirmed = event.confirmed;
+        break;
+      case 'ticket.reopened':
+        t.reopenedTsMs.push(event.ts);
+        break;
+    }
+    const nowMs = this.clock.now();
+    for (const deadline of ticketDeadlines(t, this.settings)) if (deadline > nowMs) this.deadlines.push(deadline, t.ticketId);
+    this.reapplyTicket(entry, nowMs);
+  }
+
+  private reapplyTicket(entry: TicketEntry, nowMs: number): void {
+    this.retract(entry.applied);
+    const t = entry.record;
+    entry.applied = {
+      scopes: scopesOf(t),
+      contributions: ticketContributions(t, nowMs, this.settings),
+      waitingScopes: [],
+    };
+    this.applyContributions(entry.applied, 1);
+  }
+
+  // ---- agents ---------------------------------------------------------------------------
+
+  private agentEntry(agentId: string): AgentEntry {
+    let agent = this.agents.get(agentId);
+    if (!agent) {
+      agent = { agentId, episodes: [], contactIds: new Set(), liveScopes: [] };
+      this.agents.set(agentId, agent);
+    }
+    return agent;
+  }
+
+  private applyAgentState(event: EventOf<'agent.state'>): void {
+    const agent = this.agentEntry(event.agentId);
+    const episode: Episode = {
+      key: `${String(event.ts).padStart(15, '0')}|${event.id}`,
+      tsMs: event.ts,
+      state: event.state,
+      team: event.team,
+      site: event.site,
+      queues: event.queues ?? [],
+    };
+    if (event.drill) return;
+    const episodes = agent.episodes;
+    let i = episodes.length;
+    while (i > 0 && episodes[i - 1].key > episode.key) i--;
+    const previous = episodes[i - 1];
+    const next = episodes[i];
+    // The previous episode used to end at `next`; it now ends at the new one, which ends at `next`.
+    if (previous && next) this.applyEpisode(agent.agentId, previous, next.tsMs, -1);
+    if (previous) this.applyEpisode(agent.agentId, previous, episode.tsMs, 1);
+    if (next) this.applyEpisode(agent.agentId, episode, next.tsMs, 1);
+    episodes.splice(i, 0, episode);
+    if (!next) this.setAgentLive(agent, episode);
+    // Contacts whose team came from this agent's states may now belong to another team.
+    if (episode.team !== undefined && (previous?.team !== episode.team || next?.team !== episode.team)) {
+      for (const contactId of agent.contactIds) {
+        const contact = this.contacts.get(contactId);
+        if (contact && contact.explicitTeam === undefined) this.reapplyContact(contact);
+      }
+    }
+  }
+
+  private episodeScopes(agentId: string, episode: Episode): ScopeKey[] {
+    const scopes = scopesOf({ agentId, team: episode.team, site: episode.site });
+    for (const queue of episode.queues) scopes.push(`queue:${queue}`);
+    return scopes;
+  }
+
+  private applyEpisode(agentId: string, episode: Episode, endMs: number, sign: 1 | -1): void {
+    const contributions = agentEpisodeContributions(episode.state, episode.tsMs, endMs, this.settings);
+    if (contributions.length === 0) return;
+    this.applyContributions({ scopes: this.episodeScopes(agentId, episode), contributions, waitingScopes: [] }, sign);
+  }
+
+  private setAgentLive(agent: AgentEntry, episode: Episode): void {
+    if (agent.liveState) {
+      for (const scope of agent.liveScopes) {
+        this.scope(scope).setAgent(agent.agentId, agent.liveState.state, agent.liveState.sinceMs, -1);
+      }
+    }
+    agent.liveScopes = this.episodeScopes(agent.agentId, episode);
+    agent.liveState = { state: episode.state, sinceMs: episode.tsMs };
+    for (const scope of agent.liveScopes) this.scope(scope).setAgent(agent.agentId, episode.state, episode.tsMs, 1);
+  }
+
+  // ---- counters -------------------------------------------------------------------------
+
+  private scope(key: ScopeKey): ScopeState {
+    let state = this.scopes.get(key);
+    if (!state) {
+      state = new ScopeState();
+      this.scopes.set(key, state);
+    }
+    this.dirty.add(key);
+    return state;
+  }
+
+  /** Takes back what a record applied: its contributions and, for a contact, its place in queue. */
+  private retract(applied: Applied, contactId?: string): void {
+    this.applyContributions(applied, -1);
+    if (contactId !== undefined) for (const scope of applied.waitingScopes) this.scope(scope).waiting.delete(contactId);
+  }
+
+  private applyContributions(applied: Applied, sign: 1 | -1): void {
+    if (applied.contributions.length === 0) return;
+    const oldestMinute = minuteStart(this.clock.now()) - (ROLLING_MINUTES['60m'] + 1) * MINUTE_MS;
+    for (const key of applied.scopes) {
+      const state = this.scope(key);
+      for (const c of applied.contributions) {
+        if (c.tsMs < this.yesterday.startMs) continue;
+        const amount = sign * c.amount;
+        const minute = minuteStart(c.tsMs);
+        if (minute >= oldestMinute) state.add(state.minutes, minute, c.counter, amount);
+        state.add(state.intervals, intervalStart(c.tsMs), c.counter, amount);
+        state.add(state.days, this.dayOf(c.tsMs), c.counter, amount);
+      }
+    }
+  }
+
+  private dayOf(tsMs: number): string {
+    if (tsMs >= this.today.startMs && tsMs < this.today.endMs) return this.today.day;
+    if (tsMs >= this.yesterday.startMs && tsMs < this.yesterday.endMs) return this.yesterday.day;
+    return dayBounds(tsMs, this.timeZone).day;
+  }
+
+  private rollDays(nowMs: number): void {
+    this.today = dayBounds(nowMs, this.timeZone);
+    this.yesterday = dayBounds(this.today.startMs - 1, this.timeZone);
+  }
+
+  private pruneBuckets(nowMs: number): void {
+    const keepDays = new Set([this.today.day, this.yesterday.day]);
+    const minMinute = minuteStart(nowMs) - (ROLLING_MINUTES['60m'] + 1) * MINUTE_MS;
+    const minInterval = intervalStart(this.yesterday.startMs) - INTERVAL_MS;
+    for (const state of this.scopes.values()) state.prune(minMinute, minInterval, keepDays);
+  }
+
+  /** At local midnight: forgets contacts and agent episodes that no longer touch today or yesterday. */
+  private pruneRecords(): void {
+    const horizon = this.yesterday.startMs;
+    for (const [id, entry] of this.contacts) {
+      const r = entry.record;
+      const lastMs = Math.max(r.offeredTsMs ?? 0, r.answeredTsMs ?? 0, r.wrappedTsMs ?? 0, r.resolvedTsMs ?? 0, r.surveyTsMs ?? 0);
+      if (lastMs >= horizon || entry.applied.waitingScopes.length > 0) continue;
+      this.contacts.delete(id);
+      if (r.customerRef !== undefined) this.contactsByCustomer.get(r.customerRef)?.delete(id);
+      if (r.agentId !== undefined) this.agents.get(r.agentId)?.contactIds.delete(id);
+    }
+    for (const [ref, ids] of this.contactsByCustomer) if (ids.size === 0) this.contactsByCustomer.delete(ref);
+    for (const agent of this.agents.values()) {
+      const keepFrom = agent.episodes.findIndex((e) => e.tsMs >= horizon);
+      const cut = keepFrom === -1 ? agent.episodes.length - 1 : Math.max(0, keepFrom - 1);
+      if (cut > 0) agent.episodes.splice(0, cut);
+    }
+    for (const [id, entry] of this.tickets) {
+      const t = entry.record;
+      const closed = t.closedTsMs.length > 0 && t.reopenedTsMs.length === 0;
+      if (closed && Math.max(...t.closedTsMs) < horizon) this.tickets.delete(id);
+    }
+  }
+}

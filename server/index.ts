@@ -1,0 +1,65 @@
+/**
+ * Entry point: `npm start`. Reads the configuration from the environment, restores live state
+ * from the log, serves the API, the web app and Socket.IO, and (unless SIMULATE=0) runs the demo
+ * simulator through the same ingest path as any integrator.
+ */
+import { pino } from 'pino';
+import { createApp } from './app.ts';
+import { loadConfig } from './config.ts';
+import { loadSecrets } from './security/secrets.ts';
+import { MemoryEventLog } from './store/event-log.ts';
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const logger = pino({ level: config.logLevel });
+  const secrets = loadSecrets(config);
+  const clock = { now: () => Date.now() };
+  const app = createApp({ config, secrets, log: new MemoryEventLog(), clock, logger });
+
+  const restored = await app.restore();
+  await new Promise<void>((resolve, reject) => {
+    app.httpServer.once('error', reject);
+    app.httpServer.listen(config.port, config.host, resolve);
+  });
+  const address = app.httpServer.address();
+  const port = typeof address === 'object' && address ? address.port : config.port;
+  const shownHost = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
+  const baseUrl = `http://${shownHost}:${port}`;
+  logger.info({ restored, port, timeZone: config.timeZone }, `listening on ${baseUrl}`);
+  console.log(`\n  Wallboard:   ${baseUrl}/wall?token=${secrets.displayToken}`);
+  console.log(`  Ingest:      POST ${baseUrl}/api/v1/events  (Authorization: Bearer ${secrets.ingestKey})`);
+  if (secrets.adminToken) console.log('  Admin token: from ADMIN_TOKEN');
+  console.log('');
+
+  let stopSimulator: (() => Promise<void>) | undefined;
+  if (config.simulate) {
+    const { startSimulator } = await import('./sim/runner.ts');
+    const simulator = startSimulator({
+      baseUrl: `http://127.0.0.1:${port}`,
+      ingestKey: secrets.ingestKey,
+      clock,
+      speed: config.simulateSpeed,
+      logger: logger.child({ component: 'simulator' }),
+    });
+    stopSimulator = () => simulator.stop();
+    logger.info('demo simulator running (SIMULATE=0 to turn it off)');
+  }
+
+  let closing = false;
+  const shutdown = async (signal: string) => {
+    if (closing) return;
+    closing = true;
+    logger.info({ signal }, 'shutting down');
+    await stopSimulator?.();
+    await app.close();
+    await new Promise<void>((resolve) => app.httpServer.close(() => resolve()));
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+}
+
+main().catch((error: unknown) => {
+  console.error(`wallboard: ${(error as Error).message}`);
+  process.exit(1);
+});

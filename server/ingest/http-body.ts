@@ -1,0 +1,55 @@
+/**
+ * Request bodies for `POST /api/v1/events`: read with a size limit (413 beyond it), then split
+ * into batch items, from a JSON array or NDJSON. An NDJSON line that is not JSON is rejected
+ * alone; a JSON array that does not parse is a 400 for the whole body.
+ */
+import type { IncomingMessage } from 'node:http';
+import { HttpError } from '../http/http-error.ts';
+import type { BatchItem } from './ingestor.ts';
+
+/** Reads the whole body, refusing more than `limitBytes` (by header and as it streams). */
+export async function readBody(req: IncomingMessage, limitBytes: number): Promise<string> {
+  const declared = Number(req.headers['content-length']);
+  if (Number.isFinite(declared) && declared > limitBytes) {
+    throw new HttpError(413, `body: ${declared} bytes is over the limit of ${limitBytes} bytes`);
+  }
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > limitBytes) throw new HttpError(413, `body: over the limit of ${limitBytes} bytes`);
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+/** Splits a body into batch items. */
+export function parseBatch(body: string): BatchItem[] {
+  const text = body.trim();
+  if (text.length === 0) throw new HttpError(400, 'body: empty; send a JSON array or NDJSON of events');
+  if (text.startsWith('[')) {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
+    } catch (error) {
+      throw new HttpError(400, `body: not valid JSON (${(error as Error).message})`);
+    }
+    if (!Array.isArray(parsed)) throw new HttpError(400, 'body: not a JSON array');
+    return parsed.map((value, index) => ({ index, value }));
+  }
+  const items: BatchItem[] = [];
+  let index = 0;
+  for (const line of text.split('\n')) {
+    if (line.trim().length === 0) continue;
+    try {
+      items.push({ index, value: JSON.parse(line) });
+    } catch (error) {
+      items.push({ index, error: `not valid JSON (${(error as Error).message.slice(0, 120)})` });
+    }
+    index++;
+  }
+  if (items.every((item) => 'error' in item)) {
+    throw new HttpError(400, `body: neither a JSON array nor NDJSON (line 1: ${(items[0] as { error: string }).error})`);
+  }
+  return items;
+}

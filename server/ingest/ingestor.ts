@@ -1,0 +1,76 @@
+/**
+ * The one ingest path every source goes through (HTTP, queue_log, CSV, simulator): validate
+ * each event, pseudonymise callers, append to the log (answering only once stored), then let
+ * the KPI engine see what was new. Invalid events are rejected one by one; valid events in the
+ * same batch are kept.
+ */
+import { validateEvent, type CallCentreEvent } from '../../shared/events.ts';
+import type { KpiEngine } from '../engine/kpi-engine.ts';
+import type { EventLog } from '../store/event-log.ts';
+import { customerRefOf } from './pseudonymize.ts';
+
+export interface RejectedEvent {
+  index: number;
+  error: string;
+}
+
+export interface IngestResult {
+  accepted: number;
+  duplicates: number;
+  rejected: RejectedEvent[];
+}
+
+/** One item of a batch: a parsed value, or why it could not be parsed. */
+export type BatchItem = { index: number; value: unknown } | { index: number; error: string };
+
+export interface IngestorOptions {
+  log: EventLog;
+  engine: KpiEngine;
+  clock: { now(): number };
+  pseudonymKey: string;
+  /** Events further than this ahead of the server clock are rejected as clock skew. */
+  maxFutureSkewSec: number;
+  /** Called with the events that were new, after they are stored and applied. */
+  onAccepted?: (events: CallCentreEvent[]) => void;
+}
+
+export class Ingestor {
+  constructor(private readonly options: IngestorOptions) {}
+
+  /** Validates, stores and applies a batch; resolves once the accepted events are stored. */
+  async ingest(items: BatchItem[]): Promise<IngestResult> {
+    const { log, engine, clock, pseudonymKey, maxFutureSkewSec } = this.options;
+    const rejected: RejectedEvent[] = [];
+    const valid: CallCentreEvent[] = [];
+    const latestAllowedMs = clock.now() + maxFutureSkewSec * 1000;
+    for (const item of items) {
+      if ('error' in item) {
+        rejected.push({ index: item.index, error: `event[${item.index}]: ${item.error}` });
+        continue;
+      }
+      const result = validateEvent(item.value, `event[${item.index}]`);
+      if (!result.ok) {
+        rejected.push({ index: item.index, error: result.error });
+        continue;
+      }
+      const event = result.event;
+      if (event.ts > latestAllowedMs) {
+        const aheadSec = Math.round((event.ts - clock.now()) / 1000);
+        rejected.push({
+          index: item.index,
+          error: `event[${item.index}].ts: ${aheadSec} s ahead of the server clock (at most ${maxFutureSkewSec} s allowed)`,
+        });
+        continue;
+      }
+      if (event.type === 'contact.offered' && event.caller !== undefined) {
+        event.customerRef = customerRefOf(event.caller, pseudonymKey);
+        delete event.caller;
+      }
+      valid.push(event);
+    }
+    const { accepted, duplicates } = valid.length > 0 ? await log.append(valid) : { accepted: [], duplicates: 0 };
+    for (const event of accepted) engine.apply(event);
+    if (accepted.length > 0) this.options.onAccepted?.(accepted);
+    return { accepted: accepted.length, duplicates, rejected };
+  }
+}

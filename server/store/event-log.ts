@@ -1,0 +1,51 @@
+/**
+ * The event log: where accepted events are kept before the KPI engine sees them. `append`
+ * resolves only once the events are stored as durably as the log can, and reports which events
+ * it had already seen (by id), so a re-sent batch is counted once.
+ */
+import type { CallCentreEvent } from '../../shared/events.ts';
+
+export interface AppendResult {
+  /** Events new to the log, in the order given. */
+  accepted: CallCentreEvent[];
+  /** Events whose id the log already had (or that repeat an id earlier in the same batch). */
+  duplicates: number;
+}
+
+export interface EventLog {
+  append(events: CallCentreEvent[]): Promise<AppendResult>;
+  /** Calls `onEvent` for every stored event with `ts >= sinceMs`, in ts order. */
+  replay(sinceMs: number, onEvent: (event: CallCentreEvent) => void): Promise<void>;
+  close(): Promise<void>;
+}
+
+/**
+ * An in-memory log: de-duplicates by id but keeps nothing across restarts. Used by tests and
+ * until a durable log is configured.
+ */
+export class MemoryEventLog implements EventLog {
+  private readonly ids = new Set<string>();
+  private readonly events: CallCentreEvent[] = [];
+
+  async append(events: CallCentreEvent[]): Promise<AppendResult> {
+    const accepted: CallCentreEvent[] = [];
+    let duplicates = 0;
+    for (const event of events) {
+      if (this.ids.has(event.id)) {
+        duplicates++;
+        continue;
+      }
+      this.ids.add(event.id);
+      this.events.push(event);
+      accepted.push(event);
+    }
+    return { accepted, duplicates };
+  }
+
+  async replay(sinceMs: number, onEvent: (event: CallCentreEvent) => void): Promise<void> {
+    const events = this.events.filter((e) => e.ts >= sinceMs).sort((a, b) => a.ts - b.ts);
+    for (const event of events) onEvent(event);
+  }
+
+  async close(): Promise<void> {}
+}

@@ -1,0 +1,248 @@
+/**
+ * Attribution (SPEC §4): how one contact, ticket or agent-state episode turns into counter
+ * increments, each stamped with the time it counts at. A record's contributions are a pure
+ * function of the record, so a consumer can retract the old contributions and add the new ones
+ * whenever a late or out-of-order event changes the record: the result is the same as in order.
+ */
+import { C, isTopTwoBox, scoreOnFivePointScale, type KpiSettings } from './kpi.ts';
+import type { AgentStateName, Channel, TicketTier } from './events.ts';
+
+/** One counter increment at the time it is attributed to. */
+export interface Contribution {
+  tsMs: number;
+  counter: number;
+  amount: number;
+}
+
+/** What is known about one contact, merged from its events in any order. */
+export interface ContactRecord {
+  contactId: string;
+  queue?: string;
+  /** Owning site (of the offer); mutual aid by another site is recorded in `handlingSite`. */
+  site?: string;
+  handlingSite?: string;
+  team?: string;
+  agentId?: string;
+  channel?: Channel;
+  customerRef?: string;
+  drill: boolean;
+  offeredTsMs?: number;
+  answeredTsMs?: number;
+  abandonedTsMs?: number;
+  flowedOutTsMs?: number;
+  flowOutReason?: string;
+  transferTsMs: number[];
+  endedTsMs?: number;
+  talkSec?: number;
+  holdSec?: number;
+  wrappedTsMs?: number;
+  resolvedTsMs?: number;
+  firstContact?: boolean;
+  /** A later contact by the same customer came within the repeat window (SPEC §4 FCR). */
+  repeatedLater: boolean;
+  surveyTsMs?: number;
+  surveyScore?: number;
+  surveyScale?: number;
+}
+
+export function newContactRecord(contactId: string): ContactRecord {
+  return { contactId, drill: false, transferTsMs: [], repeatedLater: false };
+}
+
+export type QueueOutcome = 'answered' | 'abandoned' | 'flowed_out';
+
+/** The contact's queue outcome: the earliest of answered, abandoned and flowed out. */
+export function queueOutcome(r: ContactRecord): { outcome: QueueOutcome; tsMs: number } | null {
+  let best: { outcome: QueueOutcome; tsMs: number } | null = null;
+  const consider = (outcome: QueueOutcome, tsMs: number | undefined) => {
+    if (tsMs !== undefined && (best === null || tsMs < best.tsMs)) best = { outcome, tsMs };
+  };
+  consider('answered', r.answeredTsMs);
+  consider('abandoned', r.abandonedTsMs);
+  consider('flowed_out', r.flowedOutTsMs);
+  return best;
+}
+
+/** Wait in seconds from offer to queue outcome, or null when either is unknown. */
+export function waitSec(r: ContactRecord): number | null {
+  const outcome = queueOutcome(r);
+  if (!outcome || r.offeredTsMs === undefined) return null;
+  return Math.max(0, (outcome.tsMs - r.offeredTsMs) / 1000);
+}
+
+/** Is the contact waiting in queue (offered, no queue outcome yet)? */
+export function isWaiting(r: ContactRecord): boolean {
+  return !r.drill && r.offeredTsMs !== undefined && queueOutcome(r) === null;
+}
+
+function writtenLimitSec(channel: Channel | undefined, settings: KpiSettings): number | null {
+  if (channel === 'email' || channel === 'chat' || channel === 'social') return settings.writtenResponseSec[channel];
+  return null;
+}
+
+/** Handle time of a wrapped contact: talk + hold + wrap-up (wrapped − ended). */
+export function handleSec(r: ContactRecord): number {
+  const wrapSec = r.endedTsMs !== undefined && r.wrappedTsMs !== undefined
+    ? Math.max(0, (r.wrappedTsMs - r.endedTsMs) / 1000)
+    : 0;
+  return (r.talkSec ?? 0) + (r.holdSec ?? 0) + wrapSec;
+}
+
+/** Every counter increment of one contact. Drill contacts contribute nothing (manual 000). */
+export function contactContributions(r: ContactRecord, settings: KpiSettings): Contribution[] {
+  if (r.drill) return [];
+  const out: Contribution[] = [];
+  const add = (tsMs: number, counter: number, amount = 1) => out.push({ tsMs, counter, amount });
+
+  if (r.offeredTsMs !== undefined) add(r.offeredTsMs, C.offered);
+
+  const outcome = queueOutcome(r);
+  if (outcome) {
+    const wait = waitSec(r);
+    const t = outcome.tsMs;
+    const limit = writtenLimitSec(r.channel, settings);
+    if (limit !== null) add(t, C.writtenOutcomes);
+    if (outcome.outcome === 'answered') {
+      add(t, C.answered);
+      if (wait !== null) {
+        add(t, C.answerWaitSec, wait);
+        if (wait <= settings.serviceLevelSec) add(t, C.answeredInSl);
+        if (limit !== null && wait <= limit) add(t, C.writtenInTarget);
+      }
+    } else if (outcome.outcome === 'abandoned') {
+      add(t, C.abandoned);
+      if (wait !== null && wait < settings.shortAbandonSec) add(t, C.shortAbandoned);
+      if (wait !== null && wait <= settings.serviceLevelSec) add(t, C.abandonedInSl);
+    } else {
+      add(t, C.flowedOut);
+    }
+  }
+
+  for (const t of r.transferTsMs) add(t, C.transferred);
+
+  if (r.wrappedTsMs !== undefined) {
+    add(r.wrappedTsMs, C.handled);
+    add(r.wrappedTsMs, C.handleSec, handleSec(r));
+  }
+
+  if (r.resolvedTsMs !== undefined) {
+    add(r.resolvedTsMs, C.resolved);
+    if (r.firstContact && !r.repeatedLater) add(r.resolvedTsMs, C.resolvedFirst);
+  }
+
+  if (r.surveyTsMs !== undefined && r.surveyScore !== undefined) {
+    const scale = r.surveyScale ?? 5;
+    add(r.surveyTsMs, C.surveys);
+    if (isTopTwoBox(r.surveyScore, scale)) add(r.surveyTsMs, C.surveyTopTwo);
+    add(r.surveyTsMs, C.surveyScore5, scoreOnFivePointScale(r.surveyScore, scale));
+  }
+  return out;
+}
+
+/** What is known about one ticket. */
+export interface TicketRecord {
+  ticketId: string;
+  tier?: TicketTier;
+  category?: string;
+  complaint: boolean;
+  contactId?: string;
+  queue?: string;
+  site?: string;
+  team?: string;
+  channel?: Channel;
+  drill: boolean;
+  openedTsMs?: number;
+  /** Close and reopen times; the ticket is closed when its last such event is a close. */
+  closedTsMs: number[];
+  reopenedTsMs: number[];
+  confirmed?: boolean;
+  escalatedTsMs?: number;
+  notifiedTsMs?: number;
+  acknowledgedTsMs?: number;
+  feedbackTsMs?: number;
+}
+
+export function newTicketRecord(ticketId: string): TicketRecord {
+  return { ticketId, complaint: false, drill: false, closedTsMs: [], reopenedTsMs: [] };
+}
+
+/** Closure deadline of a ticket: tier deadline from open; complaints use the complaint deadline. */
+export function ticketDeadlineMs(t: TicketRecord, settings: KpiSettings): number | null {
+  if (t.openedTsMs === undefined || t.tier === undefined) return null;
+  const sec = t.complaint
+    ? Math.max(settings.ticketDeadlineSec.complaint, settings.ticketDeadlineSec[t.tier])
+    : settings.ticketDeadlineSec[t.tier];
+  return t.openedTsMs + sec * 1000;
+}
+
+/** The close that stands: the latest close not followed by a reopen, or null. */
+export function effectiveCloseMs(t: TicketRecord): number | null {
+  if (t.closedTsMs.length === 0) return null;
+  const lastClose = Math.max(...t.closedTsMs);
+  const lastReopen = t.reopenedTsMs.length ? Math.max(...t.reopenedTsMs) : -Infinity;
+  return lastReopen > lastClose ? null : lastClose;
+}
+
+const ESCALATION_STEPS = ['notified', 'acknowledged', 'feedback'] as const;
+
+/**
+ * The times at which a ticket's contributions change by the passing of time alone (its
+ * deadlines), so a consumer knows when to recompute.
+ */
+export function ticketDeadlines(t: TicketRecord, settings: KpiSettings): number[] {
+  const out: number[] = [];
+  const closure = ticketDeadlineMs(t, settings);
+  if (closure !== null) out.push(closure);
+  if (t.escalatedTsMs !== undefined) {
+    for (const step of ESCALATION_STEPS) out.push(t.escalatedTsMs + settings.escalationSec[step] * 1000);
+  }
+  return out;
+}
+
+/**
+ * Every counter increment of one ticket as of `nowMs`: exactly one closure outcome, on time (at
+ * the close) or overdue (at the deadline, once it has passed); each escalation step on time (at
+ * the step) or missed (at its deadline).
+ */
+export function ticketContributions(t: TicketRecord, nowMs: number, settings: KpiSettings): Contribution[] {
+  if (t.drill) return [];
+  const out: Contribution[] = [];
+  const add = (tsMs: number, counter: number) => out.push({ tsMs, counter, amount: 1 });
+
+  if (t.openedTsMs !== undefined) add(t.openedTsMs, C.ticketsOpened);
+  const closeMs = effectiveCloseMs(t);
+  if (closeMs !== null) add(closeMs, C.ticketsClosed);
+  const deadline = ticketDeadlineMs(t, settings);
+  if (deadline !== null) {
+    if (closeMs !== null && closeMs <= deadline) add(closeMs, C.ticketsOnTime);
+    else if (nowMs >= deadline) add(deadline, C.ticketsOverdue);
+  }
+
+  if (t.escalatedTsMs !== undefined) {
+    for (const step of ESCALATION_STEPS) {
+      const due = t.escalatedTsMs + settings.escalationSec[step] * 1000;
+      const doneMs = t[`${step}TsMs`];
+      if (doneMs !== undefined && doneMs <= due) add(doneMs, C.escalationStepsOnTime);
+      else if (nowMs >= due) add(due, C.escalationStepsMissed);
+    }
+  }
+  return out;
+}
+
+/**
+ * Counter increments of one finished agent-state episode, attributed at its end: ready time,
+ * and not-ready episodes longer than the limit (manual 003: 5 min).
+ */
+export function agentEpisodeContributions(
+  state: AgentStateName,
+  startMs: number,
+  endMs: number,
+  settings: KpiSettings,
+): Contribution[] {
+  const durationSec = Math.max(0, (endMs - startMs) / 1000);
+  if (state === 'ready') return [{ tsMs: endMs, counter: C.readySec, amount: durationSec }];
+  if (state === 'not_ready' && durationSec > settings.notReadyLimitSec) {
+    return [{ tsMs: endMs, counter: C.notReadyLongEpisodes, amount: 1 }];
+  }
+  return [];
+}

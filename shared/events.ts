@@ -1,0 +1,196 @@
+/**
+ * Ingest format v1 (SPEC §3): the one source of truth for event types and their runtime
+ * validation. Every source (HTTP, queue_log, CSV, simulator) produces these objects.
+ */
+import { z } from 'zod';
+
+export const CHANNELS = ['phone', 'email', 'chat', 'social', 'self_service'] as const;
+export type Channel = (typeof CHANNELS)[number];
+
+export const AGENT_STATES = ['ready', 'busy', 'acw', 'not_ready', 'logged_out'] as const;
+export type AgentStateName = (typeof AGENT_STATES)[number];
+
+export const TICKET_TIERS = ['simple', 'complex', 'special'] as const;
+export type TicketTier = (typeof TICKET_TIERS)[number];
+
+export const FLOW_OUT_REASONS = ['timeout', 'no_agents', 'key'] as const;
+
+const ISO_WITH_OFFSET =
+  /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})$/;
+
+/** Earliest and latest event times we accept as plausible (2000-01-01 .. 2100-01-01). */
+const MIN_TS_MS = 946_684_800_000;
+const MAX_TS_MS = 4_102_444_800_000;
+
+/** Rejects day-of-month overflow (`2024-02-30`), which `Date.parse` silently rolls over. */
+function isRealCalendarDate(iso: string): boolean {
+  const year = Number(iso.slice(0, 4));
+  const month = Number(iso.slice(5, 7));
+  const day = Number(iso.slice(8, 10));
+  if (month < 1 || month > 12 || day < 1) return false;
+  return day <= new Date(Date.UTC(year, month, 0)).getUTCDate();
+}
+
+/** `ts`: ISO-8601 with an explicit offset, or epoch milliseconds; normalised to epoch ms. */
+const timestamp = z
+  .union([z.number(), z.string()], { error: 'must be an ISO-8601 time with offset or epoch ms' })
+  .transform((value, ctx) => {
+    let ms: number;
+    if (typeof value === 'number') {
+      ms = value;
+    } else if (ISO_WITH_OFFSET.test(value) && isRealCalendarDate(value)) {
+      ms = Date.parse(value);
+    } else {
+      ctx.addIssue({ code: 'custom', message: `not an ISO-8601 time with offset: "${value.slice(0, 40)}"` });
+      return z.NEVER;
+    }
+    if (!Number.isFinite(ms) || !Number.isInteger(ms) || ms < MIN_TS_MS || ms > MAX_TS_MS) {
+      ctx.addIssue({ code: 'custom', message: 'not a valid time (epoch ms between 2000 and 2100)' });
+      return z.NEVER;
+    }
+    return ms;
+  });
+
+const name = z.string().min(1).max(128);
+const nonNegativeSec = z.number().finite().min(0).max(86_400);
+
+const common = {
+  id: z.string().min(1, 'must not be empty').max(128, 'must be at most 128 characters'),
+  ts: timestamp,
+  site: name.optional(),
+  queue: name.optional(),
+  team: name.optional(),
+  channel: z.enum(CHANNELS).optional(),
+  drill: z.boolean().optional(),
+};
+
+const contactId = name;
+const agentId = name;
+const ticketId = name;
+
+export const eventSchemas = {
+  'contact.offered': z.object({
+    ...common,
+    type: z.literal('contact.offered'),
+    contactId,
+    queue: name,
+    channel: z.enum(CHANNELS),
+    site: name,
+    caller: z.string().min(1).max(256).optional(),
+    customerRef: z.string().min(1).max(128).optional(),
+  }),
+  'contact.answered': z.object({ ...common, type: z.literal('contact.answered'), contactId, agentId }),
+  'contact.abandoned': z.object({ ...common, type: z.literal('contact.abandoned'), contactId }),
+  'contact.flowed_out': z.object({
+    ...common,
+    type: z.literal('contact.flowed_out'),
+    contactId,
+    reason: z.enum(FLOW_OUT_REASONS),
+  }),
+  'contact.transferred': z.object({
+    ...common,
+    type: z.literal('contact.transferred'),
+    contactId,
+    toQueue: name.optional(),
+    toAgent: name.optional(),
+  }),
+  'contact.ended': z.object({
+    ...common,
+    type: z.literal('contact.ended'),
+    contactId,
+    talkSec: nonNegativeSec,
+    holdSec: nonNegativeSec,
+  }),
+  'contact.wrapped': z.object({ ...common, type: z.literal('contact.wrapped'), contactId, agentId }),
+  'contact.resolved': z.object({
+    ...common,
+    type: z.literal('contact.resolved'),
+    contactId,
+    firstContact: z.boolean(),
+  }),
+  'survey.response': z
+    .object({
+      ...common,
+      type: z.literal('survey.response'),
+      contactId,
+      score: z.number().finite(),
+      scale: z.number().int().min(2).max(100).default(5),
+    })
+    .refine((e) => e.score >= 1 && e.score <= e.scale, {
+      message: 'must be between 1 and scale',
+      path: ['score'],
+    }),
+  'agent.state': z.object({
+    ...common,
+    type: z.literal('agent.state'),
+    agentId,
+    state: z.enum(AGENT_STATES),
+    reason: z.string().max(128).optional(),
+    queues: z.array(name).max(200).optional(),
+  }),
+  'ticket.opened': z.object({
+    ...common,
+    type: z.literal('ticket.opened'),
+    ticketId,
+    tier: z.enum(TICKET_TIERS),
+    category: name,
+    contactId: contactId.optional(),
+    complaint: z.boolean().optional(),
+  }),
+  'ticket.escalated': z.object({
+    ...common,
+    type: z.literal('ticket.escalated'),
+    ticketId,
+    level: z.union([z.number(), z.string().max(64)]).optional(),
+    to: z.string().max(128).optional(),
+  }),
+  'ticket.customer_notified': z.object({ ...common, type: z.literal('ticket.customer_notified'), ticketId }),
+  'ticket.acknowledged': z.object({ ...common, type: z.literal('ticket.acknowledged'), ticketId }),
+  'ticket.feedback': z.object({ ...common, type: z.literal('ticket.feedback'), ticketId }),
+  'ticket.closed': z.object({ ...common, type: z.literal('ticket.closed'), ticketId, confirmed: z.boolean() }),
+  'ticket.reopened': z.object({ ...common, type: z.literal('ticket.reopened'), ticketId }),
+} as const;
+
+export type EventType = keyof typeof eventSchemas;
+export const EVENT_TYPES = Object.keys(eventSchemas) as EventType[];
+
+/** A validated event: `ts` normalised to epoch ms. */
+export type CallCentreEvent = { [K in EventType]: z.output<(typeof eventSchemas)[K]> }[EventType];
+export type EventOf<K extends EventType> = Extract<CallCentreEvent, { type: K }>;
+/** What an integrator sends (before normalisation). */
+export type CallCentreEventInput = { [K in EventType]: z.input<(typeof eventSchemas)[K]> }[EventType];
+
+export type ValidationResult =
+  | { ok: true; event: CallCentreEvent }
+  | { ok: false; error: string };
+
+/**
+ * Validates one raw event. Errors name the field, e.g. `ts: not an ISO-8601 time with offset`,
+ * prefixed by `at` when given (`event[17].ts: ...`).
+ */
+export function validateEvent(raw: unknown, at = ''): ValidationResult {
+  const where = (field: string) => (at ? `${at}.${field}` : field);
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
+    return { ok: false, error: `${at || 'event'}: must be a JSON object` };
+  }
+  const type = (raw as { type?: unknown }).type;
+  if (typeof type !== 'string') return { ok: false, error: `${where('type')}: required string` };
+  const schema = (eventSchemas as Record<string, z.ZodType>)[type];
+  if (!schema) return { ok: false, error: `${where('type')}: unknown event type "${type.slice(0, 64)}"` };
+  const parsed = schema.safeParse(raw);
+  if (parsed.success) return { ok: true, event: parsed.data as CallCentreEvent };
+  return { ok: false, error: formatIssues(parsed.error.issues, where) };
+}
+
+function formatIssues(issues: readonly z.core.$ZodIssue[], where: (field: string) => string): string {
+  return issues
+    .slice(0, 5)
+    .map((issue) => {
+      const field = where(issue.path.length ? issue.path.map(String).join('.') : '(event)');
+      const message = issue.code === 'invalid_type' && issue.message.includes('received undefined')
+        ? 'required'
+        : issue.message;
+      return `${field}: ${message}`;
+    })
+    .join('; ');
+}

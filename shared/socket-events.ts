@@ -1,0 +1,56 @@
+/**
+ * Typed Socket.IO event maps shared by server and web (SPEC §6). A client subscribes to rooms
+ * `<scope>@<window>` (scope may be `<dimension>:*` for every member of a dimension), receives a
+ * full snapshot per room with a sequence number, then updates with the next numbers.
+ */
+import type { Kpis, LiveState } from './kpi.ts';
+import type { KpiWindow } from './time.ts';
+
+/** KPIs of one scope in one window. */
+export interface ScopeKpis {
+  scope: string;
+  kpis: Kpis;
+  live: LiveState;
+}
+
+/** A room's state: `full` snapshots replace everything; updates replace the scopes they carry. */
+export interface RoomMessage {
+  room: string;
+  window: KpiWindow;
+  seq: number;
+  asOf: number;
+  full: boolean;
+  scopes: ScopeKpis[];
+}
+
+export type Ack<T> = { ok: true; data: T } | { ok: false; error: string };
+
+export interface SubscribeRequest {
+  /** Room names `<scope>@<window>`, e.g. `centre@today`, `queue:*@15m`. */
+  rooms: string[];
+}
+
+export interface ServerToClientEvents {
+  'kpi:snapshot': (message: RoomMessage) => void;
+  'kpi:update': (message: RoomMessage) => void;
+}
+
+export interface ClientToServerEvents {
+  'kpi:subscribe': (request: SubscribeRequest, ack: (result: Ack<RoomMessage[]>) => void) => void;
+  'kpi:unsubscribe': (request: SubscribeRequest, ack: (result: Ack<null>) => void) => void;
+}
+
+export type InterServerEvents = Record<string, never>;
+
+export interface SocketData {
+  role: 'display' | 'admin';
+}
+
+/** Splits `centre@today` into scope and window; null when malformed. */
+export function parseRoom(room: string): { scope: string; window: KpiWindow } | null {
+  const at = room.lastIndexOf('@');
+  if (at < 1) return null;
+  const window = room.slice(at + 1);
+  if (window !== '15m' && window !== '60m' && window !== 'today') return null;
+  return { scope: room.slice(0, at), window };
+}

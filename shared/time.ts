@@ -1,0 +1,56 @@
+/**
+ * Time windows (SPEC §4): rolling 15 and 60 minutes, today in the centre's time zone, and
+ * 15-minute intervals for charts. All times are epoch milliseconds (UTC); only day boundaries
+ * depend on the centre's time zone.
+ */
+import { TZDate } from '@date-fns/tz';
+import { addDays, format, startOfDay } from 'date-fns';
+
+export const WINDOWS = ['15m', '60m', 'today'] as const;
+export type KpiWindow = (typeof WINDOWS)[number];
+
+export const MINUTE_MS = 60_000;
+export const INTERVAL_MS = 15 * MINUTE_MS;
+
+/** Length of each rolling window in minutes. */
+export const ROLLING_MINUTES: Record<Exclude<KpiWindow, 'today'>, number> = { '15m': 15, '60m': 60 };
+
+/** Start of the minute containing `tsMs`. */
+export function minuteStart(tsMs: number): number {
+  return Math.floor(tsMs / MINUTE_MS) * MINUTE_MS;
+}
+
+/** Start of the 15-minute interval containing `tsMs` (aligned in UTC, true for all whole-quarter-hour zones). */
+export function intervalStart(tsMs: number): number {
+  return Math.floor(tsMs / INTERVAL_MS) * INTERVAL_MS;
+}
+
+/**
+ * A rolling window covers whole minutes: the current minute and the `n − 1` before it, so at
+ * 10:07:30 the 15-minute window holds events from 09:53:00 on.
+ */
+export function rollingWindowStart(nowMs: number, minutes: number): number {
+  return minuteStart(nowMs) - (minutes - 1) * MINUTE_MS;
+}
+
+/** The local day `YYYY-MM-DD` of `tsMs` in time zone `tz`. */
+export function dayKey(tsMs: number, tz: string): string {
+  return format(new TZDate(tsMs, tz), 'yyyy-MM-dd');
+}
+
+/** [start, end) of the local day containing `tsMs` in `tz`, as epoch ms (23–25 h long on DST days). */
+export function dayBounds(tsMs: number, tz: string): { startMs: number; endMs: number; day: string } {
+  const start = startOfDay(new TZDate(tsMs, tz));
+  const end = addDays(start, 1);
+  return { startMs: start.getTime(), endMs: end.getTime(), day: format(start, 'yyyy-MM-dd') };
+}
+
+/** Is `tz` an IANA time zone this runtime knows? */
+export function isValidTimeZone(tz: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+}
