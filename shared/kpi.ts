@@ -180,8 +180,8 @@ export function answerRate(c: Counters): KpiValue {
 /**
  * 服务水平. standard: answered ≤ T ÷ (answered + abandoned + flowed out − short abandons);
  * answered: answered ≤ T ÷ answered; sl2 (Asterisk servicelevelperf2, ASTERISK-26559):
- * (answered ≤ T + abandoned ≤ T) ÷ (answered + abandoned). Asterisk counts neither short
- * abandons apart nor flow-outs (EXITWITHTIMEOUT etc.) in SL2.
+ * (answered ≤ T + abandoned ≤ T) ÷ (answered + abandoned): as in Asterisk, short abandons are
+ * not set apart and flow-outs (queue timeouts, EXITWITHTIMEOUT) are in neither term.
  */
 export function serviceLevel(c: Counters, variant: ServiceLevelVariant = 'standard'): KpiValue {
   switch (variant) {

@@ -83,6 +83,12 @@ export interface ScopeSnapshot {
   live: LiveState;
 }
 
+function sameScopes(a: ScopeKey[], b: ScopeKey[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
 const EMPTY_APPLIED: Applied = { scopes: [], contributions: [], waitingScopes: [] };
 const DAY_MS = 86_400_000;
 
@@ -96,6 +102,7 @@ export class KpiEngine {
   private readonly tickets = new Map<string, TicketEntry>();
   private readonly agents = new Map<string, AgentEntry>();
   private readonly contactsByCustomer = new Map<string, Set<string>>();
+  private readonly ticketsByContact = new Map<string, Set<string>>();
   private readonly deadlines = new MinHeap<string>();
   private dirty = new Set<ScopeKey>();
   private today = { startMs: 0, endMs: 0, day: '' };
@@ -291,6 +298,13 @@ export class KpiEngine {
 
     if (event.type === 'contact.offered' && r.customerRef !== undefined) this.linkRepeatContacts(entry);
     this.reapplyContact(entry);
+    // Tickets raised from this contact take its queue, site and channel when they lack their own.
+    if (event.type === 'contact.offered') {
+      for (const ticketId of this.ticketsByContact.get(r.contactId) ?? []) {
+        const ticket = this.tickets.get(ticketId);
+        if (ticket) this.reapplyTicket(ticket, this.clock.now());
+      }
+    }
   }
 
   /** Queue, site and channel on later events apply when the offer has not been seen. */
@@ -334,15 +348,14 @@ export class KpiEngine {
 
   private reapplyContact(entry: ContactEntry): void {
     const r = entry.record;
-    this.retract(entry.applied, r.contactId);
     if (r.agentId !== undefined) this.agentEntry(r.agentId).contactIds.add(r.contactId);
     const team = entry.explicitTeam ?? this.derivedTeam(r);
     const scopes = scopesOf({ ...r, team });
-    const contributions = contactContributions(r, this.settings);
-    const waitingScopes = isWaiting(r) ? scopes : [];
-    entry.applied = { scopes, contributions, waitingScopes };
-    this.applyContributions(entry.applied, 1);
-    for (const scope of waitingScopes) this.scope(scope).waiting.set(r.contactId, r.offeredTsMs!);
+    const next: Applied = { scopes, contributions: contactContributions(r, this.settings), waitingScopes: isWaiting(r) ? scopes : [] };
+    for (const scope of entry.applied.waitingScopes) this.scope(scope).waiting.delete(r.contactId);
+    this.replaceContributions(entry.applied, next);
+    entry.applied = next;
+    for (const scope of next.waitingScopes) this.scope(scope).waiting.set(r.contactId, r.offeredTsMs!);
   }
 
   /** The team of the contact's agent as of the answer (or wrap-up): from the agent's states. */
@@ -381,11 +394,10 @@ export class KpiEngine {
         t.category = event.category;
         t.complaint = event.complaint ?? false;
         t.contactId = event.contactId;
-        const contact = event.contactId ? this.contacts.get(event.contactId)?.record : undefined;
-        if (contact) {
-          t.queue ??= contact.queue;
-          t.site ??= contact.site;
-          t.channel ??= contact.channel;
+        if (event.contactId !== undefined) {
+          let ids = this.ticketsByContact.get(event.contactId);
+          if (!ids) this.ticketsByContact.set(event.contactId, (ids = new Set()));
+          ids.add(t.ticketId);
         }
         break;
       }
@@ -415,14 +427,17 @@ export class KpiEngine {
   }
 
   private reapplyTicket(entry: TicketEntry, nowMs: number): void {
-    this.retract(entry.applied);
     const t = entry.record;
-    entry.applied = {
-      scopes: scopesOf(t),
-      contributions: ticketContributions(t, nowMs, this.settings),
-      waitingScopes: [],
-    };
-    this.applyContributions(entry.applied, 1);
+    const contact = t.contactId !== undefined ? this.contacts.get(t.contactId)?.record : undefined;
+    const scopes = scopesOf({
+      queue: t.queue ?? contact?.queue,
+      site: t.site ?? contact?.site,
+      channel: t.channel ?? contact?.channel,
+      team: t.team,
+    });
+    const next: Applied = { scopes, contributions: ticketContributions(t, nowMs, this.settings), waitingScopes: [] };
+    this.replaceContributions(entry.applied, next);
+    entry.applied = next;
   }
 
   // ---- agents ---------------------------------------------------------------------------
@@ -502,10 +517,31 @@ export class KpiEngine {
     return state;
   }
 
-  /** Takes back what a record applied: its contributions and, for a contact, its place in queue. */
-  private retract(applied: Applied, contactId?: string): void {
-    this.applyContributions(applied, -1);
-    if (contactId !== undefined) for (const scope of applied.waitingScopes) this.scope(scope).waiting.delete(contactId);
+  /**
+   * Swaps a record's applied contributions for new ones. Most events change one or two of a
+   * record's contributions, so only the difference is applied when the scopes are the same.
+   */
+  private replaceContributions(previous: Applied, next: Applied): void {
+    if (!sameScopes(previous.scopes, next.scopes)) {
+      this.applyContributions(previous, -1);
+      this.applyContributions(next, 1);
+      return;
+    }
+    const removed: Contribution[] = [];
+    const matched = new Uint8Array(next.contributions.length);
+    outer: for (const old of previous.contributions) {
+      for (let j = 0; j < next.contributions.length; j++) {
+        const c = next.contributions[j];
+        if (!matched[j] && c.tsMs === old.tsMs && c.counter === old.counter && c.amount === old.amount) {
+          matched[j] = 1;
+          continue outer;
+        }
+      }
+      removed.push(old);
+    }
+    const added = next.contributions.filter((_, j) => !matched[j]);
+    this.applyContributions({ scopes: next.scopes, contributions: removed, waitingScopes: [] }, -1);
+    this.applyContributions({ scopes: next.scopes, contributions: added, waitingScopes: [] }, 1);
   }
 
   private applyContributions(applied: Applied, sign: 1 | -1): void {
@@ -562,7 +598,10 @@ export class KpiEngine {
     for (const [id, entry] of this.tickets) {
       const t = entry.record;
       const closed = t.closedTsMs.length > 0 && t.reopenedTsMs.length === 0;
-      if (closed && Math.max(...t.closedTsMs) < horizon) this.tickets.delete(id);
+      if (closed && Math.max(...t.closedTsMs) < horizon) {
+        this.tickets.delete(id);
+        if (t.contactId !== undefined) this.ticketsByContact.get(t.contactId)?.delete(id);
+      }
     }
   }
 }
