@@ -53,14 +53,26 @@ export type QueueOutcome = 'answered' | 'abandoned' | 'flowed_out';
 
 /** The contact's queue outcome: the earliest of answered, abandoned and flowed out. */
 export function queueOutcome(r: ContactRecord): { outcome: QueueOutcome; tsMs: number } | null {
-  let best: { outcome: QueueOutcome; tsMs: number } | null = null;
-  const consider = (outcome: QueueOutcome, tsMs: number | undefined) => {
-    if (tsMs !== undefined && (best === null || tsMs < best.tsMs)) best = { outcome, tsMs };
-  };
-  consider('answered', r.answeredTsMs);
-  consider('abandoned', r.abandonedTsMs);
-  consider('flowed_out', r.flowedOutTsMs);
-  return best;
+  let outcome: QueueOutcome | null = null;
+  let tsMs = Infinity;
+  // Plain comparisons rather than a helper closure: this runs for every contact event.
+  if (r.answeredTsMs !== undefined) {
+    outcome = 'answered';
+    tsMs = r.answeredTsMs;
+  }
+  if (r.abandonedTsMs !== undefined && r.abandonedTsMs < tsMs) {
+    outcome = 'abandoned';
+    tsMs = r.abandonedTsMs;
+  }
+  if (r.flowedOutTsMs !== undefined && r.flowedOutTsMs < tsMs) {
+    outcome = 'flowed_out';
+    tsMs = r.flowedOutTsMs;
+  }
+  return outcome === null ? null : { outcome, tsMs };
+}
+
+function push(out: Contribution[], tsMs: number, counter: number, amount = 1): void {
+  out.push({ tsMs, counter, amount });
 }
 
 /** Wait in seconds from offer to queue outcome, or null when either is unknown. */
@@ -92,49 +104,48 @@ export function handleSec(r: ContactRecord): number {
 export function contactContributions(r: ContactRecord, settings: KpiSettings): Contribution[] {
   if (r.drill) return [];
   const out: Contribution[] = [];
-  const add = (tsMs: number, counter: number, amount = 1) => out.push({ tsMs, counter, amount });
 
-  if (r.offeredTsMs !== undefined) add(r.offeredTsMs, C.offered);
+  if (r.offeredTsMs !== undefined) push(out, r.offeredTsMs, C.offered);
 
   const outcome = queueOutcome(r);
   if (outcome) {
     const wait = waitSec(r);
     const t = outcome.tsMs;
     const limit = writtenLimitSec(r.channel, settings);
-    if (limit !== null) add(t, C.writtenOutcomes);
+    if (limit !== null) push(out, t, C.writtenOutcomes);
     if (outcome.outcome === 'answered') {
-      add(t, C.answered);
+      push(out, t, C.answered);
       if (wait !== null) {
-        add(t, C.answerWaitSec, wait);
-        if (wait <= settings.serviceLevelSec) add(t, C.answeredInSl);
-        if (limit !== null && wait <= limit) add(t, C.writtenInTarget);
+        push(out, t, C.answerWaitSec, wait);
+        if (wait <= settings.serviceLevelSec) push(out, t, C.answeredInSl);
+        if (limit !== null && wait <= limit) push(out, t, C.writtenInTarget);
       }
     } else if (outcome.outcome === 'abandoned') {
-      add(t, C.abandoned);
-      if (wait !== null && wait < settings.shortAbandonSec) add(t, C.shortAbandoned);
-      if (wait !== null && wait <= settings.serviceLevelSec) add(t, C.abandonedInSl);
+      push(out, t, C.abandoned);
+      if (wait !== null && wait < settings.shortAbandonSec) push(out, t, C.shortAbandoned);
+      if (wait !== null && wait <= settings.serviceLevelSec) push(out, t, C.abandonedInSl);
     } else {
-      add(t, C.flowedOut);
+      push(out, t, C.flowedOut);
     }
   }
 
-  for (const t of r.transferTsMs) add(t, C.transferred);
+  for (const t of r.transferTsMs) push(out, t, C.transferred);
 
   if (r.wrappedTsMs !== undefined) {
-    add(r.wrappedTsMs, C.handled);
-    add(r.wrappedTsMs, C.handleSec, handleSec(r));
+    push(out, r.wrappedTsMs, C.handled);
+    push(out, r.wrappedTsMs, C.handleSec, handleSec(r));
   }
 
   if (r.resolvedTsMs !== undefined) {
-    add(r.resolvedTsMs, C.resolved);
-    if (r.firstContact && !r.repeatedLater) add(r.resolvedTsMs, C.resolvedFirst);
+    push(out, r.resolvedTsMs, C.resolved);
+    if (r.firstContact && !r.repeatedLater) push(out, r.resolvedTsMs, C.resolvedFirst);
   }
 
   if (r.surveyTsMs !== undefined && r.surveyScore !== undefined) {
     const scale = r.surveyScale ?? 5;
-    add(r.surveyTsMs, C.surveys);
-    if (isTopTwoBox(r.surveyScore, scale)) add(r.surveyTsMs, C.surveyTopTwo);
-    add(r.surveyTsMs, C.surveyScore5, scoreOnFivePointScale(r.surveyScore, scale));
+    push(out, r.surveyTsMs, C.surveys);
+    if (isTopTwoBox(r.surveyScore, scale)) push(out, r.surveyTsMs, C.surveyTopTwo);
+    push(out, r.surveyTsMs, C.surveyScore5, scoreOnFivePointScale(r.surveyScore, scale));
   }
   return out;
 }
@@ -207,23 +218,22 @@ export function ticketDeadlines(t: TicketRecord, settings: KpiSettings): number[
 export function ticketContributions(t: TicketRecord, nowMs: number, settings: KpiSettings): Contribution[] {
   if (t.drill) return [];
   const out: Contribution[] = [];
-  const add = (tsMs: number, counter: number) => out.push({ tsMs, counter, amount: 1 });
 
-  if (t.openedTsMs !== undefined) add(t.openedTsMs, C.ticketsOpened);
+  if (t.openedTsMs !== undefined) push(out, t.openedTsMs, C.ticketsOpened);
   const closeMs = effectiveCloseMs(t);
-  if (closeMs !== null) add(closeMs, C.ticketsClosed);
+  if (closeMs !== null) push(out, closeMs, C.ticketsClosed);
   const deadline = ticketDeadlineMs(t, settings);
   if (deadline !== null) {
-    if (closeMs !== null && closeMs <= deadline) add(closeMs, C.ticketsOnTime);
-    else if (nowMs >= deadline) add(deadline, C.ticketsOverdue);
+    if (closeMs !== null && closeMs <= deadline) push(out, closeMs, C.ticketsOnTime);
+    else if (nowMs >= deadline) push(out, deadline, C.ticketsOverdue);
   }
 
   if (t.escalatedTsMs !== undefined) {
     for (const step of ESCALATION_STEPS) {
       const due = t.escalatedTsMs + settings.escalationSec[step] * 1000;
       const doneMs = t[`${step}TsMs`];
-      if (doneMs !== undefined && doneMs <= due) add(doneMs, C.escalationStepsOnTime);
-      else if (nowMs >= due) add(due, C.escalationStepsMissed);
+      if (doneMs !== undefined && doneMs <= due) push(out, doneMs, C.escalationStepsOnTime);
+      else if (nowMs >= due) push(out, due, C.escalationStepsMissed);
     }
   }
   return out;

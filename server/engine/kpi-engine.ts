@@ -21,7 +21,7 @@ import { computeKpis, newCounters, type Counters, type Kpis, type KpiSettings, t
 import { scopesOf, scopeDimension, type Dimension, type ScopeKey } from '../../shared/scope.ts';
 import { dayBounds, INTERVAL_MS, intervalStart, minuteStart, MINUTE_MS, ROLLING_MINUTES, rollingWindowStart, type KpiWindow } from '../../shared/time.ts';
 import { MinHeap } from './min-heap.ts';
-import { ScopeState } from './scope-state.ts';
+import { MINUTE_SLOTS, ScopeState } from './scope-state.ts';
 
 /** What a record last applied: to which scopes, which contributions, and where it waited. */
 interface Applied {
@@ -350,7 +350,7 @@ export class KpiEngine {
     const r = entry.record;
     if (r.agentId !== undefined) this.agentEntry(r.agentId).contactIds.add(r.contactId);
     const team = entry.explicitTeam ?? this.derivedTeam(r);
-    const scopes = scopesOf({ ...r, team });
+    const scopes = scopesOf({ site: r.site, queue: r.queue, team, agentId: r.agentId, channel: r.channel });
     const next: Applied = { scopes, contributions: contactContributions(r, this.settings), waitingScopes: isWaiting(r) ? scopes : [] };
     for (const scope of entry.applied.waitingScopes) this.scope(scope).waiting.delete(r.contactId);
     this.replaceContributions(entry.applied, next);
@@ -545,17 +545,19 @@ export class KpiEngine {
   }
 
   private applyContributions(applied: Applied, sign: 1 | -1): void {
-    if (applied.contributions.length === 0) return;
-    const oldestMinute = minuteStart(this.clock.now()) - (ROLLING_MINUTES['60m'] + 1) * MINUTE_MS;
+    const contributions = applied.contributions;
+    if (contributions.length === 0) return;
+    const nowMinute = minuteStart(this.clock.now());
+    const oldestMinute = nowMinute - (ROLLING_MINUTES['60m'] + 1) * MINUTE_MS;
+    const newestMinute = nowMinute + (MINUTE_SLOTS - ROLLING_MINUTES['60m'] - 2) * MINUTE_MS;
+    const horizon = this.yesterday.startMs;
     for (const key of applied.scopes) {
       const state = this.scope(key);
-      for (const c of applied.contributions) {
-        if (c.tsMs < this.yesterday.startMs) continue;
-        const amount = sign * c.amount;
+      for (let i = 0; i < contributions.length; i++) {
+        const c = contributions[i];
+        if (c.tsMs < horizon) continue;
         const minute = minuteStart(c.tsMs);
-        if (minute >= oldestMinute) state.add(state.minutes, minute, c.counter, amount);
-        state.add(state.intervals, intervalStart(c.tsMs), c.counter, amount);
-        state.add(state.days, this.dayOf(c.tsMs), c.counter, amount);
+        state.add(minute >= oldestMinute && minute <= newestMinute ? minute : null, intervalStart(c.tsMs), this.dayOf(c.tsMs), c.counter, sign * c.amount);
       }
     }
   }
@@ -573,9 +575,8 @@ export class KpiEngine {
 
   private pruneBuckets(nowMs: number): void {
     const keepDays = new Set([this.today.day, this.yesterday.day]);
-    const minMinute = minuteStart(nowMs) - (ROLLING_MINUTES['60m'] + 1) * MINUTE_MS;
     const minInterval = intervalStart(this.yesterday.startMs) - INTERVAL_MS;
-    for (const state of this.scopes.values()) state.prune(minMinute, minInterval, keepDays);
+    for (const state of this.scopes.values()) state.prune(minInterval, keepDays);
   }
 
   /** At local midnight: forgets contacts and agent episodes that no longer touch today or yesterday. */

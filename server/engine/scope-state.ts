@@ -1,14 +1,34 @@
 /**
- * Counters and live state of one scope: minute buckets for the rolling windows, 15-minute
+ * Counters and live state of one scope: a ring of minute buckets for the rolling windows, 15-minute
  * intervals and day totals for today (and yesterday, for comparisons), the contacts waiting
  * and the agents by state. Every update is O(1).
  */
-import { addCounters, emptyLiveState, newCounters, type Counters, type LiveState } from '../../shared/kpi.ts';
+import { COUNTER_COUNT, emptyLiveState, newCounters, type Counters, type LiveState } from '../../shared/kpi.ts';
+import { MINUTE_MS } from '../../shared/time.ts';
+
+/**
+ * Minute slots kept per scope: the 60 of the widest rolling window, one being filled, and room
+ * for events stamped a few minutes ahead (clock skew up to 10 min).
+ */
+export const MINUTE_SLOTS = 72;
 import type { AgentStateName } from '../../shared/events.ts';
 
+function bucket<K>(map: Map<K, Counters>, key: K): Counters {
+  let counters = map.get(key);
+  if (counters === undefined) {
+    counters = newCounters();
+    map.set(key, counters);
+  }
+  return counters;
+}
+
 export class ScopeState {
-  /** Minute start → counters, for the rolling 15 and 60 minute windows. */
-  readonly minutes = new Map<number, Counters>();
+  /**
+   * Minute buckets for the rolling windows: a ring of MINUTE_SLOTS counter sets in one array,
+   * each slot stamped with its minute, so a busy scope allocates nothing per minute.
+   */
+  private minuteRing: Float64Array | null = null;
+  private readonly minuteStamps = new Float64Array(MINUTE_SLOTS).fill(-1);
   /** 15-minute interval start → counters, for today and yesterday. */
   readonly intervals = new Map<number, Counters>();
   /** Local day `YYYY-MM-DD` → counters, for today and yesterday. */
@@ -19,20 +39,37 @@ export class ScopeState {
   readonly agentCounts = { ready: 0, busy: 0, acw: 0, not_ready: 0 };
   readonly notReadySince = new Map<string, number>();
 
-  add(map: Map<number, Counters> | Map<string, Counters>, key: number | string, counter: number, amount: number): void {
-    const m = map as Map<number | string, Counters>;
-    let counters = m.get(key);
-    if (!counters) {
-      counters = newCounters();
-      m.set(key, counters);
+  /** Adds `amount` to one counter of the minute, the 15-minute interval and the day of an increment. */
+  add(minuteMs: number | null, intervalMs: number, day: string, counter: number, amount: number): void {
+    if (minuteMs !== null) this.addMinute(minuteMs, counter, amount);
+    bucket(this.intervals, intervalMs)[counter] += amount;
+    bucket(this.days, day)[counter] += amount;
+  }
+
+  private addMinute(minuteMs: number, counter: number, amount: number): void {
+    const slot = (minuteMs / MINUTE_MS) % MINUTE_SLOTS;
+    const stamp = this.minuteStamps[slot];
+    // The slot holds a later minute: this one is older than any rolling window.
+    if (stamp > minuteMs) return;
+    this.minuteRing ??= new Float64Array(MINUTE_SLOTS * COUNTER_COUNT);
+    const base = slot * COUNTER_COUNT;
+    if (stamp !== minuteMs) {
+      this.minuteRing.fill(0, base, base + COUNTER_COUNT);
+      this.minuteStamps[slot] = minuteMs;
     }
-    counters[counter] += amount;
+    this.minuteRing[base + counter] += amount;
   }
 
   /** Sum of minute buckets from `fromMinuteMs` on. */
   rollingSum(fromMinuteMs: number): Counters {
     const sum = newCounters();
-    for (const [minute, counters] of this.minutes) if (minute >= fromMinuteMs) addCounters(sum, counters);
+    const ring = this.minuteRing;
+    if (ring === null) return sum;
+    for (let slot = 0; slot < MINUTE_SLOTS; slot++) {
+      if (this.minuteStamps[slot] < fromMinuteMs) continue;
+      const base = slot * COUNTER_COUNT;
+      for (let i = 0; i < COUNTER_COUNT; i++) sum[i] += ring[base + i];
+    }
     return sum;
   }
 
@@ -63,9 +100,8 @@ export class ScopeState {
     return live;
   }
 
-  /** Forgets minute buckets before `minMinuteMs`, intervals before `minIntervalMs`, days not in `keepDays`. */
-  prune(minMinuteMs: number, minIntervalMs: number, keepDays: Set<string>): void {
-    for (const minute of this.minutes.keys()) if (minute < minMinuteMs) this.minutes.delete(minute);
+  /** Forgets intervals before `minIntervalMs` and days not in `keepDays` (minute slots recycle themselves). */
+  prune(minIntervalMs: number, keepDays: Set<string>): void {
     for (const interval of this.intervals.keys()) if (interval < minIntervalMs) this.intervals.delete(interval);
     for (const day of this.days.keys()) if (!keepDays.has(day)) this.days.delete(day);
   }
