@@ -1,0 +1,83 @@
+/**
+ * Display formatting of KPI values. Figures arrive computed from the server (shared/kpi.ts);
+ * this module only turns them into text: ratios as percentages with one decimal, durations as
+ * seconds or m:ss, counts as integers.
+ */
+import type { KpiName } from '../../shared/kpi.ts';
+import type { Threshold } from '../../shared/thresholds.ts';
+import type { Lang } from './i18n.ts';
+
+export type KpiUnit = 'percent' | 'seconds' | 'count';
+
+/** A formatted figure; number and unit are separate so the unit can be drawn smaller. */
+export interface FormattedValue {
+  text: string;
+  unit: string;
+}
+
+/** How each KPI the wallboard shows is measured; anything not listed is a count. */
+const KPI_UNITS: Partial<Record<KpiName, KpiUnit>> = {
+  answerRate: 'percent',
+  serviceLevel: 'percent',
+  abandonRate: 'percent',
+  fcr: 'percent',
+  csat: 'percent',
+  closureRate: 'percent',
+  closedOverOpened: 'percent',
+  escalationCompliance: 'percent',
+  writtenFirstResponse: 'percent',
+  occupancy: 'percent',
+  asaSec: 'seconds',
+  ahtSec: 'seconds',
+  longestWaitSec: 'seconds',
+};
+
+/** The unit a KPI is shown in. */
+export function unitOf(kpi: KpiName): KpiUnit {
+  return KPI_UNITS[kpi] ?? 'count';
+}
+
+const SECOND_UNIT: Record<Lang, string> = { 'zh-CN': '秒', en: 's' };
+
+/** A fraction 0..1 as a percentage with one decimal: 0.9234 → `92.3` `%`. */
+export function formatPercent(ratio: number): FormattedValue {
+  return { text: (ratio * 100).toFixed(1), unit: '%' };
+}
+
+/**
+ * Seconds, rounded to whole seconds: under a minute as `45 s`, then `m:ss`, and `h:mm:ss` from
+ * an hour on, the way waits and handle times are read on a call-centre floor.
+ */
+export function formatSeconds(seconds: number, lang: Lang): FormattedValue {
+  const total = Math.max(0, Math.round(seconds));
+  if (total < 60) return { text: String(total), unit: SECOND_UNIT[lang] };
+  const h = Math.floor(total / 3600);
+  const m = Math.floor((total % 3600) / 60);
+  const s = String(total % 60).padStart(2, '0');
+  return { text: h > 0 ? `${h}:${String(m).padStart(2, '0')}:${s}` : `${m}:${s}`, unit: '' };
+}
+
+/** A count as a whole number. */
+export function formatCount(value: number): FormattedValue {
+  return { text: String(Math.round(value)), unit: '' };
+}
+
+/** A KPI value in its unit; null when there is no value (denominator 0). */
+export function formatKpi(kpi: KpiName, value: number | null, lang: Lang): FormattedValue | null {
+  if (value === null || !Number.isFinite(value)) return null;
+  switch (unitOf(kpi)) {
+    case 'percent':
+      return formatPercent(value);
+    case 'seconds':
+      return formatSeconds(value, lang);
+    default:
+      return formatCount(value);
+  }
+}
+
+/** A target as `≥ 90.0%` (higher is better) or `≤ 30 s` (lower is better). */
+export function formatTarget(kpi: KpiName, threshold: Threshold, lang: Lang): string {
+  const target = formatKpi(kpi, threshold.target, lang);
+  const sign = threshold.kind === 'min' ? '≥' : '≤';
+  return target === null ? '' : `${sign} ${target.text}${target.unit}`;
+}

@@ -1,0 +1,136 @@
+/**
+ * Screen texts in the two languages a wallboard can show (SPEC §6: `lang=zh-CN|en`, default
+ * zh-CN). Only words live here; numbers are formatted in `format.ts`.
+ */
+
+export const LANGS = ['zh-CN', 'en'] as const;
+export type Lang = (typeof LANGS)[number];
+export const DEFAULT_LANG: Lang = 'zh-CN';
+
+const ZH = {
+  title: '呼叫中心实时监控',
+  inQueue: '排队数',
+  longestWaitSec: '最长等待',
+  serviceLevel: '服务水平',
+  answerRate: '接通率',
+  abandonRate: '放弃率',
+  asaSec: '平均应答时长',
+  ahtSec: '平均处理时长',
+  fcr: '首次解决率',
+  csat: '满意度',
+  closureRate: '按时结案率',
+  agents: '坐席状态',
+  agentsReady: '空闲',
+  agentsBusy: '通话中',
+  agentsAcw: '话后处理',
+  agentsNotReady: '示忙',
+  agentsNotReadyOverLimit: '示忙超 5 分钟',
+  queue: '技能队列',
+  colInQueue: '排队',
+  colLongestWait: '最长等待',
+  colServiceLevel: '服务水平',
+  colAnswerRate: '接通率',
+  colAbandonRate: '放弃率',
+  colAsa: '平均应答',
+  colAgents: '空闲/通话',
+  target: '目标',
+  today: '今日',
+  last15m: '近 15 分钟',
+  noData: '无数据',
+  noQueues: '暂无队列数据',
+  moreQueues: '另有 {n} 个队列未显示',
+  live: '实时',
+  connecting: '正在连接…',
+  stale: '数据已 {n} 秒未更新',
+  offline: '连接中断，正在重连',
+  unauthorized: '显示链接无效，请联系管理员',
+  statusGreen: '达标',
+  statusAmber: '预警',
+  statusRed: '告警',
+} as const;
+
+export type MessageKey = keyof typeof ZH;
+
+const EN: Record<MessageKey, string> = {
+  title: 'Contact centre live',
+  inQueue: 'In queue',
+  longestWaitSec: 'Longest wait',
+  serviceLevel: 'Service level',
+  answerRate: 'Answer rate',
+  abandonRate: 'Abandon rate',
+  asaSec: 'Avg speed of answer',
+  ahtSec: 'Avg handle time',
+  fcr: 'First contact resolution',
+  csat: 'Satisfaction',
+  closureRate: 'Closed on time',
+  agents: 'Agents',
+  agentsReady: 'Ready',
+  agentsBusy: 'Busy',
+  agentsAcw: 'After-call work',
+  agentsNotReady: 'Not ready',
+  agentsNotReadyOverLimit: 'Not ready > 5 min',
+  queue: 'Queue',
+  colInQueue: 'Waiting',
+  colLongestWait: 'Longest',
+  colServiceLevel: 'SL',
+  colAnswerRate: 'Answer %',
+  colAbandonRate: 'Abandon %',
+  colAsa: 'ASA',
+  colAgents: 'Ready/Busy',
+  target: 'Target',
+  today: 'Today',
+  last15m: 'Last 15 min',
+  noData: 'No data',
+  noQueues: 'No queue data yet',
+  moreQueues: '{n} more queues not shown',
+  live: 'Live',
+  connecting: 'Connecting…',
+  stale: 'Data is {n} s old',
+  offline: 'Disconnected, reconnecting',
+  unauthorized: 'Display link not valid, ask an administrator',
+  statusGreen: 'on target',
+  statusAmber: 'warning',
+  statusRed: 'alert',
+};
+
+const MESSAGES: Record<Lang, Record<MessageKey, string>> = { 'zh-CN': ZH, en: EN };
+
+/** The language asked for in the URL, or the default when absent or unknown. */
+export function parseLang(raw: string | null | undefined): Lang {
+  return LANGS.find((lang) => lang === raw) ?? DEFAULT_LANG;
+}
+
+/** The text for `key` in `lang`, with `{name}` placeholders filled from `params`. */
+export function t(lang: Lang, key: MessageKey, params: Record<string, string | number> = {}): string {
+  return MESSAGES[lang][key].replace(/\{(\w+)\}/g, (whole, name: string) =>
+    name in params ? String(params[name]) : whole,
+  );
+}
+
+/** Queue ids of manual 003's seat types, in the order the floor is used to reading them. */
+export const KNOWN_QUEUES = [
+  'general',
+  'customer',
+  'value_added',
+  'brand',
+  'vip',
+  'complaints',
+  'internal_help',
+  'back_office',
+] as const;
+
+const QUEUE_NAMES: Record<(typeof KNOWN_QUEUES)[number], Record<Lang, string>> = {
+  general: { 'zh-CN': '综合业务', en: 'General' },
+  customer: { 'zh-CN': '客户业务', en: 'Customer' },
+  value_added: { 'zh-CN': '增值业务', en: 'Value-added' },
+  brand: { 'zh-CN': '品牌', en: 'Brand' },
+  vip: { 'zh-CN': 'VIP会员', en: 'VIP members' },
+  complaints: { 'zh-CN': '投诉', en: 'Complaints' },
+  internal_help: { 'zh-CN': '内部求助', en: 'Internal help' },
+  back_office: { 'zh-CN': '综合解决', en: 'Back office' },
+};
+
+/** Display name of a queue id; ids the wallboard does not know are shown as they are. */
+export function queueName(id: string, lang: Lang): string {
+  return Object.hasOwn(QUEUE_NAMES, id) ? QUEUE_NAMES[id as keyof typeof QUEUE_NAMES][lang] : id;
+}
