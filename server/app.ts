@@ -19,7 +19,7 @@ import { parseBatch, readBody } from './ingest/http-body.ts';
 import { KpiRooms } from './realtime/kpi-rooms.ts';
 import { Authenticator, bearerToken, type Role } from './security/auth.ts';
 import type { Secrets } from './security/secrets.ts';
-import type { EventLog } from './store/event-log.ts';
+import { StoreError, type EventLog } from './store/event-log.ts';
 import { Metrics } from './http/metrics.ts';
 
 export interface AppDeps {
@@ -124,6 +124,10 @@ export function createApp(deps: AppDeps): App {
     Promise.resolve()
       .then(() => route(req, res, url))
       .catch((error: unknown) => {
+        if (error instanceof StoreError) {
+          logger.error({ err: error.message, route: `${req.method} ${url.pathname}` }, 'store failure');
+          return sendJson(res, 503, { error: error.message });
+        }
         if (error instanceof HttpError) {
           sendJson(res, error.status, { error: error.message });
           // Stop reading an oversized body: the client has its answer.

@@ -7,16 +7,19 @@ import { pino } from 'pino';
 import { createApp } from './app.ts';
 import { loadConfig } from './config.ts';
 import { loadSecrets } from './security/secrets.ts';
-import { MemoryEventLog } from './store/event-log.ts';
+import { DuckDbEventLog } from './store/duckdb-event-log.ts';
 
 async function main(): Promise<void> {
   const config = loadConfig();
   const logger = pino({ level: config.logLevel });
   const secrets = loadSecrets(config);
   const clock = { now: () => Date.now() };
-  const app = createApp({ config, secrets, log: new MemoryEventLog(), clock, logger });
+  const log = await DuckDbEventLog.open({ dataDir: config.dataDir, clock });
+  const app = createApp({ config, secrets, log, clock, logger });
 
+  const restoreStarted = performance.now();
   const restored = await app.restore();
+  logger.info({ events: restored, ms: Math.round(performance.now() - restoreStarted) }, 'live state restored from the store');
   await new Promise<void>((resolve, reject) => {
     app.httpServer.once('error', reject);
     app.httpServer.listen(config.port, config.host, resolve);

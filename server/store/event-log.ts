@@ -5,6 +5,9 @@
  */
 import type { CallCentreEvent } from '../../shared/events.ts';
 
+/** The store cannot keep events (unwritable, full, closed): the batch was not acknowledged. */
+export class StoreError extends Error {}
+
 export interface AppendResult {
   /** Events new to the log, in the order given. */
   accepted: CallCentreEvent[];

@@ -1,0 +1,223 @@
+/**
+ * The durable event log in an embedded DuckDB file (DATA_DIR/wallboard.duckdb). Appends are
+ * group-committed: batches that arrive while a commit is running wait and go together in the
+ * next one, so one fsync'd commit acknowledges many requests. `append` resolves only after the
+ * commit; if the commit fails, nothing of the batch is acknowledged and a retry is accepted.
+ *
+ * Event ids are unique across restarts: ids of events received in the last 1–2 × `dedupeHours`
+ * are held in memory (reloaded at start), and older-stamped events the memory does not know are
+ * checked against the table itself.
+ */
+import { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { CallCentreEvent } from '../../shared/events.ts';
+import { StoreError, type AppendResult, type EventLog } from './event-log.ts';
+
+interface PendingAppend {
+  events: CallCentreEvent[];
+  resolve: () => void;
+  reject: (error: Error) => void;
+}
+
+export interface DuckDbEventLogOptions {
+  dataDir: string;
+  clock: { now(): number };
+  /** How long event ids are remembered in memory for de-duplication (default 24 h, up to twice that). */
+  dedupeHours?: number;
+}
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS events (
+  id VARCHAR NOT NULL,
+  ts BIGINT NOT NULL,
+  received_ms BIGINT NOT NULL,
+  type VARCHAR NOT NULL,
+  contact_id VARCHAR,
+  ticket_id VARCHAR,
+  agent_id VARCHAR,
+  body JSON NOT NULL
+);`;
+
+/** Remembers ids in two generations that rotate, so each id is kept between 1× and 2× the span. */
+class RecentIds {
+  private current = new Set<string>();
+  private previous = new Set<string>();
+  private rotatedMs: number;
+
+  constructor(
+    private readonly spanMs: number,
+    nowMs: number,
+  ) {
+    this.rotatedMs = nowMs;
+  }
+
+  has(id: string, nowMs: number): boolean {
+    if (nowMs - this.rotatedMs >= this.spanMs) {
+      this.previous = this.current;
+      this.current = new Set();
+      this.rotatedMs = nowMs;
+    }
+    return this.current.has(id) || this.previous.has(id);
+  }
+
+  add(id: string): void {
+    this.current.add(id);
+  }
+
+  delete(id: string): void {
+    this.current.delete(id);
+    this.previous.delete(id);
+  }
+}
+
+export class DuckDbEventLog implements EventLog {
+  private readonly recent: RecentIds;
+  private queue: PendingAppend[] = [];
+  private writing: Promise<void> | null = null;
+  private closed = false;
+
+  private constructor(
+    private readonly instance: DuckDBInstance,
+    private readonly connection: DuckDBConnection,
+    private readonly options: DuckDbEventLogOptions,
+  ) {
+    this.recent = new RecentIds(((options.dedupeHours ?? 24) * 3600_000), options.clock.now());
+  }
+
+  /** Opens (or creates) DATA_DIR/wallboard.duckdb; throws a StoreError saying why it cannot. */
+  static async open(options: DuckDbEventLogOptions): Promise<DuckDbEventLog> {
+    const path = join(options.dataDir, 'wallboard.duckdb');
+    let instance: DuckDBInstance;
+    try {
+      mkdirSync(options.dataDir, { recursive: true });
+      instance = await DuckDBInstance.create(path);
+    } catch (error) {
+      throw new StoreError(`${path}: cannot open the event store (${firstLine(error)})`);
+    }
+    const connection = await instance.connect();
+    try {
+      await connection.run(SCHEMA);
+    } catch (error) {
+      connection.closeSync();
+      instance.closeSync();
+      throw new StoreError(`${path}: cannot prepare the event store (${firstLine(error)})`);
+    }
+    const log = new DuckDbEventLog(instance, connection, options);
+    await log.loadRecentIds();
+    return log;
+  }
+
+  /** The connection, for the contact records and reports that share this file. */
+  get db(): DuckDBConnection {
+    return this.connection;
+  }
+
+  private async loadRecentIds(): Promise<void> {
+    const sinceMs = this.options.clock.now() - 2 * (this.options.dedupeHours ?? 24) * 3600_000;
+    const result = await this.connection.stream('SELECT id FROM events WHERE received_ms >= $1', [BigInt(sinceMs)]);
+    for (let chunk = await result.fetchChunk(); chunk && chunk.rowCount > 0; chunk = await result.fetchChunk()) {
+      for (const [id] of chunk.getRows()) this.recent.add(id as string);
+    }
+  }
+
+  async append(events: CallCentreEvent[]): Promise<AppendResult> {
+    if (this.closed) throw new StoreError('store: closed; the server is shutting down');
+    const nowMs = this.options.clock.now();
+    const fresh: CallCentreEvent[] = [];
+    let duplicates = 0;
+    const old: CallCentreEvent[] = [];
+    const oldestRecentMs = nowMs - (this.options.dedupeHours ?? 24) * 3600_000;
+    for (const event of events) {
+      if (this.recent.has(event.id, nowMs)) {
+        duplicates++;
+        continue;
+      }
+      this.recent.add(event.id);
+      (event.ts < oldestRecentMs ? old : fresh).push(event);
+    }
+    if (old.length > 0) {
+      // Rare: events stamped long ago may repeat ids the memory no longer holds.
+      const known = await this.storedIds(old.map((e) => e.id));
+      for (const event of old) {
+        if (known.has(event.id)) duplicates++;
+        else fresh.push(event);
+      }
+    }
+    if (fresh.length === 0) return { accepted: [], duplicates };
+    try {
+      await this.enqueue(fresh);
+    } catch (error) {
+      for (const event of fresh) this.recent.delete(event.id);
+      throw error;
+    }
+    return { accepted: fresh, duplicates };
+  }
+
+  private async storedIds(ids: string[]): Promise<Set<string>> {
+    const reader = await this.connection.runAndReadAll(
+      'SELECT id FROM events WHERE id IN (SELECT unnest($1::VARCHAR[]))',
+      [JSON.stringify(ids)],
+    );
+    return new Set(reader.getRows().map(([id]) => id as string));
+  }
+
+  private enqueue(events: CallCentreEvent[]): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.queue.push({ events, resolve, reject });
+      if (!this.writing) this.writing = this.drain();
+    });
+  }
+
+  /** Commits everything queued, one commit per round, until the queue is empty. */
+  private async drain(): Promise<void> {
+    while (this.queue.length > 0) {
+      const group = this.queue;
+      this.queue = [];
+      const events = group.flatMap((p) => p.events);
+      try {
+        await this.insert(events);
+        for (const pending of group) pending.resolve();
+      } catch (error) {
+        const storeError = new StoreError(`store: cannot write events (${firstLine(error)}); nothing in this batch was stored`);
+        for (const pending of group) pending.reject(storeError);
+      }
+    }
+    this.writing = null;
+  }
+
+  private async insert(events: CallCentreEvent[]): Promise<void> {
+    // One JSON parameter, unpacked by DuckDB on its own thread: the main thread only serialises.
+    await this.connection.run(
+      `INSERT INTO events
+       SELECT e->>'id', CAST(e->>'ts' AS BIGINT), $2, e->>'type', e->>'contactId', e->>'ticketId', e->>'agentId', e
+       FROM (SELECT unnest(CAST($1 AS JSON[])) AS e)`,
+      [JSON.stringify(events), BigInt(this.options.clock.now())],
+    );
+  }
+
+  async replay(sinceMs: number, onEvent: (event: CallCentreEvent) => void): Promise<void> {
+    const result = await this.connection.stream('SELECT body FROM events WHERE ts >= $1 ORDER BY ts, id', [BigInt(sinceMs)]);
+    for (let chunk = await result.fetchChunk(); chunk && chunk.rowCount > 0; chunk = await result.fetchChunk()) {
+      for (const [body] of chunk.getRows()) onEvent(JSON.parse(body as string) as CallCentreEvent);
+    }
+  }
+
+  /** Waits for pending commits, then checkpoints and closes the file. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.writing;
+    try {
+      await this.connection.run('CHECKPOINT');
+    } catch {
+      // A read-only or full disk cannot checkpoint; the WAL still holds every commit.
+    }
+    this.connection.closeSync();
+    this.instance.closeSync();
+  }
+}
+
+function firstLine(error: unknown): string {
+  return String((error as Error)?.message ?? error).split('\n')[0].slice(0, 300);
+}
