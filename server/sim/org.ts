@@ -61,6 +61,7 @@ export const ROUTE_KEYS: readonly RouteKey[] = QUEUES.flatMap((queue, qi) =>
   SIM_CHANNELS.map((channel, ci) => ({ index: qi * SIM_CHANNELS.length + ci, queue, channel })),
 );
 
+/** Index of the waiting list for `queue` on `channel` in `ROUTE_KEYS`. */
 export function routeKeyIndex(queue: QueueId, channel: SimChannel): number {
   return QUEUES.indexOf(queue) * SIM_CHANNELS.length + SIM_CHANNELS.indexOf(channel);
 }
@@ -104,7 +105,7 @@ export interface HandleProfile {
   wrapMeanSec: number;
   /** Mean of the exponential patience of callers who wait; Infinity for mail-like channels. */
   patienceMeanSec: number;
-  /** Alerting (phone) or time to send the first human reply (written): the wait even with an agent free. */
+  /** Alerting (phone) or accepting the item (written): the wait even with an agent free. */
   pickupSec: readonly [number, number];
   /** The ACD gives up on a waiting contact after this long (flow-out `timeout`); Infinity for none. */
   maxWaitSec: number;
@@ -122,9 +123,9 @@ const PHONE_PROFILE: Record<QueueId, Pick<HandleProfile, 'talkMeanSec' | 'holdPr
 };
 
 const WRITTEN_PROFILE: Record<Exclude<SimChannel, 'phone'>, HandleProfile> = {
-  chat: { talkMeanSec: 300, holdProb: 0, holdMeanSec: 0, wrapMeanSec: 30, patienceMeanSec: 420, pickupSec: [5, 25], maxWaitSec: 900 },
-  email: { talkMeanSec: 240, holdProb: 0, holdMeanSec: 0, wrapMeanSec: 40, patienceMeanSec: Infinity, pickupSec: [60, 200], maxWaitSec: Infinity },
-  social: { talkMeanSec: 150, holdProb: 0, holdMeanSec: 0, wrapMeanSec: 30, patienceMeanSec: Infinity, pickupSec: [30, 150], maxWaitSec: Infinity },
+  chat: { talkMeanSec: 300, holdProb: 0, holdMeanSec: 0, wrapMeanSec: 30, patienceMeanSec: 420, pickupSec: [3, 10], maxWaitSec: 900 },
+  email: { talkMeanSec: 240, holdProb: 0, holdMeanSec: 0, wrapMeanSec: 40, patienceMeanSec: Infinity, pickupSec: [5, 20], maxWaitSec: Infinity },
+  social: { talkMeanSec: 150, holdProb: 0, holdMeanSec: 0, wrapMeanSec: 30, patienceMeanSec: Infinity, pickupSec: [5, 20], maxWaitSec: Infinity },
 };
 
 /** Handle, patience and pickup profile of a queue on a channel. */
@@ -158,51 +159,64 @@ const WRITTEN_CUSTOMER_QUEUES: readonly QueueId[] = ['general', 'customer', 'val
 const key = routeKeyIndex;
 
 /**
- * Skill groups: the routing keys each group serves, in priority order (own seat first, then the
- * general queue as overflow), and the keys whose load it is staffed for.
+ * Skill groups: the routing keys each group serves, in priority order, and the keys whose load it
+ * is staffed for. The first `primary` keys are its own seat; the rest are overflow, taken only
+ * once a contact has waited `OVERFLOW_SEC`, so specialists stay free for their own callers.
  */
-export const GROUP_DEFS: Record<GroupId, { serves: number[]; owns: number[]; hostSites: readonly string[] | 'all' }> = {
+export const GROUP_DEFS: Record<
+  GroupId,
+  { serves: number[]; owns: number[]; primary: number; hostSites: readonly string[] | 'all' }
+> = {
   general: {
+    primary: 1,
     serves: [key('general', 'phone'), key('customer', 'phone'), key('brand', 'phone')],
     owns: [key('general', 'phone')],
     hostSites: 'all',
   },
   customer: {
+    primary: 1,
     serves: [key('customer', 'phone'), key('general', 'phone')],
     owns: [key('customer', 'phone')],
     hostSites: 'all',
   },
   value_added: {
+    primary: 1,
     serves: [key('value_added', 'phone'), key('general', 'phone')],
     owns: [key('value_added', 'phone')],
     hostSites: ['hangzhou', 'ningbo'],
   },
   brand: {
+    primary: 1,
     serves: [key('brand', 'phone'), key('general', 'phone')],
     owns: [key('brand', 'phone')],
     hostSites: ['wenzhou'],
   },
   vip: {
+    primary: 1,
     serves: [key('vip', 'phone'), key('customer', 'phone'), key('general', 'phone')],
     owns: [key('vip', 'phone')],
     hostSites: ['hangzhou', 'ningbo'],
   },
   complaints: {
+    primary: 3,
     serves: [key('complaints', 'phone'), key('complaints', 'social'), key('complaints', 'email'), key('general', 'phone')],
     owns: [key('complaints', 'phone'), key('complaints', 'social'), key('complaints', 'email')],
     hostSites: ['ningbo', 'hangzhou'],
   },
   internal_help: {
+    primary: 1,
     serves: [key('internal_help', 'phone'), key('general', 'phone')],
     owns: [key('internal_help', 'phone')],
     hostSites: ['hangzhou'],
   },
   back_office: {
+    primary: 1,
     serves: [key('back_office', 'phone'), key('complaints', 'email'), key('complaints', 'social')],
     owns: [key('back_office', 'phone')],
     hostSites: ['hangzhou', 'shaoxing'],
   },
   digital: {
+    primary: 99,
     serves: [
       ...WRITTEN_CUSTOMER_QUEUES.map((q) => key(q, 'chat')),
       ...(['general', 'brand'] as const).map((q) => key(q, 'social')),
@@ -240,6 +254,8 @@ export const NIGHT_SERVES: readonly number[] = [
  */
 export const SITE_LOCAL_KEYS: ReadonlySet<number> = new Set([key('general', 'phone'), key('customer', 'phone')]);
 export const MUTUAL_AID_SEC = 20;
+/** Wait after which agents for whom a contact's queue is only a secondary skill may take it. */
+export const OVERFLOW_SEC = 10;
 
 /**
  * Relative arrival rate per local hour (value at hh:30; linear in between): quiet at night,
