@@ -21,6 +21,10 @@ import { Authenticator, bearerToken, type Role } from './security/auth.ts';
 import type { Secrets } from './security/secrets.ts';
 import { StoreError, type EventLog } from './store/event-log.ts';
 import { Metrics } from './http/metrics.ts';
+import type { CallCentreEvent } from '../shared/events.ts';
+import type { RecordStore } from './store/record-store.ts';
+import { RecordSync } from './store/record-sync.ts';
+import { daysBetween, GROUP_BYS, type GroupBy } from './store/daily-report.ts';
 
 export interface AppDeps {
   config: Config;
@@ -28,6 +32,8 @@ export interface AppDeps {
   log: EventLog;
   clock: { now(): number };
   logger: Logger;
+  /** Contact and ticket records (with a durable log); without them there are no daily reports. */
+  records?: RecordStore;
   /** Directory of the built web app (default dist/web); pages are not served when missing. */
   webRoot?: string;
   tickMs?: number;
@@ -47,12 +53,23 @@ export function createApp(deps: AppDeps): App {
   const { config, secrets, log, clock, logger } = deps;
   const engine = new KpiEngine({ settings: config.kpi, timeZone: config.timeZone, clock });
   const metrics = new Metrics();
+  const records = deps.records;
+  const recordSync = records ? new RecordSync(engine, records, logger) : null;
+  /** Seeds the engine with stored records that events refer to but it does not hold. */
+  const seed = async (events: CallCentreEvent[]) => {
+    if (!records) return;
+    const { contactIds, ticketIds } = engine.unknownRecords(events);
+    if (contactIds.length > 0) for (const snapshot of (await records.loadContacts(contactIds)).values()) engine.seedContact(snapshot);
+    if (ticketIds.length > 0) for (const record of (await records.loadTickets(ticketIds)).values()) engine.seedTicket(record);
+  };
   const ingestor = new Ingestor({
     log,
     engine,
     clock,
     pseudonymKey: secrets.pseudonymKey,
     maxFutureSkewSec: config.maxFutureSkewSec,
+    seed,
+    onAccepted: recordSync ? (events) => recordSync.accept(events) : undefined,
   });
   const auth = new Authenticator(secrets);
   const webRoot = deps.webRoot ?? 'dist/web';
@@ -88,6 +105,24 @@ export function createApp(deps: AppDeps): App {
       if (!WINDOWS.includes(window)) throw new HttpError(400, `window: must be one of ${WINDOWS.join(', ')}`);
       const snapshot = engine.snapshot(scope as ScopeKey, window);
       sendJson(res, 200, { scope, window, asOf: new Date(snapshot.asOf).toISOString(), kpis: snapshot.kpis });
+    },
+    'GET /api/v1/reports/daily': async (req, res, url) => {
+      requireRead(req);
+      if (!records || !recordSync) throw new HttpError(503, 'reports: this server runs without a store');
+      const from = url.searchParams.get('from') ?? '';
+      const to = url.searchParams.get('to') ?? from;
+      const groupBy = (url.searchParams.get('groupBy') ?? 'centre') as GroupBy;
+      for (const [name, value] of [['from', from], ['to', to]] as const) {
+        if (!/^\d{4}-\d{2}-\d{2}$/.test(value) || Number.isNaN(Date.parse(`${value}T00:00:00Z`))) {
+          throw new HttpError(400, `${name}: "${value.slice(0, 20)}" is not a day YYYY-MM-DD`);
+        }
+      }
+      if (to < from) throw new HttpError(400, 'to: must not be before from');
+      if (daysBetween(from, to).length > 92) throw new HttpError(400, 'to: at most 92 days per request');
+      if (!GROUP_BYS.includes(groupBy)) throw new HttpError(400, `groupBy: must be one of ${GROUP_BYS.join(', ')}`);
+      // Records the engine changed in the last second must be in the store before reading it.
+      await recordSync.flush();
+      sendJson(res, 200, { from, to, groupBy, rows: await records.daily({ from, to, groupBy }) });
     },
     'GET /api/v1/scopes': (req, res) => {
       requireRead(req);
@@ -161,14 +196,16 @@ export function createApp(deps: AppDeps): App {
     ingestor,
     async restore() {
       let count = 0;
-      await log.replay(engine.horizonMs, (event) => {
-        engine.apply(event);
-        count++;
+      await log.replay(engine.horizonMs, async (events) => {
+        await seed(events);
+        for (const event of events) engine.apply(event);
+        count += events.length;
       });
       return count;
     },
     async close() {
       rooms.close();
+      await recordSync?.close();
       await new Promise<void>((resolve) => io.close(() => resolve()));
       await log.close();
     },

@@ -8,6 +8,7 @@ import { createApp } from './app.ts';
 import { loadConfig } from './config.ts';
 import { loadSecrets } from './security/secrets.ts';
 import { DuckDbEventLog } from './store/duckdb-event-log.ts';
+import { RecordStore } from './store/record-store.ts';
 
 async function main(): Promise<void> {
   const config = loadConfig();
@@ -15,7 +16,9 @@ async function main(): Promise<void> {
   const secrets = loadSecrets(config);
   const clock = { now: () => Date.now() };
   const log = await DuckDbEventLog.open({ dataDir: config.dataDir, clock });
-  const app = createApp({ config, secrets, log, clock, logger });
+  const records = new RecordStore(await log.connect(), { timeZone: config.timeZone, settings: config.kpi, clock });
+  await records.prepare();
+  const app = createApp({ config, secrets, log, records, clock, logger });
 
   const restoreStarted = performance.now();
   const restored = await app.restore();
@@ -42,6 +45,9 @@ async function main(): Promise<void> {
       ingestKey: secrets.ingestKey,
       clock,
       speed: config.simulateSpeed,
+      timeZone: config.timeZone,
+      // The store already holds today's traffic after a restart: do not warm up twice.
+      warmupMinutes: restored > 0 ? 0 : undefined,
       logger: logger.child({ component: 'simulator' }),
     });
     stopSimulator = () => simulator.stop();

@@ -8,8 +8,6 @@ import {
   agentEpisodeContributions,
   contactContributions,
   isWaiting,
-  newContactRecord,
-  newTicketRecord,
   ticketContributions,
   ticketDeadlines,
   type ContactRecord,
@@ -17,10 +15,12 @@ import {
   type TicketRecord,
 } from '../../shared/attribution.ts';
 import type { AgentStateName, CallCentreEvent, EventOf } from '../../shared/events.ts';
+import { foldContactEvent, foldTicketEvent, isContactEvent, isTicketEvent, newContactFold, newTicketRecord, type ContactEvent, type ContactFold, type TicketEvent } from '../../shared/contact-fold.ts';
 import { computeKpis, newCounters, type Counters, type Kpis, type KpiSettings, type LiveState } from '../../shared/kpi.ts';
 import { scopesOf, scopeDimension, type Dimension, type ScopeKey } from '../../shared/scope.ts';
 import { dayBounds, INTERVAL_MS, intervalStart, minuteStart, MINUTE_MS, ROLLING_MINUTES, rollingWindowStart, type KpiWindow } from '../../shared/time.ts';
 import { MinHeap } from './min-heap.ts';
+import type { ContactSnapshot, TicketSnapshot } from '../store/record-store.ts';
 import { MINUTE_SLOTS, ScopeState } from './scope-state.ts';
 
 /** What a record last applied: to which scopes, which contributions, and where it waited. */
@@ -30,18 +30,10 @@ interface Applied {
   waitingScopes: ScopeKey[];
 }
 
-interface ContactEntry {
-  record: ContactRecord;
-  /** Team given explicitly by one of the contact's events (else derived from the agent). */
-  explicitTeam?: string;
-  /** Whether the queue/site/channel came from the offer (which wins over other events). */
-  fromOffer: boolean;
-  /** Latest-wins fields remember the event time they came from. */
-  endedKey?: string;
-  wrappedKey?: string;
-  resolvedKey?: string;
-  surveyKey?: string;
+interface ContactEntry extends ContactFold {
   applied: Applied;
+  /** The team the contact counted for when last applied (explicit or from its agent). */
+  team?: string;
 }
 
 interface TicketEntry {
@@ -105,6 +97,8 @@ export class KpiEngine {
   private readonly ticketsByContact = new Map<string, Set<string>>();
   private readonly deadlines = new MinHeap<string>();
   private dirty = new Set<ScopeKey>();
+  private changedContacts = new Set<string>();
+  private changedTickets = new Set<string>();
   private today = { startMs: 0, endMs: 0, day: '' };
   private yesterday = { startMs: 0, endMs: 0, day: '' };
   private lastPruneMs = 0;
@@ -129,16 +123,9 @@ export class KpiEngine {
     switch (event.type) {
       case 'agent.state':
         return this.applyAgentState(event);
-      case 'ticket.opened':
-      case 'ticket.escalated':
-      case 'ticket.customer_notified':
-      case 'ticket.acknowledged':
-      case 'ticket.feedback':
-      case 'ticket.closed':
-      case 'ticket.reopened':
-        return this.applyTicketEvent(event);
       default:
-        return this.applyContactEvent(event);
+        if (isTicketEvent(event)) return this.applyTicketEvent(event);
+        if (isContactEvent(event)) return this.applyContactEvent(event);
     }
   }
 
@@ -167,6 +154,74 @@ export class KpiEngine {
     const dirty = this.dirty;
     this.dirty = new Set();
     return dirty;
+  }
+
+  /**
+   * Contacts and tickets whose records changed since the last call, for the record store. The
+   * snapshots share the engine's objects: serialise them before yielding to the event loop.
+   */
+  drainChangedRecords(): { contacts: ContactSnapshot[]; tickets: TicketSnapshot[] } {
+    const contacts: ContactSnapshot[] = [];
+    for (const id of this.changedContacts) {
+      const entry = this.contacts.get(id);
+      if (!entry) continue;
+      const { applied: _applied, team, ...fold } = entry;
+      contacts.push({ fold, team });
+    }
+    const tickets: TicketSnapshot[] = [];
+    for (const id of this.changedTickets) {
+      const entry = this.tickets.get(id);
+      if (!entry) continue;
+      const contact = entry.record.contactId !== undefined ? this.contacts.get(entry.record.contactId)?.record : undefined;
+      tickets.push({ record: entry.record, queue: contact?.queue, site: contact?.site, channel: contact?.channel });
+    }
+    this.changedContacts = new Set();
+    this.changedTickets = new Set();
+    return { contacts, tickets };
+  }
+
+  /**
+   * Contacts and tickets that events of this batch refer to without the live state holding
+   * them (their offer or opening was before yesterday): the caller seeds them from the store.
+   */
+  unknownRecords(events: CallCentreEvent[]): { contactIds: string[]; ticketIds: string[] } {
+    const contactIds = new Set<string>();
+    const ticketIds = new Set<string>();
+    for (const event of events) {
+      if (event.ts < this.horizonMs) continue;
+      if (isContactEvent(event) && event.type !== 'contact.offered' && !this.contacts.has(event.contactId)) contactIds.add(event.contactId);
+      else if (isTicketEvent(event) && event.type !== 'ticket.opened' && !this.tickets.has(event.ticketId)) ticketIds.add(event.ticketId);
+    }
+    return { contactIds: [...contactIds], ticketIds: [...ticketIds] };
+  }
+
+  /** Starts the live record of a contact from its stored state (counting only what falls in the live days). */
+  seedContact(snapshot: ContactSnapshot): void {
+    if (this.contacts.has(snapshot.fold.record.contactId)) return;
+    const entry: ContactEntry = { ...snapshot.fold, applied: EMPTY_APPLIED };
+    if (snapshot.team !== undefined && entry.explicitTeam === undefined) entry.explicitTeam = snapshot.team;
+    this.contacts.set(entry.record.contactId, entry);
+    this.reapplyContact(entry);
+  }
+
+  seedTicket(record: TicketRecord): void {
+    if (this.tickets.has(record.ticketId)) return;
+    const entry: TicketEntry = { record, applied: EMPTY_APPLIED };
+    this.tickets.set(record.ticketId, entry);
+    const nowMs = this.clock.now();
+    for (const deadline of ticketDeadlines(record, this.settings)) if (deadline > nowMs) this.deadlines.push(deadline, record.ticketId);
+    this.reapplyTicket(entry, nowMs);
+  }
+
+  /** Marks records as changed again (after a failed write). */
+  markChanged(contactIds: string[], ticketIds: string[]): void {
+    for (const id of contactIds) this.changedContacts.add(id);
+    for (const id of ticketIds) this.changedTickets.add(id);
+  }
+
+  /** The local day of the oldest event the live state holds (yesterday). */
+  get horizonDay(): string {
+    return this.yesterday.day;
   }
 
   /** Every known scope key of a dimension (e.g. all queues). */
@@ -215,87 +270,16 @@ export class KpiEngine {
   private contactEntry(contactId: string): ContactEntry {
     let entry = this.contacts.get(contactId);
     if (!entry) {
-      entry = { record: newContactRecord(contactId), fromOffer: false, applied: EMPTY_APPLIED };
+      entry = { ...newContactFold(contactId), applied: EMPTY_APPLIED };
       this.contacts.set(contactId, entry);
     }
     return entry;
   }
 
-  private applyContactEvent(
-    event: Exclude<CallCentreEvent, EventOf<'agent.state'> | { type: `ticket.${string}` }>,
-  ): void {
+  private applyContactEvent(event: ContactEvent): void {
     const entry = this.contactEntry(event.contactId);
     const r = entry.record;
-    const order = `${event.ts}|${event.id}`;
-    if (event.drill) r.drill = true;
-    if (event.team !== undefined) entry.explicitTeam = event.team;
-
-    if (event.type === 'contact.offered') {
-      if (r.offeredTsMs === undefined || event.ts < r.offeredTsMs) {
-        const hintedSite = entry.fromOffer ? undefined : r.site;
-        r.offeredTsMs = event.ts;
-        r.queue = event.queue;
-        r.channel = event.channel;
-        r.site = event.site;
-        if (hintedSite !== undefined && hintedSite !== event.site) r.handlingSite = hintedSite;
-        if (event.customerRef !== undefined) r.customerRef = event.customerRef;
-        entry.fromOffer = true;
-      }
-    } else {
-      this.applyHints(entry, event);
-    }
-
-    switch (event.type) {
-      case 'contact.answered':
-        if (r.answeredTsMs === undefined || event.ts < r.answeredTsMs) {
-          r.answeredTsMs = event.ts;
-          r.agentId = event.agentId;
-        }
-        break;
-      case 'contact.abandoned':
-        if (r.abandonedTsMs === undefined || event.ts < r.abandonedTsMs) r.abandonedTsMs = event.ts;
-        break;
-      case 'contact.flowed_out':
-        if (r.flowedOutTsMs === undefined || event.ts < r.flowedOutTsMs) {
-          r.flowedOutTsMs = event.ts;
-          r.flowOutReason = event.reason;
-        }
-        break;
-      case 'contact.transferred':
-        r.transferTsMs.push(event.ts);
-        break;
-      case 'contact.ended':
-        if (entry.endedKey === undefined || order > entry.endedKey) {
-          entry.endedKey = order;
-          r.endedTsMs = event.ts;
-          r.talkSec = event.talkSec;
-          r.holdSec = event.holdSec;
-        }
-        break;
-      case 'contact.wrapped':
-        if (entry.wrappedKey === undefined || order > entry.wrappedKey) {
-          entry.wrappedKey = order;
-          r.wrappedTsMs = event.ts;
-        }
-        r.agentId ??= event.agentId;
-        break;
-      case 'contact.resolved':
-        if (entry.resolvedKey === undefined || order > entry.resolvedKey) {
-          entry.resolvedKey = order;
-          r.resolvedTsMs = event.ts;
-          r.firstContact = event.firstContact;
-        }
-        break;
-      case 'survey.response':
-        if (entry.surveyKey === undefined || order > entry.surveyKey) {
-          entry.surveyKey = order;
-          r.surveyTsMs = event.ts;
-          r.surveyScore = event.score;
-          r.surveyScale = event.scale;
-        }
-        break;
-    }
-
+    foldContactEvent(entry, event);
     if (event.type === 'contact.offered' && r.customerRef !== undefined) this.linkRepeatContacts(entry);
     this.reapplyContact(entry);
     // Tickets raised from this contact take its queue, site and channel when they lack their own.
@@ -304,18 +288,6 @@ export class KpiEngine {
         const ticket = this.tickets.get(ticketId);
         if (ticket) this.reapplyTicket(ticket, this.clock.now());
       }
-    }
-  }
-
-  /** Queue, site and channel on later events apply when the offer has not been seen. */
-  private applyHints(entry: ContactEntry, event: { site?: string; queue?: string; channel?: ContactRecord['channel'] }): void {
-    const r = entry.record;
-    if (!entry.fromOffer) {
-      r.queue ??= event.queue;
-      r.channel ??= event.channel;
-      r.site ??= event.site;
-    } else if (event.site !== undefined && event.site !== r.site) {
-      r.handlingSite = event.site;
     }
   }
 
@@ -350,6 +322,8 @@ export class KpiEngine {
     const r = entry.record;
     if (r.agentId !== undefined) this.agentEntry(r.agentId).contactIds.add(r.contactId);
     const team = entry.explicitTeam ?? this.derivedTeam(r);
+    entry.team = team;
+    this.changedContacts.add(r.contactId);
     const scopes = scopesOf({ site: r.site, queue: r.queue, team, agentId: r.agentId, channel: r.channel });
     const next: Applied = { scopes, contributions: contactContributions(r, this.settings), waitingScopes: isWaiting(r) ? scopes : [] };
     for (const scope of entry.applied.waitingScopes) this.scope(scope).waiting.delete(r.contactId);
@@ -375,51 +349,18 @@ export class KpiEngine {
 
   // ---- tickets --------------------------------------------------------------------------
 
-  private applyTicketEvent(event: Extract<CallCentreEvent, { ticketId: string }>): void {
+  private applyTicketEvent(event: TicketEvent): void {
     let entry = this.tickets.get(event.ticketId);
     if (!entry) {
       entry = { record: newTicketRecord(event.ticketId), applied: EMPTY_APPLIED };
       this.tickets.set(event.ticketId, entry);
     }
     const t = entry.record;
-    if (event.drill) t.drill = true;
-    t.queue ??= event.queue;
-    t.site ??= event.site;
-    t.team ??= event.team;
-    t.channel ??= event.channel;
-    switch (event.type) {
-      case 'ticket.opened': {
-        if (t.openedTsMs === undefined || event.ts < t.openedTsMs) t.openedTsMs = event.ts;
-        t.tier = event.tier;
-        t.category = event.category;
-        t.complaint = event.complaint ?? false;
-        t.contactId = event.contactId;
-        if (event.contactId !== undefined) {
-          let ids = this.ticketsByContact.get(event.contactId);
-          if (!ids) this.ticketsByContact.set(event.contactId, (ids = new Set()));
-          ids.add(t.ticketId);
-        }
-        break;
-      }
-      case 'ticket.escalated':
-        if (t.escalatedTsMs === undefined || event.ts < t.escalatedTsMs) t.escalatedTsMs = event.ts;
-        break;
-      case 'ticket.customer_notified':
-        if (t.notifiedTsMs === undefined || event.ts < t.notifiedTsMs) t.notifiedTsMs = event.ts;
-        break;
-      case 'ticket.acknowledged':
-        if (t.acknowledgedTsMs === undefined || event.ts < t.acknowledgedTsMs) t.acknowledgedTsMs = event.ts;
-        break;
-      case 'ticket.feedback':
-        if (t.feedbackTsMs === undefined || event.ts < t.feedbackTsMs) t.feedbackTsMs = event.ts;
-        break;
-      case 'ticket.closed':
-        t.closedTsMs.push(event.ts);
-        t.confirmed = event.confirmed;
-        break;
-      case 'ticket.reopened':
-        t.reopenedTsMs.push(event.ts);
-        break;
+    foldTicketEvent(t, event);
+    if (event.type === 'ticket.opened' && event.contactId !== undefined) {
+      let ids = this.ticketsByContact.get(event.contactId);
+      if (!ids) this.ticketsByContact.set(event.contactId, (ids = new Set()));
+      ids.add(t.ticketId);
     }
     const nowMs = this.clock.now();
     for (const deadline of ticketDeadlines(t, this.settings)) if (deadline > nowMs) this.deadlines.push(deadline, t.ticketId);
@@ -428,6 +369,7 @@ export class KpiEngine {
 
   private reapplyTicket(entry: TicketEntry, nowMs: number): void {
     const t = entry.record;
+    this.changedTickets.add(t.ticketId);
     const contact = t.contactId !== undefined ? this.contacts.get(t.contactId)?.record : undefined;
     const scopes = scopesOf({
       queue: t.queue ?? contact?.queue,

@@ -30,8 +30,10 @@ export interface IngestorOptions {
   pseudonymKey: string;
   /** Events further than this ahead of the server clock are rejected as clock skew. */
   maxFutureSkewSec: number;
-  /** Called with the events that were new, after they are stored and applied. */
-  onAccepted?: (events: CallCentreEvent[]) => void;
+  /** Records (contacts, tickets) that accepted events need and the engine does not hold yet. */
+  seed?: (events: CallCentreEvent[]) => Promise<void>;
+  /** Called with the events that were new, after they are stored and applied; awaited. */
+  onAccepted?: (events: CallCentreEvent[]) => Promise<void>;
 }
 
 export class Ingestor {
@@ -69,8 +71,11 @@ export class Ingestor {
       valid.push(event);
     }
     const { accepted, duplicates } = valid.length > 0 ? await log.append(valid) : { accepted: [], duplicates: 0 };
-    for (const event of accepted) engine.apply(event);
-    if (accepted.length > 0) this.options.onAccepted?.(accepted);
+    if (accepted.length > 0) {
+      await this.options.seed?.(accepted);
+      for (const event of accepted) engine.apply(event);
+      await this.options.onAccepted?.(accepted);
+    }
     return { accepted: accepted.length, duplicates, rejected };
   }
 }

@@ -35,6 +35,7 @@ import { SLOT_MIN, planStaffing, type AgentPlan, type StaffingPlan } from './ros
 import { ticketTimeline, type TicketStep } from './ticket-lifecycle.ts';
 
 export interface SimulationOptions {
+  /** Unsigned 32-bit seed; with `startMs` it is also part of every id (`sim-<seed>-<start>-<n>`). */
   seed: number;
   /** Simulated time starts here (epoch ms); the first `advance` returns events from this instant on. */
   startMs: number;
@@ -62,7 +63,7 @@ const DAY_MS = 86_400_000;
 /** Callers who hang up almost at once (wrong number, IVR greeting): the short abandons. */
 const SHORT_ABANDON_RATE = 0.025;
 /** Of callers who give up after waiting this long, some press the callback key instead (flow-out `key`). */
-const CALLBACK_KEY_AFTER_SEC = 45;
+const CALLBACK_KEY_AFTER_SEC = 30;
 const CALLBACK_KEY_RATE = 0.12;
 const RETRY_AFTER_ABANDON_RATE = 0.3;
 /** New contacts from a caller of the last days (FCR repeat window). */

@@ -130,7 +130,7 @@ const WRITTEN_PROFILE: Record<Exclude<SimChannel, 'phone'>, HandleProfile> = {
 
 /** Handle, patience and pickup profile of a queue on a channel. */
 export function handleProfile(queue: QueueId, channel: SimChannel): HandleProfile {
-  if (channel === 'phone') return { ...PHONE_PROFILE[queue], pickupSec: [2, 6], maxWaitSec: 300 };
+  if (channel === 'phone') return { ...PHONE_PROFILE[queue], pickupSec: [2, 6], maxWaitSec: 180 };
   const written = WRITTEN_PROFILE[channel];
   // Written complaints need a considered reply.
   return queue === 'complaints' ? { ...written, talkMeanSec: written.talkMeanSec * 1.5 } : written;

@@ -68,7 +68,7 @@ function slotRate(peakPerHour: number, slot: number): number {
 }
 
 /** Contacts per hour per routing key at the given total rate, including consults and transfer legs. */
-export function keyRates(totalPerHour: number): Float64Array {
+function keyRates(totalPerHour: number): Float64Array {
   const rates = new Float64Array(ROUTE_KEYS.length);
   let phone = 0;
   for (const m of ARRIVAL_MIX) {

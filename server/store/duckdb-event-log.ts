@@ -108,9 +108,12 @@ export class DuckDbEventLog implements EventLog {
     return log;
   }
 
-  /** The connection, for the contact records and reports that share this file. */
-  get db(): DuckDBConnection {
-    return this.connection;
+  /**
+   * A new connection to the same file, for records and reports: each has its own transactions,
+   * so a record transaction can never swallow an event commit.
+   */
+  async connect(): Promise<DuckDBConnection> {
+    return this.instance.connect();
   }
 
   private async loadRecentIds(): Promise<void> {
@@ -196,10 +199,11 @@ export class DuckDbEventLog implements EventLog {
     );
   }
 
-  async replay(sinceMs: number, onEvent: (event: CallCentreEvent) => void): Promise<void> {
+  async replay(sinceMs: number, onBatch: (events: CallCentreEvent[]) => Promise<void> | void): Promise<void> {
     const result = await this.connection.stream('SELECT body FROM events WHERE ts >= $1 ORDER BY ts, id', [BigInt(sinceMs)]);
     for (let chunk = await result.fetchChunk(); chunk && chunk.rowCount > 0; chunk = await result.fetchChunk()) {
-      for (const [body] of chunk.getRows()) onEvent(JSON.parse(body as string) as CallCentreEvent);
+      const bodies = chunk.getColumnVector(0).toArray() as string[];
+      await onBatch(bodies.map((body) => JSON.parse(body) as CallCentreEvent));
     }
   }
 

@@ -17,8 +17,8 @@ export interface AppendResult {
 
 export interface EventLog {
   append(events: CallCentreEvent[]): Promise<AppendResult>;
-  /** Calls `onEvent` for every stored event with `ts >= sinceMs`, in ts order. */
-  replay(sinceMs: number, onEvent: (event: CallCentreEvent) => void): Promise<void>;
+  /** Calls `onBatch` with every stored event with `ts >= sinceMs`, in ts order, a batch at a time. */
+  replay(sinceMs: number, onBatch: (events: CallCentreEvent[]) => Promise<void> | void): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -45,9 +45,8 @@ export class MemoryEventLog implements EventLog {
     return { accepted, duplicates };
   }
 
-  async replay(sinceMs: number, onEvent: (event: CallCentreEvent) => void): Promise<void> {
-    const events = this.events.filter((e) => e.ts >= sinceMs).sort((a, b) => a.ts - b.ts);
-    for (const event of events) onEvent(event);
+  async replay(sinceMs: number, onBatch: (events: CallCentreEvent[]) => Promise<void> | void): Promise<void> {
+    await onBatch(this.events.filter((e) => e.ts >= sinceMs).sort((a, b) => a.ts - b.ts));
   }
 
   async close(): Promise<void> {}
