@@ -187,10 +187,19 @@ export class KpiEngine {
   unknownRecords(events: CallCentreEvent[]): { contactIds: string[]; ticketIds: string[] } {
     const contactIds = new Set<string>();
     const ticketIds = new Set<string>();
+    // Contacts offered (tickets opened) in this same batch start here, not in the store.
+    const startedHere = new Set<string>();
+    for (const event of events) {
+      if (event.type === 'contact.offered') startedHere.add(event.contactId);
+      else if (event.type === 'ticket.opened') startedHere.add(`ticket:${event.ticketId}`);
+    }
     for (const event of events) {
       if (event.ts < this.horizonMs) continue;
-      if (isContactEvent(event) && event.type !== 'contact.offered' && !this.contacts.has(event.contactId)) contactIds.add(event.contactId);
-      else if (isTicketEvent(event) && event.type !== 'ticket.opened' && !this.tickets.has(event.ticketId)) ticketIds.add(event.ticketId);
+      if (isContactEvent(event)) {
+        if (!startedHere.has(event.contactId) && !this.contacts.has(event.contactId)) contactIds.add(event.contactId);
+      } else if (isTicketEvent(event)) {
+        if (!startedHere.has(`ticket:${event.ticketId}`) && !this.tickets.has(event.ticketId)) ticketIds.add(event.ticketId);
+      }
     }
     return { contactIds: [...contactIds], ticketIds: [...ticketIds] };
   }
@@ -416,7 +425,8 @@ export class KpiEngine {
     episodes.splice(i, 0, episode);
     if (!next) this.setAgentLive(agent, episode);
     // Contacts whose team came from this agent's states may now belong to another team.
-    if (episode.team !== undefined && (previous?.team !== episode.team || next?.team !== episode.team)) {
+    // The team in force from this episode on changes only if it differs from the one before it.
+    if (episode.team !== undefined && episode.team !== previous?.team) {
       for (const contactId of agent.contactIds) {
         const contact = this.contacts.get(contactId);
         if (contact && contact.explicitTeam === undefined) this.reapplyContact(contact);
@@ -527,7 +537,8 @@ export class KpiEngine {
     for (const [id, entry] of this.contacts) {
       const r = entry.record;
       const lastMs = Math.max(r.offeredTsMs ?? 0, r.answeredTsMs ?? 0, r.wrappedTsMs ?? 0, r.resolvedTsMs ?? 0, r.surveyTsMs ?? 0);
-      if (lastMs >= horizon || entry.applied.waitingScopes.length > 0) continue;
+      // Kept while waiting in queue, or until its last change is written to the store.
+      if (lastMs >= horizon || entry.applied.waitingScopes.length > 0 || this.changedContacts.has(id)) continue;
       this.contacts.delete(id);
       if (r.customerRef !== undefined) this.contactsByCustomer.get(r.customerRef)?.delete(id);
       if (r.agentId !== undefined) this.agents.get(r.agentId)?.contactIds.delete(id);
@@ -541,7 +552,7 @@ export class KpiEngine {
     for (const [id, entry] of this.tickets) {
       const t = entry.record;
       const closed = t.closedTsMs.length > 0 && t.reopenedTsMs.length === 0;
-      if (closed && Math.max(...t.closedTsMs) < horizon) {
+      if (closed && Math.max(...t.closedTsMs) < horizon && !this.changedTickets.has(id)) {
         this.tickets.delete(id);
         if (t.contactId !== undefined) this.ticketsByContact.get(t.contactId)?.delete(id);
       }

@@ -181,12 +181,12 @@ export class RecordStore {
 
   private async replace(table: 'contacts' | 'tickets', idColumn: string, batch: ReturnType<RecordStore['batch']>): Promise<void> {
     await this.db.run(`DELETE FROM ${table} WHERE day >= $1 AND ${idColumn} IN (SELECT unnest($2::VARCHAR[]))`, [batch.fromDay, batch.ids]);
-    const select = batch.columns
-      .map((name) => (name === 'fold' || name === 'record' ? `r->'${name}'` : `CAST(r->>'${name}' AS ${this.typeOf(name)})`))
-      .join(', ');
+    // One JSON parse per batch into typed structs (extracting field by field would re-parse each row per column).
+    const structure = Object.fromEntries(batch.columns.map((name) => [name, name === 'fold' || name === 'record' ? 'JSON' : this.typeOf(name)]));
     await this.db.run(
-      `INSERT INTO ${table} (${batch.columns.join(', ')}) SELECT ${select} FROM (SELECT unnest(CAST($1 AS JSON[])) AS r)`,
-      [batch.rows],
+      `INSERT INTO ${table} (${batch.columns.join(', ')})
+       SELECT ${batch.columns.map((name) => `r.${name}`).join(', ')} FROM (SELECT unnest(from_json($1, $2)) AS r)`,
+      [batch.rows, JSON.stringify([structure])],
     );
   }
 
@@ -231,13 +231,20 @@ export class RecordStore {
     const windowMs = this.options.settings.fcrRepeatDays * DAY_MS;
     const minMs = Math.min(...offers.map((o) => o.offeredTsMs)) - windowMs;
     const fromDay = dayKey(minMs - DAY_MS, this.options.timeZone);
-    const reader = await this.db.runAndReadAll(
-      `UPDATE contacts SET repeated_later = true
-       FROM (SELECT o->>'customerRef' AS ref, CAST(o->>'offeredTsMs' AS BIGINT) AS ts FROM (SELECT unnest(CAST($1 AS JSON[])) AS o)) AS later
+    // Find the rows first (a read): most batches flip none, and an UPDATE join costs far more.
+    const found = await this.db.runAndReadAll(
+      `SELECT DISTINCT contacts.contact_id
+       FROM contacts JOIN (SELECT o->>'customerRef' AS ref, CAST(o->>'offeredTsMs' AS BIGINT) AS ts FROM (SELECT unnest(CAST($1 AS JSON[])) AS o)) AS later
+         ON contacts.customer_ref = later.ref
        WHERE contacts.day >= $2 AND contacts.day < $3 AND NOT contacts.repeated_later
-         AND contacts.customer_ref = later.ref AND contacts.offered_ms < later.ts AND later.ts - contacts.offered_ms <= $4
-       RETURNING contact_id`,
+         AND contacts.offered_ms < later.ts AND later.ts - contacts.offered_ms <= $4`,
       [JSON.stringify(offers), fromDay, beforeDay, BigInt(windowMs)],
+    );
+    const ids = found.getRows().map(([id]) => id as string);
+    if (ids.length === 0) return 0;
+    const reader = await this.db.runAndReadAll(
+      `UPDATE contacts SET repeated_later = true WHERE day >= $1 AND day < $2 AND contact_id IN (SELECT unnest($3::VARCHAR[])) RETURNING contact_id`,
+      [fromDay, beforeDay, JSON.stringify(ids)],
     );
     return reader.getRows().length;
   }
