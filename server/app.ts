@@ -37,6 +37,8 @@ export interface AppDeps {
   /** Directory of the built web app (default dist/web); pages are not served when missing. */
   webRoot?: string;
   tickMs?: number;
+  /** How often changed contact and ticket records are written (default 2 s). */
+  recordFlushMs?: number;
 }
 
 export interface App {
@@ -46,6 +48,8 @@ export interface App {
   ingestor: Ingestor;
   /** Rebuilds live state from the log (today and yesterday). */
   restore(): Promise<number>;
+  /** Writes changed contact and ticket records to the store now. */
+  flushRecords(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -54,7 +58,7 @@ export function createApp(deps: AppDeps): App {
   const engine = new KpiEngine({ settings: config.kpi, timeZone: config.timeZone, clock });
   const metrics = new Metrics();
   const records = deps.records;
-  const recordSync = records ? new RecordSync(engine, records, logger) : null;
+  const recordSync = records ? new RecordSync(engine, records, logger, deps.recordFlushMs ?? 2000) : null;
   /** Seeds the engine with stored records that events refer to but it does not hold. */
   const seed = async (events: CallCentreEvent[]) => {
     if (!records) return;
@@ -138,7 +142,13 @@ export function createApp(deps: AppDeps): App {
       sendJson(res, 200, { centreName: config.centreName, timeZone: config.timeZone, kpi: config.kpi });
     },
     'GET /healthz': (_req, res) => {
-      sendJson(res, 200, { status: 'ok', now: new Date(clock.now()).toISOString(), ...engine.stats() });
+      // 503 while the store cannot take writes: ingest is refused then, though screens still get figures.
+      const store = log.health?.() ?? { ok: true, restartRequired: false };
+      const now = new Date(clock.now()).toISOString();
+      if (!store.ok) {
+        return sendJson(res, 503, { status: 'degraded', store: { error: store.error, restartRequired: store.restartRequired }, now, ...engine.stats() });
+      }
+      sendJson(res, 200, { status: 'ok', now, ...engine.stats() });
     },
     'GET /metrics': (_req, res) => {
       res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' });
@@ -168,6 +178,12 @@ export function createApp(deps: AppDeps): App {
           // Stop reading an oversized body: the client has its answer.
           if (error.status === 413) req.destroy();
           return;
+        }
+        // Once the store is invalidated every query on it fails: say that, not "internal error".
+        const store = log.health?.();
+        if (store?.restartRequired) {
+          logger.error({ err: (error as Error)?.message, route: `${req.method} ${url.pathname}` }, 'store failure');
+          return sendJson(res, 503, { error: store.error });
         }
         logger.error({ err: error, route: `${req.method} ${url.pathname}` }, 'request failed');
         sendJson(res, 500, { error: 'internal error; the request was not applied' });
@@ -202,6 +218,9 @@ export function createApp(deps: AppDeps): App {
         count += events.length;
       });
       return count;
+    },
+    async flushRecords() {
+      await recordSync?.flush();
     },
     async close() {
       rooms.close();

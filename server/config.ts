@@ -23,6 +23,7 @@ const envSchema = z.object({
   SHORT_ABANDON_SEC: z.coerce.number().min(0).default(DEFAULT_KPI_SETTINGS.shortAbandonSec),
   SL_VARIANT: z.enum(['standard', 'answered', 'sl2']).default('standard'),
   FCR_REPEAT_DAYS: z.coerce.number().min(0).default(DEFAULT_KPI_SETTINGS.fcrRepeatDays),
+  RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(90),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -40,6 +41,8 @@ export interface Config {
   maxBodyBytes: number;
   maxFutureSkewSec: number;
   kpi: KpiSettings;
+  /** Raw contact and ticket events older than this many days are compacted away. */
+  retentionDays: number;
   logLevel: string;
 }
 
@@ -71,6 +74,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       serviceLevelVariant: e.SL_VARIANT,
       fcrRepeatDays: e.FCR_REPEAT_DAYS,
     },
+    retentionDays: e.RETENTION_DAYS,
     logLevel: e.LOG_LEVEL,
   };
 }

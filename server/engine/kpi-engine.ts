@@ -26,12 +26,16 @@ import { MINUTE_SLOTS, ScopeState } from './scope-state.ts';
 /** What a record last applied: to which scopes, which contributions, and where it waited. */
 interface Applied {
   scopes: ScopeKey[];
+  /** The states of `scopes`, looked up once per scope set rather than per increment. */
+  states?: ScopeState[];
   contributions: Contribution[];
   waitingScopes: ScopeKey[];
 }
 
 interface ContactEntry extends ContactFold {
   applied: Applied;
+  /** The scope inputs `applied.scopes` was built from. */
+  scopesKey?: string;
   /** The team the contact counted for when last applied (explicit or from its agent). */
   team?: string;
 }
@@ -73,6 +77,11 @@ export interface ScopeSnapshot {
   asOf: number;
   kpis: Kpis;
   live: LiveState;
+}
+
+/** A key of the fields a contact's scopes come from, to tell whether they changed. */
+function scopesOfKey(site?: string, queue?: string, team?: string, agentId?: string, channel?: string): string {
+  return `${site}\u0000${queue}\u0000${team}\u0000${agentId}\u0000${channel}`;
 }
 
 function sameScopes(a: ScopeKey[], b: ScopeKey[]): boolean {
@@ -333,8 +342,17 @@ export class KpiEngine {
     const team = entry.explicitTeam ?? this.derivedTeam(r);
     entry.team = team;
     this.changedContacts.add(r.contactId);
-    const scopes = scopesOf({ site: r.site, queue: r.queue, team, agentId: r.agentId, channel: r.channel });
-    const next: Applied = { scopes, contributions: contactContributions(r, this.settings), waitingScopes: isWaiting(r) ? scopes : [] };
+    const previous = entry.applied;
+    // Most events leave the contact's scopes as they were: keep the array and its states.
+    const scopesKey = scopesOfKey(r.site, r.queue, team, r.agentId, r.channel);
+    let scopes = previous.scopes;
+    let states = previous.states;
+    if (scopes.length === 0 || scopesKey !== entry.scopesKey) {
+      scopes = scopesOf({ site: r.site, queue: r.queue, team, agentId: r.agentId, channel: r.channel });
+      states = undefined;
+      entry.scopesKey = scopesKey;
+    }
+    const next: Applied = { scopes, states, contributions: contactContributions(r, this.settings), waitingScopes: isWaiting(r) ? scopes : [] };
     for (const scope of entry.applied.waitingScopes) this.scope(scope).waiting.delete(r.contactId);
     this.replaceContributions(entry.applied, next);
     entry.applied = next;
@@ -503,8 +521,10 @@ export class KpiEngine {
     const oldestMinute = nowMinute - (ROLLING_MINUTES['60m'] + 1) * MINUTE_MS;
     const newestMinute = nowMinute + (MINUTE_SLOTS - ROLLING_MINUTES['60m'] - 2) * MINUTE_MS;
     const horizon = this.yesterday.startMs;
-    for (const key of applied.scopes) {
-      const state = this.scope(key);
+    applied.states ??= applied.scopes.map((key) => this.scope(key));
+    for (let s = 0; s < applied.scopes.length; s++) {
+      const state = applied.states[s];
+      this.dirty.add(applied.scopes[s]);
       for (let i = 0; i < contributions.length; i++) {
         const c = contributions[i];
         if (c.tsMs < horizon) continue;

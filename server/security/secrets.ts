@@ -4,9 +4,10 @@
  * environment variables override the stored keys.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Config } from '../config.ts';
+import { fsReason, prepareDataDir } from '../store/data-dir.ts';
 
 export interface Secrets {
   ingestKey: string;
@@ -25,15 +26,19 @@ interface StoredSecrets {
 
 const token = () => randomBytes(18).toString('base64url');
 
-/** Loads DATA_DIR/secrets.json, creating missing secrets; throws a readable error if it cannot. */
+/**
+ * Loads DATA_DIR/secrets.json, creating missing secrets; throws a one-line error naming the file
+ * (or DATA_DIR) and the reason if it cannot. A file it cannot read is never overwritten.
+ */
 export function loadSecrets(config: Pick<Config, 'dataDir' | 'ingestKey' | 'adminToken' | 'displayToken'>): Secrets {
   const path = join(config.dataDir, 'secrets.json');
+  prepareDataDir(config.dataDir);
   let stored: StoredSecrets = {};
   try {
     stored = JSON.parse(readFileSync(path, 'utf8')) as StoredSecrets;
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') {
-      throw new Error(`${path}: cannot read secrets (${(error as Error).message})`);
+      throw new Error(`${path}: cannot read secrets (${fsReason(error)})`);
     }
   }
   const generated: Secrets['generated'] = [];
@@ -43,8 +48,18 @@ export function loadSecrets(config: Pick<Config, 'dataDir' | 'ingestKey' | 'admi
     pseudonymKey: stored.pseudonymKey ?? randomBytes(32).toString('hex'),
   };
   if (generated.length > 0 || stored.pseudonymKey === undefined) {
-    mkdirSync(config.dataDir, { recursive: true });
-    writeFileSync(path, JSON.stringify(next, null, 2), { mode: 0o600 });
+    // Write aside, then rename: a full disk must not leave a truncated file in place of the keys.
+    try {
+      writeFileSync(`${path}.tmp`, JSON.stringify(next, null, 2), { mode: 0o600 });
+      renameSync(`${path}.tmp`, path);
+    } catch (error) {
+      try {
+        rmSync(`${path}.tmp`, { force: true });
+      } catch {
+        // Keep the first error: it is the one that says why.
+      }
+      throw new Error(`${path}: cannot write secrets (${fsReason(error)})`);
+    }
   }
   return {
     ingestKey: config.ingestKey ?? next.ingestKey,

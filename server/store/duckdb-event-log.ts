@@ -7,12 +7,20 @@
  * Event ids are unique across restarts: ids of events received in the last 1–2 × `dedupeHours`
  * are held in memory (reloaded at start), and older-stamped events the memory does not know are
  * checked against the table itself.
+ *
+ * Failures (measured with DuckDB 1.5 on a full tmpfs): a commit that cannot write the WAL fails
+ * cleanly, writes nothing, and the next commit succeeds once there is space again. A checkpoint
+ * that cannot write the database file is FATAL: DuckDB invalidates the instance and every later
+ * statement fails until the process reopens the file (nothing committed is lost; the WAL keeps
+ * it). When that happens on an automatic checkpoint right after a commit, DuckDB reports the
+ * commit as durable, so that batch is acknowledged; everything after it is refused with
+ * "restart required" and `health()` says so.
  */
 import { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CallCentreEvent } from '../../shared/events.ts';
-import { StoreError, type AppendResult, type EventLog } from './event-log.ts';
+import { prepareDataDir } from './data-dir.ts';
+import { StoreError, type AppendResult, type EventLog, type StoreHealth } from './event-log.ts';
 
 interface PendingAppend {
   events: CallCentreEvent[];
@@ -71,13 +79,24 @@ class RecentIds {
   }
 }
 
+/** DuckDB's word that the instance is unusable until the file is reopened. */
+const FATAL = /^FATAL Error|database has been invalidated/i;
+/** ...except this FATAL, which comes after the commit is already durable. */
+const COMMITTED = /COMMIT succeeded and is durable/i;
+
 export class DuckDbEventLog implements EventLog {
   private readonly recent: RecentIds;
   private queue: PendingAppend[] = [];
   private writing: Promise<void> | null = null;
   private closed = false;
+  /** Why the last commit failed; cleared by the next commit that succeeds. */
+  private writeError: string | null = null;
+  /** Set once DuckDB has invalidated the instance: nothing can be written until a restart. */
+  private fatalError: string | null = null;
 
   private constructor(
+    /** DATA_DIR/wallboard.duckdb, for messages. */
+    readonly path: string,
     private readonly instance: DuckDBInstance,
     private readonly connection: DuckDBConnection,
     private readonly options: DuckDbEventLogOptions,
@@ -85,27 +104,56 @@ export class DuckDbEventLog implements EventLog {
     this.recent = new RecentIds(((options.dedupeHours ?? 24) * 3600_000), options.clock.now());
   }
 
-  /** Opens (or creates) DATA_DIR/wallboard.duckdb; throws a StoreError saying why it cannot. */
+  /**
+   * Opens (or creates) DATA_DIR/wallboard.duckdb; throws a one-line StoreError naming the file
+   * and the reason if it cannot. A file DuckDB cannot read is left exactly as it was.
+   */
   static async open(options: DuckDbEventLogOptions): Promise<DuckDbEventLog> {
     const path = join(options.dataDir, 'wallboard.duckdb');
+    prepareDataDir(options.dataDir);
     let instance: DuckDBInstance;
     try {
-      mkdirSync(options.dataDir, { recursive: true });
       instance = await DuckDBInstance.create(path);
     } catch (error) {
-      throw new StoreError(`${path}: cannot open the event store (${firstLine(error)})`);
+      throw new StoreError(`${path}: cannot open the event store (${reason(error)}); the file was left as it is: restore it from a backup or move it aside to start empty`);
     }
-    const connection = await instance.connect();
+    let connection: DuckDBConnection | undefined;
     try {
+      connection = await instance.connect();
       await connection.run(SCHEMA);
+      const log = new DuckDbEventLog(path, instance, connection, options);
+      await log.loadRecentIds();
+      return log;
     } catch (error) {
-      connection.closeSync();
+      connection?.closeSync();
       instance.closeSync();
-      throw new StoreError(`${path}: cannot prepare the event store (${firstLine(error)})`);
+      throw new StoreError(`${path}: cannot read the event store (${reason(error)})`);
     }
-    const log = new DuckDbEventLog(instance, connection, options);
-    await log.loadRecentIds();
-    return log;
+  }
+
+  /**
+   * Whether the store can take writes now: not after a commit failed (until one succeeds
+   * again), nor once DuckDB has invalidated the file (until a restart).
+   */
+  health(): StoreHealth {
+    if (this.fatalError) return { ok: false, restartRequired: true, error: this.fatalError };
+    if (this.writeError) return { ok: false, restartRequired: false, error: this.writeError };
+    return { ok: true, restartRequired: false };
+  }
+
+  /** Remembers a FATAL DuckDB error; returns whether `error` was one. */
+  private noteFatal(error: unknown): boolean {
+    if (!FATAL.test(firstLine(error))) return false;
+    this.fatalError ??= `${this.path}: the store failed (${reason(error)}); restart required, the events it acknowledged are kept`;
+    return true;
+  }
+
+  /** The error an append fails with when the store cannot take writes: says why and what happened to the batch. */
+  private refusal(error: unknown): StoreError {
+    if (this.noteFatal(error) || this.fatalError) {
+      return new StoreError(`${this.fatalError}; nothing in this batch was stored`);
+    }
+    return new StoreError(`${this.path}: cannot write events (${reason(error)}); nothing in this batch was stored`);
   }
 
   /**
@@ -126,6 +174,8 @@ export class DuckDbEventLog implements EventLog {
 
   async append(events: CallCentreEvent[]): Promise<AppendResult> {
     if (this.closed) throw new StoreError('store: closed; the server is shutting down');
+    // Refuse before touching the id memory: a refused batch must count as new when re-sent.
+    if (this.fatalError) throw new StoreError(`${this.fatalError}; nothing in this batch was stored`);
     const nowMs = this.options.clock.now();
     const fresh: CallCentreEvent[] = [];
     let duplicates = 0;
@@ -139,20 +189,20 @@ export class DuckDbEventLog implements EventLog {
       this.recent.add(event.id);
       (event.ts < oldestRecentMs ? old : fresh).push(event);
     }
-    if (old.length > 0) {
-      // Rare: events stamped long ago may repeat ids the memory no longer holds.
-      const known = await this.storedIds(old.map((e) => e.id));
-      for (const event of old) {
-        if (known.has(event.id)) duplicates++;
-        else fresh.push(event);
-      }
-    }
-    if (fresh.length === 0) return { accepted: [], duplicates };
     try {
-      await this.enqueue(fresh);
+      if (old.length > 0) {
+        // Rare: events stamped long ago may repeat ids the memory no longer holds.
+        const known = await this.storedIds(old.map((e) => e.id));
+        for (const event of old) {
+          if (known.has(event.id)) duplicates++;
+          else fresh.push(event);
+        }
+      }
+      if (fresh.length > 0) await this.enqueue(fresh);
     } catch (error) {
-      for (const event of fresh) this.recent.delete(event.id);
-      throw error;
+      // Forget every id this call remembered, else a retry of the batch would be "duplicates".
+      for (const event of [...fresh, ...old]) this.recent.delete(event.id);
+      throw error instanceof StoreError ? error : this.refusal(error);
     }
     return { accepted: fresh, duplicates };
   }
@@ -179,10 +229,20 @@ export class DuckDbEventLog implements EventLog {
       this.queue = [];
       const events = group.flatMap((p) => p.events);
       try {
+        if (this.fatalError) throw new StoreError(`${this.fatalError}; nothing in this batch was stored`);
         await this.insert(events);
+        this.writeError = null;
         for (const pending of group) pending.resolve();
       } catch (error) {
-        const storeError = new StoreError(`store: cannot write events (${firstLine(error)}); nothing in this batch was stored`);
+        if (!(error instanceof StoreError) && COMMITTED.test(firstLine(error))) {
+          // The rows are in the WAL; only the checkpoint after them failed. Acknowledge them.
+          this.noteFatal(error);
+          this.writeError = null;
+          for (const pending of group) pending.resolve();
+          continue;
+        }
+        const storeError = error instanceof StoreError ? error : this.refusal(error);
+        if (!this.fatalError) this.writeError = storeError.message;
         for (const pending of group) pending.reject(storeError);
       }
     }
@@ -200,8 +260,18 @@ export class DuckDbEventLog implements EventLog {
   }
 
   async replay(sinceMs: number, onBatch: (events: CallCentreEvent[]) => Promise<void> | void): Promise<void> {
-    const result = await this.connection.stream('SELECT body FROM events WHERE ts >= $1 ORDER BY ts, id', [BigInt(sinceMs)]);
-    for (let chunk = await result.fetchChunk(); chunk && chunk.rowCount > 0; chunk = await result.fetchChunk()) {
+    // Errors of the store (a corrupt block is only found when read) name the file; errors of
+    // `onBatch` pass through as they are.
+    const read = async <T>(step: () => Promise<T>): Promise<T> => {
+      try {
+        return await step();
+      } catch (error) {
+        this.noteFatal(error);
+        throw new StoreError(`${this.path}: cannot read the event store (${reason(error)})`);
+      }
+    };
+    const result = await read(() => this.connection.stream('SELECT body FROM events WHERE ts >= $1 ORDER BY ts, id', [BigInt(sinceMs)]));
+    for (let chunk = await read(() => result.fetchChunk()); chunk && chunk.rowCount > 0; chunk = await read(() => result.fetchChunk())) {
       const bodies = chunk.getColumnVector(0).toArray() as string[];
       await onBatch(bodies.map((body) => JSON.parse(body) as CallCentreEvent));
     }
@@ -223,5 +293,10 @@ export class DuckDbEventLog implements EventLog {
 }
 
 function firstLine(error: unknown): string {
-  return String((error as Error)?.message ?? error).split('\n')[0].slice(0, 300);
+  return String((error as Error)?.message ?? error).split('\n')[0].slice(0, 600);
+}
+
+/** DuckDB's message without its class prefixes ("IO Error: ", "TransactionContext Error: Failed to commit: "). */
+function reason(error: unknown): string {
+  return firstLine(error).replace(/^(?:(?:FATAL|IO|TransactionContext|Invalid Input|Internal|Serialization) Error: |Failed(?: to commit)?: )+/g, '');
 }

@@ -15,8 +15,19 @@ export interface AppendResult {
   duplicates: number;
 }
 
+/** Whether a log can take writes now, and why not. */
+export interface StoreHealth {
+  ok: boolean;
+  /** The store is unusable until the server restarts (not merely full until space is freed). */
+  restartRequired: boolean;
+  /** What failed and where, for operators; absent when ok. */
+  error?: string;
+}
+
 export interface EventLog {
   append(events: CallCentreEvent[]): Promise<AppendResult>;
+  /** Whether writes work now (logs that cannot fail leave it out). */
+  health?(): StoreHealth;
   /** Calls `onBatch` with every stored event with `ts >= sinceMs`, in ts order, a batch at a time. */
   replay(sinceMs: number, onBatch: (events: CallCentreEvent[]) => Promise<void> | void): Promise<void>;
   close(): Promise<void>;
