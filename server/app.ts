@@ -74,6 +74,7 @@ export function createApp(deps: AppDeps): App {
     maxFutureSkewSec: config.maxFutureSkewSec,
     seed,
     onAccepted: recordSync ? (events) => recordSync.accept(events) : undefined,
+    onRecordError: (error) => logger.error({ err: error.message }, 'events stored, but their records could not be updated'),
   });
   const auth = new Authenticator(secrets);
   const webRoot = deps.webRoot ?? 'dist/web';
@@ -226,6 +227,8 @@ export function createApp(deps: AppDeps): App {
       rooms.close();
       await recordSync?.close();
       await new Promise<void>((resolve) => io.close(() => resolve()));
+      // The records' connection first: DuckDB keeps the file locked while any connection is open.
+      records?.close();
       await log.close();
     },
   };

@@ -34,6 +34,8 @@ export interface IngestorOptions {
   seed?: (events: CallCentreEvent[]) => Promise<void>;
   /** Called with the events that were new, after they are stored and applied; awaited. */
   onAccepted?: (events: CallCentreEvent[]) => Promise<void>;
+  /** Told when seeding or record keeping failed after the events were stored. */
+  onRecordError?: (error: Error) => void;
 }
 
 export class Ingestor {
@@ -72,9 +74,11 @@ export class Ingestor {
     }
     const { accepted, duplicates } = valid.length > 0 ? await log.append(valid) : { accepted: [], duplicates: 0 };
     if (accepted.length > 0) {
-      await this.options.seed?.(accepted);
+      // The events are durable now and are acknowledged whatever follows: a failure to read or
+      // write records is reported, not turned into an error the client would retry in vain.
+      await this.options.seed?.(accepted).catch((error: Error) => this.options.onRecordError?.(error));
       for (const event of accepted) engine.apply(event);
-      await this.options.onAccepted?.(accepted);
+      await this.options.onAccepted?.(accepted).catch((error: Error) => this.options.onRecordError?.(error));
     }
     return { accepted: accepted.length, duplicates, rejected };
   }

@@ -4,9 +4,9 @@
  * next one, so one fsync'd commit acknowledges many requests. `append` resolves only after the
  * commit; if the commit fails, nothing of the batch is acknowledged and a retry is accepted.
  *
- * Event ids are unique across restarts: ids of events received in the last 1–2 × `dedupeHours`
- * are held in memory (reloaded at start), and older-stamped events the memory does not know are
- * checked against the table itself.
+ * Event ids are unique across restarts: ids of events stamped in the last `dedupeHours` (and
+ * later) are held in memory (reloaded at start), and older-stamped events are checked against
+ * the table itself.
  *
  * Failures (measured with DuckDB 1.5 on a full tmpfs): a commit that cannot write the WAL fails
  * cleanly, writes nothing, and the next commit succeeds once there is space again. A checkpoint
@@ -47,35 +47,45 @@ CREATE TABLE IF NOT EXISTS events (
   body JSON NOT NULL
 );`;
 
-/** Remembers ids in two generations that rotate, so each id is kept between 1× and 2× the span. */
+/**
+ * Ids of stored events stamped in the last `spanMs` (and later), in generations by event time,
+ * so the memory holds exactly the ids a recent event could repeat, whatever the arrival order or
+ * however the clock was set when they came (a replayed backfill, a restart).
+ */
 class RecentIds {
-  private current = new Set<string>();
-  private previous = new Set<string>();
-  private rotatedMs: number;
+  private readonly generations = new Map<number, Set<string>>();
 
-  constructor(
-    private readonly spanMs: number,
-    nowMs: number,
-  ) {
-    this.rotatedMs = nowMs;
+  constructor(private readonly spanMs: number) {}
+
+  private generation(tsMs: number): number {
+    return Math.floor(tsMs / this.spanMs);
   }
 
-  has(id: string, nowMs: number): boolean {
-    if (nowMs - this.rotatedMs >= this.spanMs) {
-      this.previous = this.current;
-      this.current = new Set();
-      this.rotatedMs = nowMs;
-    }
-    return this.current.has(id) || this.previous.has(id);
+  /** Does the memory hold every stored id for an event stamped `tsMs`? */
+  covers(tsMs: number, nowMs: number): boolean {
+    return this.generation(tsMs) >= this.generation(nowMs - this.spanMs);
   }
 
-  add(id: string): void {
-    this.current.add(id);
+  /** Forgets generations that no event stamped from `nowMs − span` on can fall into. */
+  prune(nowMs: number): void {
+    const oldest = this.generation(nowMs - this.spanMs);
+    for (const generation of this.generations.keys()) if (generation < oldest) this.generations.delete(generation);
+  }
+
+  has(id: string): boolean {
+    for (const ids of this.generations.values()) if (ids.has(id)) return true;
+    return false;
+  }
+
+  add(id: string, tsMs: number): void {
+    const generation = this.generation(tsMs);
+    let ids = this.generations.get(generation);
+    if (!ids) this.generations.set(generation, (ids = new Set()));
+    ids.add(id);
   }
 
   delete(id: string): void {
-    this.current.delete(id);
-    this.previous.delete(id);
+    for (const ids of this.generations.values()) ids.delete(id);
   }
 }
 
@@ -86,6 +96,8 @@ const COMMITTED = /COMMIT succeeded and is durable/i;
 
 export class DuckDbEventLog implements EventLog {
   private readonly recent: RecentIds;
+  /** Old-stamped ids whose check against the table (and commit) is under way. */
+  private readonly oldInFlight = new Set<string>();
   private queue: PendingAppend[] = [];
   private writing: Promise<void> | null = null;
   private closed = false;
@@ -101,7 +113,7 @@ export class DuckDbEventLog implements EventLog {
     private readonly connection: DuckDBConnection,
     private readonly options: DuckDbEventLogOptions,
   ) {
-    this.recent = new RecentIds(((options.dedupeHours ?? 24) * 3600_000), options.clock.now());
+    this.recent = new RecentIds((options.dedupeHours ?? 24) * 3600_000);
   }
 
   /**
@@ -166,9 +178,9 @@ export class DuckDbEventLog implements EventLog {
 
   private async loadRecentIds(): Promise<void> {
     const sinceMs = this.options.clock.now() - 2 * (this.options.dedupeHours ?? 24) * 3600_000;
-    const result = await this.connection.stream('SELECT id FROM events WHERE received_ms >= $1', [BigInt(sinceMs)]);
+    const result = await this.connection.stream('SELECT id, ts FROM events WHERE ts >= $1', [BigInt(sinceMs)]);
     for (let chunk = await result.fetchChunk(); chunk && chunk.rowCount > 0; chunk = await result.fetchChunk()) {
-      for (const [id] of chunk.getRows()) this.recent.add(id as string);
+      for (const [id, ts] of chunk.getRows()) this.recent.add(id as string, Number(ts));
     }
   }
 
@@ -177,17 +189,23 @@ export class DuckDbEventLog implements EventLog {
     // Refuse before touching the id memory: a refused batch must count as new when re-sent.
     if (this.fatalError) throw new StoreError(`${this.fatalError}; nothing in this batch was stored`);
     const nowMs = this.options.clock.now();
+    this.recent.prune(nowMs);
     const fresh: CallCentreEvent[] = [];
     let duplicates = 0;
     const old: CallCentreEvent[] = [];
-    const oldestRecentMs = nowMs - (this.options.dedupeHours ?? 24) * 3600_000;
     for (const event of events) {
-      if (this.recent.has(event.id, nowMs)) {
+      if (this.recent.has(event.id) || this.oldInFlight.has(event.id)) {
         duplicates++;
         continue;
       }
-      this.recent.add(event.id);
-      (event.ts < oldestRecentMs ? old : fresh).push(event);
+      if (this.recent.covers(event.ts, nowMs)) {
+        this.recent.add(event.id, event.ts);
+        fresh.push(event);
+      } else {
+        // Older than the memory: held here until the store has answered whether it knows it.
+        this.oldInFlight.add(event.id);
+        old.push(event);
+      }
     }
     try {
       if (old.length > 0) {
@@ -201,8 +219,10 @@ export class DuckDbEventLog implements EventLog {
       if (fresh.length > 0) await this.enqueue(fresh);
     } catch (error) {
       // Forget every id this call remembered, else a retry of the batch would be "duplicates".
-      for (const event of [...fresh, ...old]) this.recent.delete(event.id);
+      for (const event of fresh) this.recent.delete(event.id);
       throw error instanceof StoreError ? error : this.refusal(error);
+    } finally {
+      for (const event of old) this.oldInFlight.delete(event.id);
     }
     return { accepted: fresh, duplicates };
   }

@@ -145,6 +145,10 @@ export class RecordStore {
     return dailyReport(this.db, { ...options, timeZone, settings, nowMs: clock.now() });
   }
 
+  close(): void {
+    this.db.closeSync();
+  }
+
   async prepare(): Promise<void> {
     await this.db.run(RECORD_SCHEMA);
   }
