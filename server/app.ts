@@ -24,6 +24,7 @@ import { Metrics } from './http/metrics.ts';
 import type { CallCentreEvent } from '../shared/events.ts';
 import type { RecordStore } from './store/record-store.ts';
 import { RecordSync } from './store/record-sync.ts';
+import { scheduleRetention } from './store/retention.ts';
 import { daysBetween, GROUP_BYS, type GroupBy } from './store/daily-report.ts';
 
 export interface AppDeps {
@@ -50,6 +51,8 @@ export interface App {
   restore(): Promise<number>;
   /** Writes changed contact and ticket records to the store now. */
   flushRecords(): Promise<void>;
+  /** Compacts raw events older than `retentionDays` now and every few hours (durable store only). */
+  scheduleRetention(retentionDays: number, onResult: (deleted: number, error?: Error) => void): { stop(): void };
   close(): Promise<void>;
 }
 
@@ -222,6 +225,10 @@ export function createApp(deps: AppDeps): App {
     },
     async flushRecords() {
       await recordSync?.flush();
+    },
+    scheduleRetention(retentionDays, onResult) {
+      if (!records) return { stop() {} };
+      return scheduleRetention(records.connection, { retentionDays, clock, onResult });
     },
     async close() {
       rooms.close();

@@ -4,21 +4,16 @@
  * simulator through the same ingest path as any integrator.
  */
 import { pino } from 'pino';
-import { createApp } from './app.ts';
 import { loadConfig } from './config.ts';
+import { openDurableApp } from './open-app.ts';
 import { loadSecrets } from './security/secrets.ts';
-import { DuckDbEventLog } from './store/duckdb-event-log.ts';
-import { RecordStore } from './store/record-store.ts';
 
 async function main(): Promise<void> {
   const config = loadConfig();
   const logger = pino({ level: config.logLevel });
   const secrets = loadSecrets(config);
   const clock = { now: () => Date.now() };
-  const log = await DuckDbEventLog.open({ dataDir: config.dataDir, clock });
-  const records = new RecordStore(await log.connect(), { timeZone: config.timeZone, settings: config.kpi, clock });
-  await records.prepare();
-  const app = createApp({ config, secrets, log, records, clock, logger });
+  const app = await openDurableApp(config, secrets, clock, logger);
 
   const restoreStarted = performance.now();
   const restored = await app.restore();
@@ -54,12 +49,18 @@ async function main(): Promise<void> {
     logger.info('demo simulator running (SIMULATE=0 to turn it off)');
   }
 
+  const retention = app.scheduleRetention(config.retentionDays, (deleted, error) => {
+    if (error) logger.error({ err: error.message }, 'retention: compaction failed');
+    else if (deleted > 0) logger.info({ deleted, retentionDays: config.retentionDays }, 'retention: raw events compacted');
+  });
+
   let closing = false;
   const shutdown = async (signal: string) => {
     if (closing) return;
     closing = true;
     logger.info({ signal }, 'shutting down');
     await stopSimulator?.();
+    retention.stop();
     await app.close();
     await new Promise<void>((resolve) => app.httpServer.close(() => resolve()));
     process.exit(0);

@@ -149,6 +149,11 @@ export class RecordStore {
     this.db.closeSync();
   }
 
+  /** The connection (for maintenance such as retention, which shares this file). */
+  get connection(): DuckDBConnection {
+    return this.db;
+  }
+
   async prepare(): Promise<void> {
     await this.db.run(RECORD_SCHEMA);
   }
