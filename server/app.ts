@@ -156,7 +156,8 @@ export function createApp(deps: AppDeps): App {
     },
     'GET /metrics': (_req, res) => {
       res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' });
-      res.end(metrics.render({ ...engine.stats(), sockets: io.engine.clientsCount }));
+      const memory = process.memoryUsage();
+      res.end(metrics.render({ ...engine.stats(), sockets: io.engine.clientsCount, rss_bytes: memory.rss, heap_used_bytes: memory.heapUsed }));
     },
   };
 

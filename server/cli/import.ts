@@ -146,11 +146,7 @@ async function main(): Promise<void> {
 if (import.meta.url === `file://${process.argv[1]}`) {
   main().catch((error: unknown) => {
     const message = (error as Error).message;
-    console.error(
-      /lock|Conflicting/i.test(message)
-        ? `import: the store is in use by a running server (${message.split('\n')[0]}); stop it first`
-        : `import: ${message}`,
-    );
+    console.error(`import: ${message}`);
     process.exit(1);
   });
 }

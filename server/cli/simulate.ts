@@ -88,11 +88,7 @@ async function main(): Promise<void> {
 if (import.meta.url === `file://${process.argv[1]}`) {
   main().catch((error: unknown) => {
     const message = (error as Error).message;
-    console.error(
-      /lock|Conflicting/i.test(message)
-        ? `simulate: the store is in use by a running server (${message.split('\n')[0]}); stop it first`
-        : `simulate: ${message}`,
-    );
+    console.error(`simulate: ${message}`);
     process.exit(1);
   });
 }

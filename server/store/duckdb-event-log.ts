@@ -127,7 +127,12 @@ export class DuckDbEventLog implements EventLog {
     try {
       instance = await DuckDBInstance.create(path);
     } catch (error) {
-      throw new StoreError(`${path}: cannot open the event store (${reason(error)}); the file was left as it is: restore it from a backup or move it aside to start empty`);
+      const why = reason(error);
+      // DuckDB allows one writing process: a second server or a CLI on the same DATA_DIR lands here.
+      if (/Conflicting lock/i.test(why)) {
+        throw new StoreError(`${path}: in use by another process (${why.replace(/\. See also.*$/, '')}); stop it first`);
+      }
+      throw new StoreError(`${path}: cannot open the event store (${why}); the file was left as it is: restore it from a backup or move it aside to start empty`);
     }
     let connection: DuckDBConnection | undefined;
     try {
