@@ -35,8 +35,20 @@ export function rollingWindowStart(nowMs: number, minutes: number): number {
 
 /** The local day `YYYY-MM-DD` of `tsMs` in time zone `tz`. */
 export function dayKey(tsMs: number, tz: string): string {
-  return format(new TZDate(tsMs, tz), 'yyyy-MM-dd');
+  // Day boundaries fall on quarter hours in every zone, so one answer serves a whole quarter;
+  // formatting through TZDate is the expensive part of filing events and records by day.
+  const quarter = Math.floor(tsMs / INTERVAL_MS);
+  const cacheKey = `${tz}|${quarter}`;
+  let day = dayKeyCache.get(cacheKey);
+  if (day === undefined) {
+    day = format(new TZDate(quarter * INTERVAL_MS, tz), 'yyyy-MM-dd');
+    if (dayKeyCache.size >= 10_000) dayKeyCache.clear();
+    dayKeyCache.set(cacheKey, day);
+  }
+  return day;
 }
+
+const dayKeyCache = new Map<string, string>();
 
 /** [start, end) of the local day containing `tsMs` in `tz`, as epoch ms (23–25 h long on DST days). */
 export function dayBounds(tsMs: number, tz: string): { startMs: number; endMs: number; day: string } {

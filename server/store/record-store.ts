@@ -240,13 +240,15 @@ export class RecordStore {
     const windowMs = this.options.settings.fcrRepeatDays * DAY_MS;
     const minMs = Math.min(...offers.map((o) => o.offeredTsMs)) - windowMs;
     const fromDay = dayKey(minMs - DAY_MS, this.options.timeZone);
+    if (fromDay >= beforeDay) return 0;
     // Find the rows first (a read): most batches flip none, and an UPDATE join costs far more.
     const found = await this.db.runAndReadAll(
-      `SELECT DISTINCT contacts.contact_id
-       FROM contacts JOIN (SELECT o->>'customerRef' AS ref, CAST(o->>'offeredTsMs' AS BIGINT) AS ts FROM (SELECT unnest(CAST($1 AS JSON[])) AS o)) AS later
-         ON contacts.customer_ref = later.ref
-       WHERE contacts.day >= $2 AND contacts.day < $3 AND NOT contacts.repeated_later
-         AND contacts.offered_ms < later.ts AND later.ts - contacts.offered_ms <= $4`,
+      `WITH earlier AS (
+         SELECT contact_id, customer_ref, offered_ms FROM contacts
+         WHERE day >= $2 AND day < $3 AND NOT repeated_later AND customer_ref IS NOT NULL),
+       later AS (SELECT unnest(from_json($1, '[{"customerRef":"VARCHAR","offeredTsMs":"BIGINT"}]'), recursive := true))
+       SELECT DISTINCT earlier.contact_id FROM earlier JOIN later ON earlier.customer_ref = later.customerRef
+       WHERE earlier.offered_ms < later.offeredTsMs AND later.offeredTsMs - earlier.offered_ms <= $4`,
       [JSON.stringify(offers), fromDay, beforeDay, BigInt(windowMs)],
     );
     const ids = found.getRows().map(([id]) => id as string);

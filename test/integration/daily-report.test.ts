@@ -107,6 +107,23 @@ describe('daily report from the store', () => {
     expect(oldDay.answerRate).toEqual({ value: 0.5, num: 1, den: 2 });
   });
 
+  it('turns an earlier day\'s first-contact resolution into a repeat when the caller comes back', async () => {
+    const fourDaysAgo = NOW_MS - 4 * 86_400_000;
+    const day = dayKey(fourDaysAgo, 'Asia/Shanghai');
+    const caller = '+86 139 1234 5678';
+    await ordered.post([
+      { id: 'rep-1', type: 'contact.offered', ts: fourDaysAgo, contactId: 'rep-old', queue: 'complaints', site: 'hz', channel: 'phone', caller },
+      { id: 'rep-2', type: 'contact.answered', ts: fourDaysAgo + 5000, contactId: 'rep-old', agentId: 'a1' },
+      { id: 'rep-3', type: 'contact.resolved', ts: fourDaysAgo + 300_000, contactId: 'rep-old', firstContact: true },
+    ]);
+    const fcrOf = async () => ((await ordered.daily({ from: day, to: day, groupBy: 'queue' })).body.rows as Array<{ group: string; kpis: Kpis }>)
+      .find((r) => r.group === 'complaints')!.kpis.fcr;
+    expect(await fcrOf()).toEqual({ value: 1, num: 1, den: 1 });
+    // The same caller again today, within the 7-day repeat window.
+    await ordered.post([{ id: 'rep-4', type: 'contact.offered', ts: NOW_MS - 30_000, contactId: 'rep-new', queue: 'complaints', site: 'hz', channel: 'phone', caller }]);
+    expect(await fcrOf()).toEqual({ value: 0, num: 0, den: 1 });
+  });
+
   it('rejects malformed report requests with the field named', async () => {
     expect((await ordered.daily({ from: '2026-13-01' })).status).toBe(400);
     expect((await ordered.daily({ from: 'yesterday' })).body.error).toMatch(/^from:/);
