@@ -3,6 +3,7 @@
  * channel mix, handle-time and patience profiles, skill groups and the intraday curve. Pure
  * data plus a few lookups; the model and the roster read it, nothing here draws random numbers.
  */
+import { SEAT_TYPE_IDS, type SeatTypeId } from '../../shared/seat-types.ts';
 import type { Channel } from '../../shared/events.ts';
 
 export interface SiteDef {
@@ -23,29 +24,9 @@ export const SITES: readonly SiteDef[] = [
   { id: 'jinhua', code: 'jh', name: '金华', weight: 0.14 },
 ];
 
-/** Seat types of manual 003 §4.2 as queue ids. */
-export const QUEUES = [
-  'general',
-  'customer',
-  'value_added',
-  'brand',
-  'vip',
-  'complaints',
-  'internal_help',
-  'back_office',
-] as const;
-export type QueueId = (typeof QUEUES)[number];
-
-export const QUEUE_NAMES: Record<QueueId, string> = {
-  general: '综合业务',
-  customer: '客户业务',
-  value_added: '增值业务',
-  brand: '品牌专席',
-  vip: 'VIP 会员',
-  complaints: '投诉',
-  internal_help: '内部求助',
-  back_office: '综合解决',
-};
+/** Seat types of manual 003 §4.2 as queue ids (shared/seat-types.ts). */
+export const QUEUES = SEAT_TYPE_IDS;
+export type QueueId = SeatTypeId;
 
 export const SIM_CHANNELS = ['phone', 'chat', 'email', 'social'] as const satisfies readonly Channel[];
 export type SimChannel = (typeof SIM_CHANNELS)[number];

@@ -3,6 +3,7 @@
  * agents by state, eight queues with answered, abandoned and still-waiting calls, wrap-ups,
  * resolutions, surveys and tickets. Same seed, same events.
  */
+import { seededRandom } from '../fixtures/test-server.ts';
 
 type FloorEvent = Record<string, unknown> & { id: string; type: string; ts: number };
 
@@ -12,21 +13,9 @@ const VOLUME: Record<string, number> = {
   general: 60, customer: 45, value_added: 25, brand: 15, vip: 20, complaints: 30, internal_help: 10, back_office: 12,
 };
 
-/** mulberry32: a tiny seeded PRNG, enough for fixtures. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** Events of the last 30 minutes before `nowMs`; ids are prefixed so runs do not collide. */
 export function floorEvents(nowMs: number, seed = 42, prefix = 'floor'): FloorEvent[] {
-  const random = prng(seed);
+  const random = seededRandom(seed);
   const between = (lo: number, hi: number) => lo + random() * (hi - lo);
   const events: FloorEvent[] = [];
   let n = 0;

@@ -2,6 +2,7 @@
  * Screen texts in the two languages a wallboard can show (SPEC §6: `lang=zh-CN|en`, default
  * zh-CN). Only words live here; numbers are formatted in `format.ts`.
  */
+import { SEAT_TYPES, SEAT_TYPE_IDS } from '../../shared/seat-types.ts';
 
 export const LANGS = ['zh-CN', 'en'] as const;
 export type Lang = (typeof LANGS)[number];
@@ -108,29 +109,11 @@ export function t(lang: Lang, key: MessageKey, params: Record<string, string | n
 }
 
 /** Queue ids of manual 003's seat types, in the order the floor is used to reading them. */
-export const KNOWN_QUEUES = [
-  'general',
-  'customer',
-  'value_added',
-  'brand',
-  'vip',
-  'complaints',
-  'internal_help',
-  'back_office',
-] as const;
+export const KNOWN_QUEUES = SEAT_TYPE_IDS;
 
-const QUEUE_NAMES: Record<(typeof KNOWN_QUEUES)[number], Record<Lang, string>> = {
-  general: { 'zh-CN': '综合业务', en: 'General' },
-  customer: { 'zh-CN': '客户业务', en: 'Customer' },
-  value_added: { 'zh-CN': '增值业务', en: 'Value-added' },
-  brand: { 'zh-CN': '品牌', en: 'Brand' },
-  vip: { 'zh-CN': 'VIP会员', en: 'VIP members' },
-  complaints: { 'zh-CN': '投诉', en: 'Complaints' },
-  internal_help: { 'zh-CN': '内部求助', en: 'Internal help' },
-  back_office: { 'zh-CN': '综合解决', en: 'Back office' },
-};
+const QUEUE_NAMES = new Map(SEAT_TYPES.map((s) => [s.id as string, { 'zh-CN': s.zh, en: s.en } satisfies Record<Lang, string>]));
 
 /** Display name of a queue id; ids the wallboard does not know are shown as they are. */
 export function queueName(id: string, lang: Lang): string {
-  return Object.hasOwn(QUEUE_NAMES, id) ? QUEUE_NAMES[id as keyof typeof QUEUE_NAMES][lang] : id;
+  return QUEUE_NAMES.get(id)?.[lang] ?? id;
 }
