@@ -20,12 +20,14 @@ import type { ClientToServerEvents, RoomMessage, ServerToClientEvents } from '..
 const INGEST_KEY = 'bench-ingest-key';
 const ADMIN_TOKEN = 'bench-admin-token';
 const args = new Map(process.argv.slice(2).map((a) => a.replace(/^--/, '').split('=') as [string, string]));
-const ROUNDS = Number(args.get('rounds') ?? 5);
-const EVENTS_PER_ROUND = Number(args.get('events') ?? 200_000);
-const BATCH = Number(args.get('batch') ?? 10_000);
-const SCREENS = Number(args.get('screens') ?? 1000);
-const LOAD_EVENTS_PER_SEC = Number(args.get('load') ?? 20_000);
-const PROBES = Number(args.get('probes') ?? 60);
+// --quick (or BENCH_QUICK=1): small sizes for a correctness run; any flag below still wins.
+const QUICK = args.has('quick') || process.env.BENCH_QUICK === '1';
+const ROUNDS = Number(args.get('rounds') ?? (QUICK ? 3 : 5));
+const EVENTS_PER_ROUND = Number(args.get('events') ?? (QUICK ? 20_000 : 200_000));
+const BATCH = Number(args.get('batch') ?? (QUICK ? 2_000 : 10_000));
+const SCREENS = Number(args.get('screens') ?? (QUICK ? 20 : 1000));
+const LOAD_EVENTS_PER_SEC = Number(args.get('load') ?? (QUICK ? 2_000 : 20_000));
+const PROBES = Number(args.get('probes') ?? (QUICK ? 8 : 60));
 const QUEUES = 500;
 const AGENTS = 10_000;
 
