@@ -61,7 +61,7 @@ export function createApp(deps: AppDeps): App {
   const engine = new KpiEngine({ settings: config.kpi, timeZone: config.timeZone, clock });
   const metrics = new Metrics();
   const records = deps.records;
-  const recordSync = records ? new RecordSync(engine, records, logger, deps.recordFlushMs ?? 2000) : null;
+  const recordSync = records ? new RecordSync(engine, records, clock, logger, deps.recordFlushMs ?? 2000) : null;
   /** Seeds the engine with stored records that events refer to but it does not hold. */
   const seed = async (events: CallCentreEvent[]) => {
     if (!records) return;
@@ -217,11 +217,14 @@ export function createApp(deps: AppDeps): App {
     ingestor,
     async restore() {
       let count = 0;
-      await log.replay(engine.horizonMs, async (events) => {
+      // Records stored before the last record write already reflect the events received by then.
+      const coveredThroughMs = records ? await records.coveredThrough() : null;
+      await log.replay(engine.horizonMs, async (events, receivedMs) => {
         await seed(events);
-        for (const event of events) engine.apply(event);
+        engine.applyReplayed(events, (i) => coveredThroughMs !== null && receivedMs !== undefined && receivedMs[i] < coveredThroughMs);
         count += events.length;
       });
+      recordSync?.start();
       return count;
     },
     async flushRecords() {

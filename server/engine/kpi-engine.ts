@@ -231,6 +231,29 @@ export class KpiEngine {
     this.reapplyTicket(entry, nowMs);
   }
 
+  /**
+   * Applies events replayed from the store at start. Records they change are reported as
+   * changed only for events the store's records may not reflect yet (`reflected[i]` false), so
+   * a restart does not rewrite every record it rebuilt.
+   */
+  applyReplayed(events: CallCentreEvent[], reflected: (i: number) => boolean): void {
+    const kept = { contacts: new Set<string>(), tickets: new Set<string>() };
+    const before = { contacts: this.changedContacts, tickets: this.changedTickets };
+    this.changedContacts = new Set();
+    this.changedTickets = new Set();
+    for (let i = 0; i < events.length; i++) {
+      this.changedContacts.clear();
+      this.changedTickets.clear();
+      this.apply(events[i]);
+      if (reflected(i)) continue;
+      for (const id of this.changedContacts) kept.contacts.add(id);
+      for (const id of this.changedTickets) kept.tickets.add(id);
+    }
+    this.changedContacts = before.contacts;
+    this.changedTickets = before.tickets;
+    this.markChanged([...kept.contacts], [...kept.tickets]);
+  }
+
   /** Marks records as changed again (after a failed write). */
   markChanged(contactIds: string[], ticketIds: string[]): void {
     for (const id of contactIds) this.changedContacts.add(id);

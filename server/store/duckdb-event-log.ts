@@ -186,9 +186,12 @@ export class DuckDbEventLog implements EventLog {
 
   private async loadRecentIds(): Promise<void> {
     const sinceMs = this.options.clock.now() - 2 * (this.options.dedupeHours ?? 24) * 3600_000;
-    const result = await this.connection.stream('SELECT id, ts FROM events WHERE ts >= $1', [BigInt(sinceMs)]);
+    const result = await this.connection.stream('SELECT id, CAST(ts AS DOUBLE) FROM events WHERE ts >= $1', [BigInt(sinceMs)]);
     for (let chunk = await result.fetchChunk(); chunk && chunk.rowCount > 0; chunk = await result.fetchChunk()) {
-      for (const [id, ts] of chunk.getRows()) this.recent.add(id as string, Number(ts));
+      // Whole columns at once: row by row, the node binding wraps every value (slow at millions).
+      const ids = chunk.getColumnVector(0).toArray() as string[];
+      const times = chunk.getColumnVector(1).toArray() as number[];
+      for (let i = 0; i < ids.length; i++) this.recent.add(ids[i], times[i]);
     }
   }
 
@@ -289,7 +292,7 @@ export class DuckDbEventLog implements EventLog {
     );
   }
 
-  async replay(sinceMs: number, onBatch: (events: CallCentreEvent[]) => Promise<void> | void): Promise<void> {
+  async replay(sinceMs: number, onBatch: (events: CallCentreEvent[], receivedMs?: number[]) => Promise<void> | void): Promise<void> {
     // Errors of the store (a corrupt block is only found when read) name the file; errors of
     // `onBatch` pass through as they are.
     const read = async <T>(step: () => Promise<T>): Promise<T> => {
@@ -300,10 +303,13 @@ export class DuckDbEventLog implements EventLog {
         throw new StoreError(`${this.path}: cannot read the event store (${reason(error)})`);
       }
     };
-    const result = await read(() => this.connection.stream('SELECT body FROM events WHERE ts >= $1 ORDER BY ts, id', [BigInt(sinceMs)]));
+    const result = await read(() =>
+      this.connection.stream('SELECT body, CAST(received_ms AS DOUBLE) FROM events WHERE ts >= $1 ORDER BY ts, id', [BigInt(sinceMs)]),
+    );
     for (let chunk = await read(() => result.fetchChunk()); chunk && chunk.rowCount > 0; chunk = await read(() => result.fetchChunk())) {
       const bodies = chunk.getColumnVector(0).toArray() as string[];
-      await onBatch(bodies.map((body) => JSON.parse(body) as CallCentreEvent));
+      const received = chunk.getColumnVector(1).toArray() as number[];
+      await onBatch(bodies.map((body) => JSON.parse(body) as CallCentreEvent), received);
     }
   }
 

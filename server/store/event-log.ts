@@ -28,8 +28,11 @@ export interface EventLog {
   append(events: CallCentreEvent[]): Promise<AppendResult>;
   /** Whether writes work now (logs that cannot fail leave it out). */
   health?(): StoreHealth;
-  /** Calls `onBatch` with every stored event with `ts >= sinceMs`, in ts order, a batch at a time. */
-  replay(sinceMs: number, onBatch: (events: CallCentreEvent[]) => Promise<void> | void): Promise<void>;
+  /**
+   * Calls `onBatch` with every stored event with `ts >= sinceMs`, in ts order, a batch at a
+   * time, with the time each was stored when the log knows it.
+   */
+  replay(sinceMs: number, onBatch: (events: CallCentreEvent[], receivedMs?: number[]) => Promise<void> | void): Promise<void>;
   close(): Promise<void>;
 }
 

@@ -38,7 +38,8 @@ CREATE TABLE IF NOT EXISTS tickets (
   escalated_ms BIGINT, notified_ms BIGINT, acknowledged_ms BIGINT, feedback_ms BIGINT,
   record JSON NOT NULL,
   updated_ms BIGINT NOT NULL
-);`;
+);
+CREATE TABLE IF NOT EXISTS record_sync (covered_through_ms BIGINT NOT NULL);`;
 
 /** A contact as the engine last saw it, with the team it resolved for the contact. */
 export interface ContactSnapshot {
@@ -154,13 +155,23 @@ export class RecordStore {
     return this.db;
   }
 
+  /** Events stored before this time are reflected in the records (null: no record write yet). */
+  async coveredThrough(): Promise<number | null> {
+    const reader = await this.db.runAndReadAll('SELECT max(covered_through_ms) FROM record_sync');
+    const value = reader.getRows()[0]?.[0];
+    return value === null || value === undefined ? null : Number(value);
+  }
+
   async prepare(): Promise<void> {
     await this.db.run(RECORD_SCHEMA);
   }
 
-  /** Replaces the rows of these contacts and tickets (one transaction). */
-  async write(contacts: ContactSnapshot[], tickets: TicketSnapshot[]): Promise<void> {
-    if (contacts.length === 0 && tickets.length === 0) return;
+  /**
+   * Replaces the rows of these contacts and tickets (one transaction). `coveredThroughMs`: every
+   * event stored before it is reflected in the records once this write commits.
+   */
+  async write(contacts: ContactSnapshot[], tickets: TicketSnapshot[], coveredThroughMs?: number): Promise<void> {
+    if (contacts.length === 0 && tickets.length === 0 && coveredThroughMs === undefined) return;
     const { timeZone, settings, clock } = this.options;
     const nowMs = clock.now();
     // Serialised before the first await: the snapshots may share objects that keep changing.
@@ -170,6 +181,10 @@ export class RecordStore {
     try {
       if (contactBatch) await this.replace('contacts', 'contact_id', contactBatch);
       if (ticketBatch) await this.replace('tickets', 'ticket_id', ticketBatch);
+      if (coveredThroughMs !== undefined) {
+        await this.db.run('DELETE FROM record_sync');
+        await this.db.run('INSERT INTO record_sync VALUES ($1)', [BigInt(coveredThroughMs)]);
+      }
       await this.db.run('COMMIT');
     } catch (error) {
       await this.db.run('ROLLBACK').catch(() => undefined);

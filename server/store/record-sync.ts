@@ -10,17 +10,22 @@ import type { KpiEngine } from '../engine/kpi-engine.ts';
 import type { ContactSnapshot, RecordStore } from './record-store.ts';
 
 export class RecordSync {
-  private readonly timer: NodeJS.Timeout;
+  private timer: NodeJS.Timeout | undefined;
   private flushing: Promise<void> = Promise.resolve();
   private offers: Array<{ customerRef: string; offeredTsMs: number }> = [];
 
   constructor(
     private readonly engine: KpiEngine,
     private readonly records: RecordStore,
+    private readonly clock: { now(): number },
     private readonly logger: Logger,
-    intervalMs = 1000,
-  ) {
-    this.timer = setInterval(() => void this.flush(), intervalMs);
+    private readonly intervalMs = 1000,
+  ) {}
+
+  /** Starts writing on a timer (after a restore, which must not rewrite what is stored). */
+  start(): void {
+    if (this.timer) return;
+    this.timer = setInterval(() => void this.flush(), this.intervalMs);
     this.timer.unref();
   }
 
@@ -59,11 +64,13 @@ export class RecordSync {
   /** Writes what changed since the last flush; never runs two flushes at once. */
   flush(): Promise<void> {
     this.flushing = this.flushing.then(async () => {
+      // Events applied before now are in this drain; a margin covers any committed but not yet applied.
+      const coveredThroughMs = this.clock.now() - 60_000;
       const { contacts, tickets } = this.engine.drainChangedRecords();
       const offers = this.offers;
       this.offers = [];
       try {
-        await this.records.write(contacts, tickets);
+        await this.records.write(contacts, tickets, coveredThroughMs);
         await this.records.markRepeats(offers, this.engine.horizonDay);
       } catch (error) {
         this.logger.error({ err: (error as Error).message, contacts: contacts.length }, 'cannot write contact records; will retry');

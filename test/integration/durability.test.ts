@@ -96,6 +96,17 @@ describe('durability: kill -9 mid-stream', () => {
     const afterCrash = await todayFigures(server.baseUrl, ADMIN_TOKEN, scopes);
     expect(afterCrash).toEqual(expected);
 
+    // The stored records agree with the live figures: today's daily report equals live today.
+    const day = (await (await fetch(`${server.baseUrl}/api/v1/reports/daily?from=${new Date(Date.now() + 8 * 3600_000).toISOString().slice(0, 10)}`, {
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+    })).json()) as { rows: Array<{ kpis: Record<string, unknown> }> };
+    const live = (await todayFigures(server.baseUrl, ADMIN_TOKEN, ['centre'])).centre as Record<string, { value: number | null }>;
+    const reported = day.rows[0].kpis as Record<string, { value: number | null }>;
+    for (const name of ['offered', 'answered', 'abandoned', 'handled', 'answerRate', 'serviceLevel', 'ahtSec', 'fcr', 'csat', 'closureRate']) {
+      if (live[name].value === null) expect(reported[name].value, `daily ${name}`).toBeNull();
+      else expect(reported[name].value, `daily ${name}`).toBeCloseTo(live[name].value!, 6);
+    }
+
     // A clean restart (SIGTERM) restores the same figures again.
     expect(await server.stop()).toBe(0);
     server = await startServerProcess(env);
