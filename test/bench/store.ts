@@ -32,11 +32,11 @@
 import { DuckDBInstance } from '@duckdb/node-api';
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { customerRefOf } from '../../server/ingest/pseudonymize.ts';
 import { dayBounds } from '../../shared/time.ts';
+import { freePort } from '../fixtures/server-process.ts';
 
 const INGEST_KEY = 'bench-ingest-key';
 const ADMIN_TOKEN = 'bench-admin-token';
@@ -96,15 +96,6 @@ const round1 = (x: number) => Math.round(x * 10) / 10;
 const mb = (bytes: number) => Math.round(bytes / 1e5) / 10;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const srv = createServer();
-    srv.listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as { port: number }).port;
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 interface Server {
   baseUrl: string;
