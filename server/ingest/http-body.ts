@@ -1,6 +1,6 @@
 /**
  * Request bodies for `POST /api/v1/events`: read with a size limit (413 beyond it), then split
- * into batch items, from a JSON array or NDJSON. An NDJSON line that is not JSON is rejected
+ * into batch items, from a JSON array, NDJSON, or a single JSON object. An NDJSON line that is not JSON is rejected
  * alone; a JSON array that does not parse is a 400 for the whole body.
  */
 import type { IncomingMessage } from 'node:http';
@@ -41,6 +41,15 @@ export function parseBatch(body: string): BatchItem[] {
     }
     if (!Array.isArray(parsed)) throw new HttpError(400, 'body: not a JSON array');
     return parsed.map((value, index) => ({ index, value }));
+  }
+  if (text.startsWith('{')) {
+    // One event, possibly pretty-printed over several lines. For NDJSON this fails right after
+    // the first line, so trying costs little.
+    try {
+      return [{ index: 0, value: JSON.parse(text) }];
+    } catch {
+      // not a single object: read it as NDJSON below
+    }
   }
   const items: BatchItem[] = [];
   let index = 0;

@@ -81,6 +81,14 @@ describe('ingest: bad input', () => {
     expect(await offeredNow()).toBe(before + 2);
   });
 
+  it('accepts a single event, even pretty-printed over several lines', async () => {
+    const before = await offeredNow();
+    const res = await server.post(null, { raw: JSON.stringify(offered('single-1', 's1'), null, 2) });
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({ accepted: 1, duplicates: 0, rejected: [] });
+    expect(await offeredNow()).toBe(before + 1);
+  });
+
   it('answers 413 for a body over the limit and stores none of it', async () => {
     const before = await offeredNow();
     const big = Array.from({ length: 60 }, (_, i) => offered(`big-${i}`, `b${i}`));
