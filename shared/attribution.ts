@@ -71,8 +71,21 @@ export function queueOutcome(r: ContactRecord): { outcome: QueueOutcome; tsMs: n
   return outcome === null ? null : { outcome, tsMs };
 }
 
-function push(out: Contribution[], tsMs: number, counter: number, amount = 1): void {
-  out.push({ tsMs, counter, amount });
+/**
+ * Contributions packed as `[tsMs, counter, amount, tsMs, counter, amount, ...]`: the live engine
+ * recomputes a record's contributions on every event, and objects would cost it most of its time
+ * in allocation and garbage collection.
+ */
+export type PackedContributions = number[];
+
+function push(out: PackedContributions, tsMs: number, counter: number, amount = 1): void {
+  out.push(tsMs, counter, amount);
+}
+
+function unpack(packed: PackedContributions): Contribution[] {
+  const out: Contribution[] = [];
+  for (let i = 0; i < packed.length; i += 3) out.push({ tsMs: packed[i], counter: packed[i + 1], amount: packed[i + 2] });
+  return out;
 }
 
 /** Wait in seconds from offer to queue outcome, or null when either is unknown. */
@@ -102,8 +115,13 @@ export function handleSec(r: ContactRecord): number {
 
 /** Every counter increment of one contact. Drill contacts contribute nothing (manual 000). */
 export function contactContributions(r: ContactRecord, settings: KpiSettings): Contribution[] {
+  return unpack(packedContactContributions(r, settings));
+}
+
+/** `contactContributions`, packed (see PackedContributions). */
+export function packedContactContributions(r: ContactRecord, settings: KpiSettings): PackedContributions {
   if (r.drill) return [];
-  const out: Contribution[] = [];
+  const out: PackedContributions = [];
 
   if (r.offeredTsMs !== undefined) push(out, r.offeredTsMs, C.offered);
 
@@ -216,8 +234,13 @@ export function ticketDeadlines(t: TicketRecord, settings: KpiSettings): number[
  * the step) or missed (at its deadline).
  */
 export function ticketContributions(t: TicketRecord, nowMs: number, settings: KpiSettings): Contribution[] {
+  return unpack(packedTicketContributions(t, nowMs, settings));
+}
+
+/** `ticketContributions`, packed (see PackedContributions). */
+export function packedTicketContributions(t: TicketRecord, nowMs: number, settings: KpiSettings): PackedContributions {
   if (t.drill) return [];
-  const out: Contribution[] = [];
+  const out: PackedContributions = [];
 
   if (t.openedTsMs !== undefined) push(out, t.openedTsMs, C.ticketsOpened);
   const closeMs = effectiveCloseMs(t);

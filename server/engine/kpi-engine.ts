@@ -6,12 +6,12 @@
  */
 import {
   agentEpisodeContributions,
-  contactContributions,
+  packedContactContributions,
+  packedTicketContributions,
+  type PackedContributions,
   isWaiting,
-  ticketContributions,
   ticketDeadlines,
   type ContactRecord,
-  type Contribution,
   type TicketRecord,
 } from '../../shared/attribution.ts';
 import type { AgentStateName, CallCentreEvent, EventOf } from '../../shared/events.ts';
@@ -28,7 +28,7 @@ interface Applied {
   scopes: ScopeKey[];
   /** The states of `scopes`, looked up once per scope set rather than per increment. */
   states?: ScopeState[];
-  contributions: Contribution[];
+  contributions: PackedContributions;
   waitingScopes: ScopeKey[];
 }
 
@@ -102,7 +102,7 @@ export class KpiEngine {
   private readonly contacts = new Map<string, ContactEntry>();
   private readonly tickets = new Map<string, TicketEntry>();
   private readonly agents = new Map<string, AgentEntry>();
-  private readonly contactsByCustomer = new Map<string, Set<string>>();
+  private readonly contactsByCustomer = new Map<string, string[]>();
   private readonly ticketsByContact = new Map<string, Set<string>>();
   private readonly deadlines = new MinHeap<string>();
   private dirty = new Set<ScopeKey>();
@@ -342,10 +342,11 @@ export class KpiEngine {
     const windowMs = this.settings.fcrRepeatDays * DAY_MS;
     let ids = this.contactsByCustomer.get(ref);
     if (!ids) {
-      ids = new Set();
+      ids = [];
       this.contactsByCustomer.set(ref, ids);
     }
-    ids.add(r.contactId);
+    // An array, not a Set: most customers have one contact, and a Set per customer is costly.
+    if (!ids.includes(r.contactId)) ids.push(r.contactId);
     for (const otherId of ids) {
       if (otherId === r.contactId) continue;
       const other = this.contacts.get(otherId);
@@ -375,11 +376,22 @@ export class KpiEngine {
       states = undefined;
       entry.scopesKey = scopesKey;
     }
-    const next: Applied = { scopes, states, contributions: contactContributions(r, this.settings), waitingScopes: isWaiting(r) ? scopes : [] };
-    for (const scope of entry.applied.waitingScopes) this.scope(scope).waiting.delete(r.contactId);
+    const next: Applied = { scopes, states, contributions: packedContactContributions(r, this.settings), waitingScopes: isWaiting(r) ? scopes : [] };
+    this.setWaiting(entry.applied, r.contactId, undefined);
     this.replaceContributions(entry.applied, next);
     entry.applied = next;
-    for (const scope of next.waitingScopes) this.scope(scope).waiting.set(r.contactId, r.offeredTsMs!);
+    this.setWaiting(next, r.contactId, r.offeredTsMs);
+  }
+
+  /** Puts a contact in (offer time given) or takes it out of the queues of its waiting scopes. */
+  private setWaiting(applied: Applied, contactId: string, offeredTsMs: number | undefined): void {
+    if (applied.waitingScopes.length === 0) return;
+    const states = (applied.states ??= applied.scopes.map((key) => this.scope(key)));
+    for (let i = 0; i < states.length; i++) {
+      if (offeredTsMs === undefined) states[i].waiting.delete(contactId);
+      else states[i].waiting.set(contactId, offeredTsMs);
+      this.dirty.add(applied.scopes[i]);
+    }
   }
 
   /** The team of the contact's agent as of the answer (or wrap-up): from the agent's states. */
@@ -427,7 +439,7 @@ export class KpiEngine {
       channel: t.channel ?? contact?.channel,
       team: t.team,
     });
-    const next: Applied = { scopes, contributions: ticketContributions(t, nowMs, this.settings), waitingScopes: [] };
+    const next: Applied = { scopes, contributions: packedTicketContributions(t, nowMs, this.settings), waitingScopes: [] };
     this.replaceContributions(entry.applied, next);
     entry.applied = next;
   }
@@ -482,8 +494,9 @@ export class KpiEngine {
   }
 
   private applyEpisode(agentId: string, episode: Episode, endMs: number, sign: 1 | -1): void {
-    const contributions = agentEpisodeContributions(episode.state, episode.tsMs, endMs, this.settings);
-    if (contributions.length === 0) return;
+    const episodeContributions = agentEpisodeContributions(episode.state, episode.tsMs, endMs, this.settings);
+    if (episodeContributions.length === 0) return;
+    const contributions = episodeContributions.flatMap((c) => [c.tsMs, c.counter, c.amount]);
     this.applyContributions({ scopes: this.episodeScopes(agentId, episode), contributions, waitingScopes: [] }, sign);
   }
 
@@ -520,21 +533,24 @@ export class KpiEngine {
       this.applyContributions(next, 1);
       return;
     }
-    const removed: Contribution[] = [];
-    const matched = new Uint8Array(next.contributions.length);
-    outer: for (const old of previous.contributions) {
-      for (let j = 0; j < next.contributions.length; j++) {
-        const c = next.contributions[j];
-        if (!matched[j] && c.tsMs === old.tsMs && c.counter === old.counter && c.amount === old.amount) {
-          matched[j] = 1;
+    const before = previous.contributions;
+    const after = next.contributions;
+    const removed: PackedContributions = [];
+    const matched = new Uint8Array(after.length / 3);
+    outer: for (let i = 0; i < before.length; i += 3) {
+      for (let j = 0; j < after.length; j += 3) {
+        if (!matched[j / 3] && after[j] === before[i] && after[j + 1] === before[i + 1] && after[j + 2] === before[i + 2]) {
+          matched[j / 3] = 1;
           continue outer;
         }
       }
-      removed.push(old);
+      removed.push(before[i], before[i + 1], before[i + 2]);
     }
-    const added = next.contributions.filter((_, j) => !matched[j]);
-    this.applyContributions({ scopes: next.scopes, contributions: removed, waitingScopes: [] }, -1);
-    this.applyContributions({ scopes: next.scopes, contributions: added, waitingScopes: [] }, 1);
+    const added: PackedContributions = [];
+    for (let j = 0; j < after.length; j += 3) if (!matched[j / 3]) added.push(after[j], after[j + 1], after[j + 2]);
+    next.states ??= previous.states;
+    this.applyContributions({ scopes: next.scopes, states: next.states, contributions: removed, waitingScopes: [] }, -1);
+    this.applyContributions({ scopes: next.scopes, states: next.states, contributions: added, waitingScopes: [] }, 1);
   }
 
   private applyContributions(applied: Applied, sign: 1 | -1): void {
@@ -544,15 +560,15 @@ export class KpiEngine {
     const oldestMinute = nowMinute - (ROLLING_MINUTES['60m'] + 1) * MINUTE_MS;
     const newestMinute = nowMinute + (MINUTE_SLOTS - ROLLING_MINUTES['60m'] - 2) * MINUTE_MS;
     const horizon = this.yesterday.startMs;
-    applied.states ??= applied.scopes.map((key) => this.scope(key));
+    const states = (applied.states ??= applied.scopes.map((key) => this.scope(key)));
     for (let s = 0; s < applied.scopes.length; s++) {
-      const state = applied.states[s];
+      const state = states[s];
       this.dirty.add(applied.scopes[s]);
-      for (let i = 0; i < contributions.length; i++) {
-        const c = contributions[i];
-        if (c.tsMs < horizon) continue;
-        const minute = minuteStart(c.tsMs);
-        state.add(minute >= oldestMinute && minute <= newestMinute ? minute : null, intervalStart(c.tsMs), this.dayOf(c.tsMs), c.counter, sign * c.amount);
+      for (let i = 0; i < contributions.length; i += 3) {
+        const tsMs = contributions[i];
+        if (tsMs < horizon) continue;
+        const minute = minuteStart(tsMs);
+        state.add(minute >= oldestMinute && minute <= newestMinute ? minute : null, intervalStart(tsMs), this.dayOf(tsMs), contributions[i + 1], sign * contributions[i + 2]);
       }
     }
   }
@@ -583,10 +599,14 @@ export class KpiEngine {
       // Kept while waiting in queue, or until its last change is written to the store.
       if (lastMs >= horizon || entry.applied.waitingScopes.length > 0 || this.changedContacts.has(id)) continue;
       this.contacts.delete(id);
-      if (r.customerRef !== undefined) this.contactsByCustomer.get(r.customerRef)?.delete(id);
+      if (r.customerRef !== undefined) {
+        const ids = this.contactsByCustomer.get(r.customerRef);
+        const at = ids ? ids.indexOf(id) : -1;
+        if (at >= 0) ids!.splice(at, 1);
+      }
       if (r.agentId !== undefined) this.agents.get(r.agentId)?.contactIds.delete(id);
     }
-    for (const [ref, ids] of this.contactsByCustomer) if (ids.size === 0) this.contactsByCustomer.delete(ref);
+    for (const [ref, ids] of this.contactsByCustomer) if (ids.length === 0) this.contactsByCustomer.delete(ref);
     for (const agent of this.agents.values()) {
       const keepFrom = agent.episodes.findIndex((e) => e.tsMs >= horizon);
       const cut = keepFrom === -1 ? agent.episodes.length - 1 : Math.max(0, keepFrom - 1);
