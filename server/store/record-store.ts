@@ -133,6 +133,8 @@ function ticketRow(s: TicketSnapshot, timeZone: string, settings: KpiSettings, n
 }
 
 const DAY_MS = 86_400_000;
+/** Records serialised and written per statement. */
+const WRITE_SLICE = 1000;
 
 export class RecordStore {
   constructor(
@@ -174,13 +176,19 @@ export class RecordStore {
     if (contacts.length === 0 && tickets.length === 0 && coveredThroughMs === undefined) return;
     const { timeZone, settings, clock } = this.options;
     const nowMs = clock.now();
-    // Serialised before the first await: the snapshots may share objects that keep changing.
-    const contactBatch = contacts.length > 0 ? this.batch(contacts.map((c) => contactRow(c, timeZone, nowMs)), 'contact_id') : null;
-    const ticketBatch = tickets.length > 0 ? this.batch(tickets.map((t) => ticketRow(t, timeZone, settings, nowMs)), 'ticket_id') : null;
     await this.db.run('BEGIN TRANSACTION');
     try {
-      if (contactBatch) await this.replace('contacts', 'contact_id', contactBatch);
-      if (ticketBatch) await this.replace('tickets', 'ticket_id', ticketBatch);
+      // In slices, each serialised just before its statement: one slice blocks the event loop for
+      // a few milliseconds, where all of a busy second's records at once would stall the screens.
+      // A record that changes between slices is written as it is then (newer, and marked again).
+      for (let i = 0; i < contacts.length; i += WRITE_SLICE) {
+        const rows = contacts.slice(i, i + WRITE_SLICE).map((c) => contactRow(c, timeZone, nowMs));
+        await this.replace('contacts', 'contact_id', this.batch(rows, 'contact_id'));
+      }
+      for (let i = 0; i < tickets.length; i += WRITE_SLICE) {
+        const rows = tickets.slice(i, i + WRITE_SLICE).map((t) => ticketRow(t, timeZone, settings, nowMs));
+        await this.replace('tickets', 'ticket_id', this.batch(rows, 'ticket_id'));
+      }
       if (coveredThroughMs !== undefined) {
         await this.db.run('DELETE FROM record_sync');
         await this.db.run('INSERT INTO record_sync VALUES ($1)', [BigInt(coveredThroughMs)]);
