@@ -76,7 +76,10 @@ export function createApp(deps: AppDeps): App {
     pseudonymKey: secrets.pseudonymKey,
     maxFutureSkewSec: config.maxFutureSkewSec,
     seed,
-    onAccepted: recordSync ? (events) => recordSync.accept(events) : undefined,
+    onAccepted: async (events) => {
+      rooms.poke();
+      await recordSync?.accept(events);
+    },
     onRecordError: (error) => logger.error({ err: error.message }, 'events stored, but their records could not be updated'),
   });
   const auth = new Authenticator(secrets);

@@ -36,6 +36,9 @@ export class KpiRooms {
   private readonly rooms = new Map<string, RoomState>();
   private readonly timer: NodeJS.Timeout;
   private lastRefreshMs = 0;
+  /** Real time (not the injected clock) of the last tick, for the rate limit. */
+  private lastTickAt = 0;
+  private poked: NodeJS.Timeout | undefined;
   private readonly tickMs: number;
   private readonly refreshMs: number;
   private readonly heartbeatMs: number;
@@ -51,13 +54,29 @@ export class KpiRooms {
     this.refreshMs = options.refreshMs ?? 5000;
     this.heartbeatMs = options.heartbeatMs ?? 2000;
     this.maxRoomsPerSocket = options.maxRoomsPerSocket ?? 50;
-    this.timer = setInterval(() => this.tick(), this.tickMs);
+    // The interval sends what time alone changes (refresh, heartbeat); `poke` sends new events
+    // at once instead of waiting for it. Either way a room hears at most once per `tickMs`.
+    this.timer = setInterval(() => {
+      if (performance.now() - this.lastTickAt >= this.tickMs) this.tick();
+    }, this.tickMs);
     this.timer.unref();
     io.on('connection', (socket) => this.handle(socket));
   }
 
   close(): void {
     clearInterval(this.timer);
+    if (this.poked) clearTimeout(this.poked);
+  }
+
+  /** New events were applied: send the changes as soon as the rate limit allows. */
+  poke(): void {
+    if (this.poked) return;
+    const waitMs = Math.max(0, this.tickMs - (performance.now() - this.lastTickAt));
+    this.poked = setTimeout(() => {
+      this.poked = undefined;
+      this.tick();
+    }, waitMs);
+    this.poked.unref();
   }
 
   private handle(socket: KpiSocket): void {
@@ -129,6 +148,7 @@ export class KpiRooms {
 
   /** Sends each occupied room what changed since the last tick (or everything on a refresh). */
   tick(): void {
+    this.lastTickAt = performance.now();
     const nowMs = this.clock.now();
     this.engine.advance(nowMs);
     const dirty = this.engine.drainDirty();
