@@ -42,9 +42,23 @@ export class ScopeState {
   /** Adds `amount` to one counter of the minute, the 15-minute interval and the day of an increment. */
   add(minuteMs: number | null, intervalMs: number, day: string, counter: number, amount: number): void {
     if (minuteMs !== null) this.addMinute(minuteMs, counter, amount);
-    bucket(this.intervals, intervalMs)[counter] += amount;
-    bucket(this.days, day)[counter] += amount;
+    // Most increments land in the interval and day of the one before: skip the map lookups then.
+    if (intervalMs !== this.lastIntervalMs) {
+      this.lastIntervalMs = intervalMs;
+      this.lastInterval = bucket(this.intervals, intervalMs);
+    }
+    this.lastInterval![counter] += amount;
+    if (day !== this.lastDay) {
+      this.lastDay = day;
+      this.lastDayCounters = bucket(this.days, day);
+    }
+    this.lastDayCounters![counter] += amount;
   }
+
+  private lastIntervalMs = -1;
+  private lastInterval: Counters | undefined;
+  private lastDay = '';
+  private lastDayCounters: Counters | undefined;
 
   private addMinute(minuteMs: number, counter: number, amount: number): void {
     const slot = (minuteMs / MINUTE_MS) % MINUTE_SLOTS;
@@ -102,6 +116,9 @@ export class ScopeState {
 
   /** Forgets intervals before `minIntervalMs` and days not in `keepDays` (minute slots recycle themselves). */
   prune(minIntervalMs: number, keepDays: Set<string>): void {
+    // The cached buckets may be the ones pruned: look them up again next time.
+    this.lastIntervalMs = -1;
+    this.lastDay = '';
     for (const interval of this.intervals.keys()) if (interval < minIntervalMs) this.intervals.delete(interval);
     for (const day of this.days.keys()) if (!keepDays.has(day)) this.days.delete(day);
   }
