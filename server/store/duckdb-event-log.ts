@@ -58,7 +58,8 @@ class RecentIds {
   constructor(private readonly spanMs: number) {}
 
   private generation(tsMs: number): number {
-    return Math.floor(tsMs / this.spanMs);
+    // Quarter-span generations: V8 caps a Set at 2^24 ids, so a day's ids must not share one.
+    return Math.floor((tsMs * 4) / this.spanMs);
   }
 
   /** Does the memory hold every stored id for an event stamped `tsMs`? */
