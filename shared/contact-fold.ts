@@ -80,30 +80,26 @@ export function foldContactEvent(fold: ContactFold, event: ContactEvent): void {
       if (!r.transferTsMs.includes(event.ts)) r.transferTsMs.push(event.ts);
       break;
     case 'contact.ended':
-      if (fold.endedKey === undefined || order > fold.endedKey) {
-        fold.endedKey = order;
+      if (isLatest(fold, 'endedKey', order)) {
         r.endedTsMs = event.ts;
         r.talkSec = event.talkSec;
         r.holdSec = event.holdSec;
       }
       break;
     case 'contact.wrapped':
-      if (fold.wrappedKey === undefined || order > fold.wrappedKey) {
-        fold.wrappedKey = order;
+      if (isLatest(fold, 'wrappedKey', order)) {
         r.wrappedTsMs = event.ts;
       }
       r.agentId ??= event.agentId;
       break;
     case 'contact.resolved':
-      if (fold.resolvedKey === undefined || order > fold.resolvedKey) {
-        fold.resolvedKey = order;
+      if (isLatest(fold, 'resolvedKey', order)) {
         r.resolvedTsMs = event.ts;
         r.firstContact = event.firstContact;
       }
       break;
     case 'survey.response':
-      if (fold.surveyKey === undefined || order > fold.surveyKey) {
-        fold.surveyKey = order;
+      if (isLatest(fold, 'surveyKey', order)) {
         r.surveyTsMs = event.ts;
         r.surveyScore = event.score;
         r.surveyScale = event.scale;
@@ -113,6 +109,14 @@ export function foldContactEvent(fold: ContactFold, event: ContactEvent): void {
 }
 
 /** Queue, site and channel on later events apply when the offer has not been seen. */
+/** Is the event ordered `order` the latest seen for this field? Remembers it when it is. */
+function isLatest(fold: ContactFold, key: 'endedKey' | 'wrappedKey' | 'resolvedKey' | 'surveyKey', order: string): boolean {
+  const seen = fold[key];
+  if (seen !== undefined && order <= seen) return false;
+  fold[key] = order;
+  return true;
+}
+
 function foldHints(fold: ContactFold, event: { site?: string; queue?: string; channel?: ContactRecord['channel'] }): void {
   const r = fold.record;
   if (!fold.fromOffer) {

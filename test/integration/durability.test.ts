@@ -10,20 +10,13 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DIMENSIONS } from '../../shared/scope.ts';
 import { randomStream } from '../fixtures/random-stream.ts';
-import { startServerProcess, type ServerProcess } from '../fixtures/server-process.ts';
+import { startServerProcess, type ServerProcess, postEvents } from '../fixtures/server-process.ts';
 import { seededRandom, shuffled, startTestServer } from '../fixtures/test-server.ts';
 
 const INGEST_KEY = 'durable-ingest-key';
 const ADMIN_TOKEN = 'durable-admin-token';
 
-async function post(baseUrl: string, batch: unknown[]): Promise<{ status: number; body: any }> {
-  const res = await fetch(`${baseUrl}/api/v1/events`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${INGEST_KEY}`, 'content-type': 'application/json' },
-    body: JSON.stringify(batch),
-  });
-  return { status: res.status, body: await res.json() };
-}
+const post = (baseUrl: string, batch: unknown[]) => postEvents(baseUrl, INGEST_KEY, batch);
 
 async function todayFigures(baseUrl: string, token: string, scopes: string[]): Promise<Record<string, unknown>> {
   const out: Record<string, unknown> = {};

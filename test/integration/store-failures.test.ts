@@ -17,7 +17,7 @@ import type { CallCentreEvent } from '../../shared/events.ts';
 import { DuckDbEventLog } from '../../server/store/duckdb-event-log.ts';
 import { StoreError } from '../../server/store/event-log.ts';
 import { randomStream } from '../fixtures/random-stream.ts';
-import { runToExit, startServerProcess, type ServerProcess } from '../fixtures/server-process.ts';
+import { runToExit, startServerProcess, type ServerProcess, postEvents } from '../fixtures/server-process.ts';
 import { startTestServer } from '../fixtures/test-server.ts';
 
 const INGEST_KEY = 'store-failures-ingest-key';
@@ -83,14 +83,7 @@ function fillDiskLeaving(dir: string, bytes: number): string {
   return path;
 }
 
-async function post(baseUrl: string, batch: unknown[]): Promise<{ status: number; body: any }> {
-  const res = await fetch(`${baseUrl}/api/v1/events`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${INGEST_KEY}`, 'content-type': 'application/json' },
-    body: JSON.stringify(batch),
-  });
-  return { status: res.status, body: await res.json() };
-}
+const post = (baseUrl: string, batch: unknown[]) => postEvents(baseUrl, INGEST_KEY, batch);
 
 async function healthz(baseUrl: string): Promise<{ status: number; body: any }> {
   const res = await fetch(`${baseUrl}/healthz`);
