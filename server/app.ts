@@ -3,7 +3,7 @@
  * every dependency injected (log, clock, logger, configuration) and no `listen()`, so tests run
  * it on a real ephemeral port.
  */
-import { createServer, type IncomingMessage, type Server as HttpServer, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type Server as HttpServer } from 'node:http';
 import { existsSync } from 'node:fs';
 import { Server } from 'socket.io';
 import sirv from 'sirv';
@@ -17,7 +17,10 @@ import { HttpError } from './http/http-error.ts';
 import { Ingestor } from './ingest/ingestor.ts';
 import { parseBatch, readBody } from './ingest/http-body.ts';
 import { KpiRooms } from './realtime/kpi-rooms.ts';
-import { Authenticator, bearerToken, type Role } from './security/auth.ts';
+import { Access, bearerToken } from './security/auth.ts';
+import { MemoryAuditLog, type AuditLog } from './audit/audit-log.ts';
+import { sendJson, type RouteContext, type Routes } from './http/route.ts';
+import { auditRoutes } from './http/audit-routes.ts';
 import type { Secrets } from './security/secrets.ts';
 import { StoreError, type EventLog } from './store/event-log.ts';
 import { Metrics } from './http/metrics.ts';
@@ -35,6 +38,8 @@ export interface AppDeps {
   logger: Logger;
   /** Contact and ticket records (with a durable log); without them there are no daily reports. */
   records?: RecordStore;
+  /** Where audited actions are kept (default: in memory). */
+  audit?: AuditLog;
   /** Directory of the built web app (default dist/web); pages are not served when missing. */
   webRoot?: string;
   tickMs?: number;
@@ -47,6 +52,8 @@ export interface App {
   io: Server<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;
   engine: KpiEngine;
   ingestor: Ingestor;
+  access: Access;
+  audit: AuditLog;
   /** Rebuilds live state from the log (today and yesterday). */
   restore(): Promise<number>;
   /** Writes changed contact and ticket records to the store now. */
@@ -82,23 +89,20 @@ export function createApp(deps: AppDeps): App {
     },
     onRecordError: (error) => logger.error({ err: error.message }, 'events stored, but their records could not be updated'),
   });
-  const auth = new Authenticator(secrets);
+  const access = new Access(secrets);
+  const audit: AuditLog = deps.audit ?? new MemoryAuditLog();
+  const context: RouteContext = { config, engine, access, audit, log, records, clock, logger };
   const webRoot = deps.webRoot ?? 'dist/web';
   const serveWeb = existsSync(webRoot) ? sirv(webRoot, { single: true, etag: true, gzip: false }) : null;
 
-  const requireRead = (req: IncomingMessage): Role => {
-    const token = bearerToken(req);
-    if (!token) throw new HttpError(401, 'authorization: send "Authorization: Bearer <token>"');
-    const role = auth.roleOf(token);
-    if (!role) throw new HttpError(403, 'authorization: token not recognised');
-    return role;
-  };
+  /** Aggregate reads: every role. */
+  const requireRead = (req: IncomingMessage) => access.require(req, ['display', 'manager', 'director', 'admin']);
 
-  const routes: Record<string, (req: IncomingMessage, res: ServerResponse, url: URL) => Promise<void> | void> = {
+  const routes: Routes = {
     'POST /api/v1/events': async (req, res) => {
       const key = bearerToken(req);
       if (!key) throw new HttpError(401, 'authorization: send "Authorization: Bearer <ingest key>"');
-      if (!auth.isIngestKey(key)) throw new HttpError(403, 'authorization: ingest key not recognised');
+      if (!access.isIngestKey(key)) throw new HttpError(403, 'authorization: ingest key not recognised');
       const started = performance.now();
       const body = await readBody(req, config.maxBodyBytes);
       const result = await ingestor.ingest(parseBatch(body));
@@ -164,6 +168,9 @@ export function createApp(deps: AppDeps): App {
     },
   };
 
+  // Each area of the product adds its routes from its own module.
+  Object.assign(routes, auditRoutes(context));
+
   const httpServer = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
     const route = routes[`${req.method} ${url.pathname}`];
@@ -206,9 +213,9 @@ export function createApp(deps: AppDeps): App {
   });
   io.use((socket, next) => {
     const token = (socket.handshake.auth as { token?: unknown } | undefined)?.token;
-    const role = typeof token === 'string' ? auth.roleOf(token) : null;
-    if (!role) return next(new Error('unauthorized'));
-    socket.data.role = role;
+    const principal = typeof token === 'string' ? access.principalOfToken(token) : null;
+    if (!principal) return next(new Error('unauthorized'));
+    socket.data.principal = principal;
     next();
   });
   const rooms = new KpiRooms(io, engine, clock, { tickMs: deps.tickMs });
@@ -218,6 +225,8 @@ export function createApp(deps: AppDeps): App {
     io,
     engine,
     ingestor,
+    access,
+    audit,
     async restore() {
       let count = 0;
       // Records stored before the last record write already reflect the events received by then.
@@ -243,14 +252,8 @@ export function createApp(deps: AppDeps): App {
       await new Promise<void>((resolve) => io.close(() => resolve()));
       // The records' connection first: DuckDB keeps the file locked while any connection is open.
       records?.close();
+      audit.close?.();
       await log.close();
     },
   };
-}
-
-function sendJson(res: ServerResponse, status: number, body: unknown): void {
-  if (res.headersSent) return;
-  const text = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' });
-  res.end(text);
 }

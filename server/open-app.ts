@@ -8,6 +8,7 @@ import type { Config } from './config.ts';
 import type { Secrets } from './security/secrets.ts';
 import { DuckDbEventLog } from './store/duckdb-event-log.ts';
 import { RecordStore } from './store/record-store.ts';
+import { DuckDbAuditLog } from './audit/audit-log.ts';
 
 export async function openDurableApp(
   config: Config,
@@ -19,5 +20,6 @@ export async function openDurableApp(
   const log = await DuckDbEventLog.open({ dataDir: config.dataDir, clock });
   const records = new RecordStore(await log.connect(), { timeZone: config.timeZone, settings: config.kpi, clock });
   await records.prepare();
-  return createApp({ config, secrets, log, records, clock, logger, ...options });
+  const audit = await DuckDbAuditLog.open(await log.connect());
+  return createApp({ config, secrets, log, records, audit, clock, logger, ...options });
 }

@@ -5,6 +5,7 @@
  */
 import type { Kpis, LiveState } from './kpi.ts';
 import type { KpiWindow } from './time.ts';
+import type { Principal } from './roles.ts';
 
 /** KPIs of one scope in one window. */
 export interface ScopeKpis {
@@ -43,7 +44,7 @@ export interface ClientToServerEvents {
 export type InterServerEvents = Record<string, never>;
 
 export interface SocketData {
-  role: 'display' | 'admin';
+  principal: Principal;
 }
 
 /** Splits `centre@today` into scope and window; null when malformed. */

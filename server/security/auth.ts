@@ -1,14 +1,19 @@
 /**
- * Who may read and who may write. Reads need a bearer token (the admin token or the display
- * token, SPEC §6); ingest needs the ingest key. Comparisons are constant-time.
+ * Who is asking, and may they. Every HTTP route and socket handshake goes through `Access`:
+ * `principalOf` says who a request is (or null), `require` throws 401/403 unless they hold one
+ * of the roles given. Today the principals are the ADMIN_TOKEN (admin) and the display token
+ * (display); users with sessions and named display links plug in here. Comparisons of secrets are
+ * constant-time.
  */
 import { timingSafeEqual, createHash } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
+import type { Principal, Role } from '../../shared/roles.ts';
+import { HttpError } from '../http/http-error.ts';
 import type { Secrets } from './secrets.ts';
 
-export type Role = 'display' | 'admin';
+export type { Principal, Role };
 
-function sameSecret(a: string, b: string): boolean {
+export function sameSecret(a: string, b: string): boolean {
   // Hash first so lengths match and the comparison time says nothing about either value.
   const ha = createHash('sha256').update(a).digest();
   const hb = createHash('sha256').update(b).digest();
@@ -23,15 +28,37 @@ export function bearerToken(req: IncomingMessage): string | undefined {
   return match ? match[1] : undefined;
 }
 
-export class Authenticator {
+/** The address a request came from, for the audit log and rate limits. */
+export function remoteAddress(req: IncomingMessage): string | null {
+  return req.socket.remoteAddress ?? null;
+}
+
+export class Access {
   constructor(private readonly secrets: Pick<Secrets, 'ingestKey' | 'displayToken' | 'adminToken'>) {}
 
-  /** The role a read token grants, or null. */
-  roleOf(token: string | undefined): Role | null {
+  /** Who a bearer token (or socket auth token) is, or null. */
+  principalOfToken(token: string | undefined): Principal | null {
     if (!token) return null;
-    if (this.secrets.adminToken && sameSecret(token, this.secrets.adminToken)) return 'admin';
-    if (sameSecret(token, this.secrets.displayToken)) return 'display';
+    if (this.secrets.adminToken && sameSecret(token, this.secrets.adminToken)) return { role: 'admin', name: 'token', via: 'token' };
+    if (sameSecret(token, this.secrets.displayToken)) return { role: 'display', name: 'display', via: 'display-link' };
     return null;
+  }
+
+  /** Who a request is, or null. */
+  principalOf(req: IncomingMessage): Principal | null {
+    return this.principalOfToken(bearerToken(req));
+  }
+
+  /** The principal of a request holding one of `roles`; 401 when anonymous, 403 otherwise. */
+  require(req: IncomingMessage, roles: readonly Role[]): Principal {
+    const token = bearerToken(req);
+    const principal = this.principalOf(req);
+    if (!principal) {
+      if (!token) throw new HttpError(401, 'authorization: sign in, or send "Authorization: Bearer <token>"');
+      throw new HttpError(403, 'authorization: token not recognised');
+    }
+    if (!roles.includes(principal.role)) throw new HttpError(403, `authorization: the ${principal.role} role may not do this`);
+    return principal;
   }
 
   isIngestKey(key: string | undefined): boolean {
