@@ -29,6 +29,7 @@ import type { RecordStore } from './store/record-store.ts';
 import { RecordSync } from './store/record-sync.ts';
 import { scheduleRetention } from './store/retention.ts';
 import { daysBetween, GROUP_BYS, type GroupBy } from './store/daily-report.ts';
+import { dayKey } from '../shared/time.ts';
 
 export interface AppDeps {
   config: Config;
@@ -45,6 +46,8 @@ export interface AppDeps {
   tickMs?: number;
   /** How often changed contact and ticket records are written (default 2 s). */
   recordFlushMs?: number;
+  /** How long a settled contact stays in memory after its last change (default 2 min). */
+  evictIdleMs?: number;
 }
 
 export interface App {
@@ -68,12 +71,12 @@ export function createApp(deps: AppDeps): App {
   const engine = new KpiEngine({ settings: config.kpi, timeZone: config.timeZone, clock });
   const metrics = new Metrics();
   const records = deps.records;
-  const recordSync = records ? new RecordSync(engine, records, clock, logger, deps.recordFlushMs ?? 2000) : null;
+  const recordSync = records ? new RecordSync(engine, records, log, clock, logger, deps.recordFlushMs ?? 2000, deps.evictIdleMs) : null;
   /** Seeds the engine with stored records that events refer to but it does not hold. */
   const seed = async (events: CallCentreEvent[]) => {
     if (!records) return;
     const { contactIds, ticketIds } = engine.unknownRecords(events);
-    if (contactIds.length > 0) for (const snapshot of (await records.loadContacts(contactIds)).values()) engine.seedContact(snapshot);
+    if (contactIds.length > 0) for (const snapshot of (await records.loadContacts(contactIds, engine.horizonDay)).values()) engine.seedContact(snapshot);
     if (ticketIds.length > 0) for (const record of (await records.loadTickets(ticketIds)).values()) engine.seedTicket(record);
   };
   const ingestor = new Ingestor({
@@ -229,13 +232,36 @@ export function createApp(deps: AppDeps): App {
     audit,
     async restore() {
       let count = 0;
-      // Records stored before the last record write already reflect the events received by then.
-      const coveredThroughMs = records ? await records.coveredThrough() : null;
-      await log.replay(engine.horizonMs, async (events, receivedMs) => {
-        await seed(events);
-        engine.applyReplayed(events, (i) => coveredThroughMs !== null && receivedMs !== undefined && receivedMs[i] < coveredThroughMs);
-        count += events.length;
-      });
+      const checkpoint = records ? await records.loadCheckpoint() : null;
+      if (records && checkpoint && log.replayCommittedAfter && log.agentStates) {
+        // From the checkpoint: its counters, the agents' states, who waits, open tickets and the
+        // customers of the live days; then only the events committed after it.
+        engine.restoreCounters(checkpoint.buckets);
+        await log.agentStates(engine.horizonMs, checkpoint.throughReceivedMs, (events) => {
+          for (const event of events) if (event.type === 'agent.state') engine.restoreAgentState(event);
+        });
+        engine.markStoredApplied();
+        for (const snapshot of await records.loadWaitingContacts(engine.horizonDay)) engine.seedContact(snapshot);
+        const ticketsFrom = dayKey(engine.horizonMs - 30 * 86_400_000, config.timeZone);
+        for (const ticket of await records.loadLiveTickets(ticketsFrom)) engine.seedTicket(ticket, checkpoint.atMs);
+        await records.forEachTicket(ticketsFrom, (ticketId) => engine.restoreStoredTicket(ticketId));
+        await records.forEachContact(engine.horizonDay, (contactId, ref, offeredMs) => engine.restoreStoredContact(contactId, ref, offeredMs));
+        await log.replayCommittedAfter(checkpoint.throughReceivedMs, engine.horizonMs, async (events) => {
+          await seed(events);
+          for (const event of events) engine.apply(event);
+          count += events.length;
+        });
+      } else {
+        // No checkpoint yet (a store written by an older version): replay the live days' events.
+        // Records stored before the last record write already reflect the events received by then.
+        const coveredThroughMs = records ? await records.coveredThrough() : null;
+        await log.replay(engine.horizonMs, async (events, receivedMs) => {
+          await seed(events);
+          engine.applyReplayed(events, (i) => coveredThroughMs !== null && receivedMs !== undefined && receivedMs[i] < coveredThroughMs);
+          count += events.length;
+        });
+        engine.markStoredApplied();
+      }
       recordSync?.start();
       return count;
     },

@@ -20,8 +20,9 @@ import { computeKpis, newCounters, type Counters, type Kpis, type KpiSettings, t
 import { scopesOf, scopeDimension, type Dimension, type ScopeKey } from '../../shared/scope.ts';
 import { dayBounds, INTERVAL_MS, intervalStart, minuteStart, MINUTE_MS, ROLLING_MINUTES, rollingWindowStart, type KpiWindow } from '../../shared/time.ts';
 import { MinHeap } from './min-heap.ts';
+import { BloomFilter } from './bloom.ts';
 import type { ContactSnapshot, TicketSnapshot } from '../store/record-store.ts';
-import { MINUTE_SLOTS, ScopeState } from './scope-state.ts';
+import { MINUTE_SLOTS, ScopeState, type CounterBucket } from './scope-state.ts';
 
 /** What a record last applied: to which scopes, which contributions, and where it waited. */
 interface Applied {
@@ -38,11 +39,20 @@ interface ContactEntry extends ContactFold {
   scopesKey?: string;
   /** The team the contact counted for when last applied (explicit or from its agent). */
   team?: string;
+  /** Server time of the last change: settled contacts idle this long may be evicted. */
+  touchedMs: number;
+}
+
+/** A changed counter bucket of one scope, for the checkpoint. */
+export interface ScopeBucket extends CounterBucket {
+  scope: ScopeKey;
 }
 
 interface TicketEntry {
   record: TicketRecord;
   applied: Applied;
+  /** Queue, site and channel of its contact when last seen (the contact may leave memory). */
+  fromContact?: { queue?: string; site?: string; channel?: string };
 }
 
 interface Episode {
@@ -69,6 +79,8 @@ export interface KpiEngineOptions {
   clock: { now(): number };
   /** A contact still "waiting" after this long is taken as a lost event (default 12 h). */
   maxWaitSec?: number;
+  /** Contacts a day the memory of evicted contacts is sized for (default 2 M; more only raise false lookups). */
+  contactsPerDay?: number;
 }
 
 export interface ScopeSnapshot {
@@ -102,7 +114,11 @@ export class KpiEngine {
   private readonly contacts = new Map<string, ContactEntry>();
   private readonly tickets = new Map<string, TicketEntry>();
   private readonly agents = new Map<string, AgentEntry>();
-  private readonly contactsByCustomer = new Map<string, string[]>();
+  /**
+   * Contacts by customer, per local day of their offer (so whole days are dropped at midnight),
+   * including contacts evicted from memory: a repeat call must find them in the store.
+   */
+  private readonly customerIndex = new Map<string, Map<string, string[]>>();
   private readonly ticketsByContact = new Map<string, Set<string>>();
   private readonly deadlines = new MinHeap<string>();
   private dirty = new Set<ScopeKey>();
@@ -111,12 +127,25 @@ export class KpiEngine {
   private today = { startMs: 0, endMs: 0, day: '' };
   private yesterday = { startMs: 0, endMs: 0, day: '' };
   private lastPruneMs = 0;
+  /**
+   * Whether every contact and ticket in the store is already counted in the live state (true
+   * after a restore from a checkpoint): a stored record an event needs is then taken as applied.
+   * While a restore replays raw events it is false, and nothing is evicted.
+   */
+  private storedAreApplied = false;
+  /**
+   * Contacts that left memory for the store (evicted, or stored before a restore), per day they
+   * left: an event for one must take it back, where a contact never held starts afresh.
+   */
+  private readonly leftMemory = new Map<string, BloomFilter>();
+  private readonly leftMemoryCapacity: number;
 
   constructor(options: KpiEngineOptions) {
     this.settings = options.settings;
     this.timeZone = options.timeZone;
     this.clock = options.clock;
     this.maxWaitMs = (options.maxWaitSec ?? 12 * 3600) * 1000;
+    this.leftMemoryCapacity = options.contactsPerDay ?? 2_000_000;
     this.rollDays(this.clock.now());
   }
 
@@ -174,14 +203,14 @@ export class KpiEngine {
     for (const id of this.changedContacts) {
       const entry = this.contacts.get(id);
       if (!entry) continue;
-      const { applied: _applied, team, ...fold } = entry;
+      const { applied: _applied, team, touchedMs: _touched, scopesKey: _key, ...fold } = entry;
       contacts.push({ fold, team });
     }
     const tickets: TicketSnapshot[] = [];
     for (const id of this.changedTickets) {
       const entry = this.tickets.get(id);
       if (!entry) continue;
-      const contact = entry.record.contactId !== undefined ? this.contacts.get(entry.record.contactId)?.record : undefined;
+      const contact = entry.fromContact;
       tickets.push({ record: entry.record, queue: contact?.queue, site: contact?.site, channel: contact?.channel });
     }
     this.changedContacts = new Set();
@@ -205,30 +234,169 @@ export class KpiEngine {
     for (const event of events) {
       if (event.ts < this.horizonMs) continue;
       if (isContactEvent(event)) {
-        if (!startedHere.has(event.contactId) && !this.contacts.has(event.contactId)) contactIds.add(event.contactId);
+        const id = event.contactId;
+        if (!this.contacts.has(id) && (!startedHere.has(id) || this.mayHaveLeft(id))) contactIds.add(id);
+        // A new contact of a known customer may make an earlier one (not in memory) a repeat.
+        if (event.type === 'contact.offered' && event.customerRef !== undefined) {
+          for (const other of this.customerContacts(event.customerRef)) if (!this.contacts.has(other)) contactIds.add(other);
+        }
       } else if (isTicketEvent(event)) {
-        if (!startedHere.has(`ticket:${event.ticketId}`) && !this.tickets.has(event.ticketId)) ticketIds.add(event.ticketId);
+        const key = `ticket:${event.ticketId}`;
+        if (!this.tickets.has(event.ticketId) && (!startedHere.has(key) || this.mayHaveLeft(key))) ticketIds.add(event.ticketId);
+        // A ticket takes queue, site and channel from its contact: that must be in memory.
+        const contactId = event.type === 'ticket.opened' ? event.contactId : undefined;
+        if (contactId !== undefined && !this.contacts.has(contactId) && (!startedHere.has(contactId) || this.mayHaveLeft(contactId))) contactIds.add(contactId);
       }
     }
     return { contactIds: [...contactIds], ticketIds: [...ticketIds] };
   }
 
-  /** Starts the live record of a contact from its stored state (counting only what falls in the live days). */
+  /**
+   * Takes a contact back into memory from its stored state. When the live state already counts
+   * it (see `storedAreApplied`) its contributions are taken as applied and nothing is counted;
+   * otherwise what falls in the live days is counted now.
+   */
   seedContact(snapshot: ContactSnapshot): void {
-    if (this.contacts.has(snapshot.fold.record.contactId)) return;
-    const entry: ContactEntry = { ...snapshot.fold, applied: EMPTY_APPLIED };
+    const id = snapshot.fold.record.contactId;
+    if (this.contacts.has(id)) return;
+    const entry: ContactEntry = { ...snapshot.fold, applied: EMPTY_APPLIED, touchedMs: this.clock.now() };
+    // The team it was counted for stays its team: the agent states it came from may be gone.
     if (snapshot.team !== undefined && entry.explicitTeam === undefined) entry.explicitTeam = snapshot.team;
-    this.contacts.set(entry.record.contactId, entry);
-    this.reapplyContact(entry);
+    this.contacts.set(id, entry);
+    const r = entry.record;
+    if (r.customerRef !== undefined) this.indexCustomer(r.customerRef, id, r.offeredTsMs);
+    if (!this.storedAreApplied) {
+      this.reapplyContact(entry);
+      return;
+    }
+    if (r.agentId !== undefined) this.agentEntry(r.agentId).contactIds.add(id);
+    const team = entry.explicitTeam;
+    entry.team = team;
+    entry.scopesKey = scopesOfKey(r.site, r.queue, team, r.agentId, r.channel);
+    const scopes = scopesOf({ site: r.site, queue: r.queue, team, agentId: r.agentId, channel: r.channel });
+    entry.applied = { scopes, contributions: packedContactContributions(r, this.settings), waitingScopes: isWaiting(r) ? scopes : [] };
+    // Who waits is live state, not counters: it is rebuilt, not restored.
+    this.setWaiting(entry.applied, id, r.offeredTsMs);
   }
 
-  seedTicket(record: TicketRecord): void {
+  /** Like `seedContact`; `appliedAtMs`: the time its applied contributions were computed at (deadlines passed since count now). */
+  seedTicket(record: TicketRecord, appliedAtMs?: number): void {
     if (this.tickets.has(record.ticketId)) return;
     const entry: TicketEntry = { record, applied: EMPTY_APPLIED };
     this.tickets.set(record.ticketId, entry);
     const nowMs = this.clock.now();
+    if (record.contactId !== undefined) {
+      let ids = this.ticketsByContact.get(record.contactId);
+      if (!ids) this.ticketsByContact.set(record.contactId, (ids = new Set()));
+      ids.add(record.ticketId);
+    }
     for (const deadline of ticketDeadlines(record, this.settings)) if (deadline > nowMs) this.deadlines.push(deadline, record.ticketId);
+    if (this.storedAreApplied) {
+      const contact = record.contactId !== undefined ? this.contacts.get(record.contactId)?.record : undefined;
+      const scopes = scopesOf({ queue: record.queue ?? contact?.queue, site: record.site ?? contact?.site, channel: record.channel ?? contact?.channel, team: record.team });
+      entry.applied = { scopes, contributions: packedTicketContributions(record, appliedAtMs ?? nowMs, this.settings), waitingScopes: [] };
+      // Unchanged since (no deadline passed): nothing to count or rewrite.
+      const now = packedTicketContributions(record, nowMs, this.settings);
+      if (now.length === entry.applied.contributions.length && now.every((v, i) => v === entry.applied.contributions[i])) return;
+    }
     this.reapplyTicket(entry, nowMs);
+  }
+
+  /** From now on stored records count as applied (after a restore from a checkpoint, or a full replay). */
+  markStoredApplied(): void {
+    this.storedAreApplied = true;
+  }
+
+  /**
+   * Forgets contacts that are settled (not waiting), written to the store as they are, and
+   * unchanged for `idleMs`: the store has them, and an event for one takes it back as applied.
+   * Keeps memory to the contacts in play rather than the whole day. Returns how many went.
+   */
+  evictSettled(nowMs: number, idleMs: number): number {
+    let evicted = 0;
+    if (!this.storedAreApplied) return 0;
+    for (const [id, entry] of this.contacts) {
+      if (nowMs - entry.touchedMs < idleMs || entry.applied.waitingScopes.length > 0 || this.changedContacts.has(id)) continue;
+      this.contacts.delete(id);
+      this.noteLeft(id);
+      const agentId = entry.record.agentId;
+      if (agentId !== undefined) this.agents.get(agentId)?.contactIds.delete(id);
+      evicted++;
+    }
+    return evicted;
+  }
+
+  /** Changed counter buckets of every scope since the last call (copies), for the checkpoint. */
+  takeCheckpoint(): ScopeBucket[] {
+    const out: ScopeBucket[] = [];
+    for (const [scope, state] of this.scopes) {
+      if (!state.changed) continue;
+      for (const bucket of state.takeChanged()) out.push({ scope, ...bucket });
+    }
+    return out;
+  }
+
+  /** Marks buckets of a checkpoint that could not be written as changed again. */
+  remarkCheckpoint(buckets: ScopeBucket[]): void {
+    for (const b of buckets) this.scopes.get(b.scope)?.remark([b]);
+  }
+
+  /** Sets counter buckets from a checkpoint (at start). */
+  restoreCounters(buckets: Iterable<ScopeBucket>): void {
+    const keepDays = new Set([this.today.day, this.yesterday.day]);
+    for (const b of buckets) {
+      if (b.kind === 2 && !keepDays.has(b.day)) continue;
+      if (b.kind === 1 && b.startMs < this.yesterday.startMs) continue;
+      const state = this.scope(b.scope);
+      state.restore(b);
+    }
+    for (const state of this.scopes.values()) state.takeChanged();
+  }
+
+  /** Rebuilds an agent's states from a stored agent.state event without counting it (at start, from a checkpoint). */
+  restoreAgentState(event: EventOf<'agent.state'>): void {
+    this.applyAgentState(event, false);
+  }
+
+  private indexCustomer(ref: string, contactId: string, offeredTsMs: number | undefined): void {
+    if (offeredTsMs === undefined) return;
+    const day = this.dayOf(offeredTsMs);
+    let byRef = this.customerIndex.get(day);
+    if (!byRef) this.customerIndex.set(day, (byRef = new Map()));
+    const ids = byRef.get(ref);
+    // An array, not a Set: most customers have one contact, and a Set per customer is costly.
+    if (!ids) byRef.set(ref, [contactId]);
+    else if (!ids.includes(contactId)) ids.push(contactId);
+  }
+
+  private customerContacts(ref: string): string[] {
+    const out: string[] = [];
+    for (const byRef of this.customerIndex.values()) {
+      const ids = byRef.get(ref);
+      if (ids) out.push(...ids);
+    }
+    return out;
+  }
+
+  /** Remembers a contact of the live days that is in the store (at start): its customer, and that it exists. */
+  restoreStoredTicket(ticketId: string): void {
+    this.noteLeft(`ticket:${ticketId}`);
+  }
+
+  restoreStoredContact(contactId: string, ref: string | null, offeredTsMs: number | null): void {
+    this.noteLeft(contactId);
+    if (ref !== null && offeredTsMs !== null) this.indexCustomer(ref, contactId, offeredTsMs);
+  }
+
+  private noteLeft(contactId: string): void {
+    let filter = this.leftMemory.get(this.today.day);
+    if (!filter) this.leftMemory.set(this.today.day, (filter = new BloomFilter(this.leftMemoryCapacity)));
+    filter.add(contactId);
+  }
+
+  private mayHaveLeft(contactId: string): boolean {
+    for (const filter of this.leftMemory.values()) if (filter.mightHave(contactId)) return true;
+    return false;
   }
 
   /**
@@ -311,7 +479,7 @@ export class KpiEngine {
   private contactEntry(contactId: string): ContactEntry {
     let entry = this.contacts.get(contactId);
     if (!entry) {
-      entry = { ...newContactFold(contactId), applied: EMPTY_APPLIED };
+      entry = { ...newContactFold(contactId), applied: EMPTY_APPLIED, touchedMs: 0 };
       this.contacts.set(contactId, entry);
     }
     return entry;
@@ -340,13 +508,8 @@ export class KpiEngine {
     const r = entry.record;
     const ref = r.customerRef!;
     const windowMs = this.settings.fcrRepeatDays * DAY_MS;
-    let ids = this.contactsByCustomer.get(ref);
-    if (!ids) {
-      ids = [];
-      this.contactsByCustomer.set(ref, ids);
-    }
-    // An array, not a Set: most customers have one contact, and a Set per customer is costly.
-    if (!ids.includes(r.contactId)) ids.push(r.contactId);
+    this.indexCustomer(ref, r.contactId, r.offeredTsMs);
+    const ids = this.customerContacts(ref);
     for (const otherId of ids) {
       if (otherId === r.contactId) continue;
       const other = this.contacts.get(otherId);
@@ -365,6 +528,7 @@ export class KpiEngine {
     if (r.agentId !== undefined) this.agentEntry(r.agentId).contactIds.add(r.contactId);
     const team = entry.explicitTeam ?? this.derivedTeam(r);
     entry.team = team;
+    entry.touchedMs = this.clock.now();
     this.changedContacts.add(r.contactId);
     const previous = entry.applied;
     // Most events leave the contact's scopes as they were: keep the array and its states.
@@ -432,7 +596,9 @@ export class KpiEngine {
   private reapplyTicket(entry: TicketEntry, nowMs: number): void {
     const t = entry.record;
     this.changedTickets.add(t.ticketId);
-    const contact = t.contactId !== undefined ? this.contacts.get(t.contactId)?.record : undefined;
+    const record = t.contactId !== undefined ? this.contacts.get(t.contactId)?.record : undefined;
+    if (record) entry.fromContact = { queue: record.queue, site: record.site, channel: record.channel };
+    const contact = entry.fromContact;
     const scopes = scopesOf({
       queue: t.queue ?? contact?.queue,
       site: t.site ?? contact?.site,
@@ -455,7 +621,7 @@ export class KpiEngine {
     return agent;
   }
 
-  private applyAgentState(event: EventOf<'agent.state'>): void {
+  private applyAgentState(event: EventOf<'agent.state'>, count = true): void {
     const agent = this.agentEntry(event.agentId);
     const episode: Episode = {
       key: `${String(event.ts).padStart(15, '0')}|${event.id}`,
@@ -469,8 +635,15 @@ export class KpiEngine {
     const episodes = agent.episodes;
     let i = episodes.length;
     while (i > 0 && episodes[i - 1].key > episode.key) i--;
+    // Already known (a checkpoint's restore and its tail can both hold an event).
+    if (i > 0 && episodes[i - 1].key === episode.key) return;
     const previous = episodes[i - 1];
     const next = episodes[i];
+    if (!count) {
+      episodes.splice(i, 0, episode);
+      if (!next) this.setAgentLive(agent, episode);
+      return;
+    }
     // The previous episode used to end at `next`; it now ends at the new one, which ends at `next`.
     if (previous && next) this.applyEpisode(agent.agentId, previous, next.tsMs, -1);
     if (previous) this.applyEpisode(agent.agentId, previous, episode.tsMs, 1);
@@ -599,14 +772,10 @@ export class KpiEngine {
       // Kept while waiting in queue, or until its last change is written to the store.
       if (lastMs >= horizon || entry.applied.waitingScopes.length > 0 || this.changedContacts.has(id)) continue;
       this.contacts.delete(id);
-      if (r.customerRef !== undefined) {
-        const ids = this.contactsByCustomer.get(r.customerRef);
-        const at = ids ? ids.indexOf(id) : -1;
-        if (at >= 0) ids!.splice(at, 1);
-      }
       if (r.agentId !== undefined) this.agents.get(r.agentId)?.contactIds.delete(id);
     }
-    for (const [ref, ids] of this.contactsByCustomer) if (ids.length === 0) this.contactsByCustomer.delete(ref);
+    for (const day of this.customerIndex.keys()) if (day !== this.today.day && day !== this.yesterday.day) this.customerIndex.delete(day);
+    for (const day of this.leftMemory.keys()) if (day !== this.today.day && day !== this.yesterday.day) this.leftMemory.delete(day);
     for (const agent of this.agents.values()) {
       const keepFrom = agent.episodes.findIndex((e) => e.tsMs >= horizon);
       const cut = keepFrom === -1 ? agent.episodes.length - 1 : Math.max(0, keepFrom - 1);

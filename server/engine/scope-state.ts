@@ -22,7 +22,26 @@ function bucket<K>(map: Map<K, Counters>, key: K): Counters {
   return counters;
 }
 
+/** One bucket of a scope's counters, as a checkpoint stores it. */
+export interface CounterBucket {
+  /** 0: a minute of the ring, 1: a 15-minute interval, 2: a local day. */
+  kind: 0 | 1 | 2;
+  /** Start (epoch ms) of the minute or interval; 0 for a day. */
+  startMs: number;
+  /** `YYYY-MM-DD` for a day; '' otherwise. */
+  day: string;
+  counters: Float64Array;
+}
+
 export class ScopeState {
+  /**
+   * Buckets changed since the last checkpoint. Marked only when an increment lands in another
+   * bucket than the one before (the caches below), so a busy scope pays nothing per increment;
+   * a checkpoint resets the caches so the next increment marks again.
+   */
+  private marks: { minutes: Set<number>; intervals: Set<number>; days: Set<string> } | null = null;
+  private lastMarkedMinute = -1;
+
   /**
    * Minute buckets for the rolling windows: a ring of MINUTE_SLOTS counter sets in one array,
    * each slot stamped with its minute, so a busy scope allocates nothing per minute.
@@ -46,13 +65,72 @@ export class ScopeState {
     if (intervalMs !== this.lastIntervalMs) {
       this.lastIntervalMs = intervalMs;
       this.lastInterval = bucket(this.intervals, intervalMs);
+      this.mark().intervals.add(intervalMs);
     }
     this.lastInterval![counter] += amount;
     if (day !== this.lastDay) {
       this.lastDay = day;
       this.lastDayCounters = bucket(this.days, day);
+      this.mark().days.add(day);
     }
     this.lastDayCounters![counter] += amount;
+  }
+
+  private mark(): { minutes: Set<number>; intervals: Set<number>; days: Set<string> } {
+    return (this.marks ??= { minutes: new Set(), intervals: new Set(), days: new Set() });
+  }
+
+  /** Whether any bucket changed since the last `takeChanged`. */
+  get changed(): boolean {
+    return this.marks !== null;
+  }
+
+  /** Copies of the buckets changed since the last call (still held), and forgets the marks. */
+  takeChanged(): CounterBucket[] {
+    const marks = this.marks;
+    this.marks = null;
+    this.lastIntervalMs = -1;
+    this.lastDay = '';
+    this.lastMarkedMinute = -1;
+    if (!marks) return [];
+    const out: CounterBucket[] = [];
+    for (const minuteMs of marks.minutes) {
+      const slot = (minuteMs / MINUTE_MS) % MINUTE_SLOTS;
+      if (this.minuteStamps[slot] !== minuteMs || !this.minuteRing) continue;
+      out.push({ kind: 0, startMs: minuteMs, day: '', counters: this.minuteRing.slice(slot * COUNTER_COUNT, (slot + 1) * COUNTER_COUNT) });
+    }
+    for (const startMs of marks.intervals) {
+      const counters = this.intervals.get(startMs);
+      if (counters) out.push({ kind: 1, startMs, day: '', counters: Float64Array.from(counters) });
+    }
+    for (const day of marks.days) {
+      const counters = this.days.get(day);
+      if (counters) out.push({ kind: 2, startMs: 0, day, counters: Float64Array.from(counters) });
+    }
+    return out;
+  }
+
+  /** Marks buckets changed again (a checkpoint that could not be written). */
+  remark(buckets: CounterBucket[]): void {
+    const marks = this.mark();
+    for (const b of buckets) {
+      if (b.kind === 0) marks.minutes.add(b.startMs);
+      else if (b.kind === 1) marks.intervals.add(b.startMs);
+      else marks.days.add(b.day);
+    }
+  }
+
+  /** Sets a bucket from a checkpoint (at start, before any increment). */
+  restore(b: CounterBucket): void {
+    if (b.kind === 1) this.intervals.set(b.startMs, Float64Array.from(b.counters));
+    else if (b.kind === 2) this.days.set(b.day, Float64Array.from(b.counters));
+    else {
+      const slot = (b.startMs / MINUTE_MS) % MINUTE_SLOTS;
+      if (this.minuteStamps[slot] > b.startMs) return;
+      this.minuteRing ??= new Float64Array(MINUTE_SLOTS * COUNTER_COUNT);
+      this.minuteRing.set(b.counters, slot * COUNTER_COUNT);
+      this.minuteStamps[slot] = b.startMs;
+    }
   }
 
   private lastIntervalMs = -1;
@@ -70,6 +148,10 @@ export class ScopeState {
     if (stamp !== minuteMs) {
       this.minuteRing.fill(0, base, base + COUNTER_COUNT);
       this.minuteStamps[slot] = minuteMs;
+    }
+    if (minuteMs !== this.lastMarkedMinute) {
+      this.lastMarkedMinute = minuteMs;
+      this.mark().minutes.add(minuteMs);
     }
     this.minuteRing[base + counter] += amount;
   }

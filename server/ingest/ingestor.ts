@@ -32,18 +32,23 @@ export interface IngestorOptions {
   maxFutureSkewSec: number;
   /** Records (contacts, tickets) that accepted events need and the engine does not hold yet. */
   seed?: (events: CallCentreEvent[]) => Promise<void>;
-  /** Called with the events that were new, after they are stored and applied; awaited. */
+  /** Called with the events that were new, after they are stored and applied (the log's commit listener applies them); awaited. */
   onAccepted?: (events: CallCentreEvent[]) => Promise<void>;
   /** Told when seeding or record keeping failed after the events were stored. */
   onRecordError?: (error: Error) => void;
 }
 
 export class Ingestor {
-  constructor(private readonly options: IngestorOptions) {}
+  constructor(private readonly options: IngestorOptions) {
+    // The engine applies each commit as it lands, before the next: see CommitListener.
+    options.log.onCommit((events) => {
+      for (const event of events) options.engine.apply(event);
+    });
+  }
 
   /** Validates, stores and applies a batch; resolves once the accepted events are stored. */
   async ingest(items: BatchItem[]): Promise<IngestResult> {
-    const { log, engine, clock, pseudonymKey, maxFutureSkewSec } = this.options;
+    const { log, clock, pseudonymKey, maxFutureSkewSec } = this.options;
     const rejected: RejectedEvent[] = [];
     const valid: CallCentreEvent[] = [];
     const latestAllowedMs = clock.now() + maxFutureSkewSec * 1000;
@@ -72,12 +77,15 @@ export class Ingestor {
       }
       valid.push(event);
     }
-    const { accepted, duplicates } = valid.length > 0 ? await log.append(valid) : { accepted: [], duplicates: 0 };
+    if (valid.length === 0) return { accepted: 0, duplicates: 0, rejected };
+    // Stored records the new events refer to are loaded before the commit, so it can apply them
+    // at once. A failure there is reported and the events still stored.
+    const seed = this.options.seed;
+    const prepare = seed ? (fresh: CallCentreEvent[]) => seed(fresh).catch((error: Error) => this.options.onRecordError?.(error)) : undefined;
+    const { accepted, duplicates } = await log.append(valid, prepare);
     if (accepted.length > 0) {
-      // The events are durable now and are acknowledged whatever follows: a failure to read or
-      // write records is reported, not turned into an error the client would retry in vain.
-      await this.options.seed?.(accepted).catch((error: Error) => this.options.onRecordError?.(error));
-      for (const event of accepted) engine.apply(event);
+      // The events are durable and applied now, and are acknowledged whatever follows: a failure
+      // to write records is reported, not turned into an error the client would retry in vain.
       await this.options.onAccepted?.(accepted).catch((error: Error) => this.options.onRecordError?.(error));
     }
     return { accepted: accepted.length, duplicates, rejected };

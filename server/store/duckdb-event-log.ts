@@ -20,7 +20,7 @@ import { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import { join } from 'node:path';
 import type { CallCentreEvent } from '../../shared/events.ts';
 import { prepareDataDir } from './data-dir.ts';
-import { StoreError, type AppendResult, type EventLog, type StoreHealth } from './event-log.ts';
+import { StoreError, type AppendResult, type CommitListener, type EventLog, type StoreHealth } from './event-log.ts';
 
 interface PendingAppend {
   events: CallCentreEvent[];
@@ -106,6 +106,9 @@ export class DuckDbEventLog implements EventLog {
   private writeError: string | null = null;
   /** Set once DuckDB has invalidated the instance: nothing can be written until a restart. */
   private fatalError: string | null = null;
+  private listener: CommitListener = () => {};
+  /** `received_ms` of the last commit: strictly increasing, so it orders commits exactly. */
+  lastCommittedMs = 0;
 
   private constructor(
     /** DATA_DIR/wallboard.duckdb, for messages. */
@@ -144,6 +147,8 @@ export class DuckDbEventLog implements EventLog {
       await connection.run("SET checkpoint_threshold = '64MB'");
       const log = new DuckDbEventLog(path, instance, connection, options);
       await log.loadRecentIds();
+      const last = await connection.runAndReadAll('SELECT CAST(max(received_ms) AS DOUBLE) FROM events');
+      log.lastCommittedMs = Number(last.getRows()[0]?.[0] ?? 0);
       return log;
     } catch (error) {
       connection?.closeSync();
@@ -160,6 +165,10 @@ export class DuckDbEventLog implements EventLog {
     if (this.fatalError) return { ok: false, restartRequired: true, error: this.fatalError };
     if (this.writeError) return { ok: false, restartRequired: false, error: this.writeError };
     return { ok: true, restartRequired: false };
+  }
+
+  onCommit(listener: CommitListener): void {
+    this.listener = listener;
   }
 
   /** Remembers a FATAL DuckDB error; returns whether `error` was one. */
@@ -196,7 +205,7 @@ export class DuckDbEventLog implements EventLog {
     }
   }
 
-  async append(events: CallCentreEvent[]): Promise<AppendResult> {
+  async append(events: CallCentreEvent[], prepare?: (fresh: CallCentreEvent[]) => Promise<void>): Promise<AppendResult> {
     if (this.closed) throw new StoreError('store: closed; the server is shutting down');
     // Refuse before touching the id memory: a refused batch must count as new when re-sent.
     if (this.fatalError) throw new StoreError(`${this.fatalError}; nothing in this batch was stored`);
@@ -228,7 +237,10 @@ export class DuckDbEventLog implements EventLog {
           else fresh.push(event);
         }
       }
-      if (fresh.length > 0) await this.enqueue(fresh);
+      if (fresh.length > 0) {
+        await prepare?.(fresh);
+        await this.enqueue(fresh);
+      }
     } catch (error) {
       // Forget every id this call remembered, else a retry of the batch would be "duplicates".
       for (const event of fresh) this.recent.delete(event.id);
@@ -260,15 +272,18 @@ export class DuckDbEventLog implements EventLog {
       const group = this.queue;
       this.queue = [];
       const events = group.flatMap((p) => p.events);
+      const receivedMs = Math.max(this.options.clock.now(), this.lastCommittedMs + 1);
       try {
         if (this.fatalError) throw new StoreError(`${this.fatalError}; nothing in this batch was stored`);
-        await this.insert(events);
+        await this.insert(events, receivedMs);
+        this.committed(events, receivedMs);
         this.writeError = null;
         for (const pending of group) pending.resolve();
       } catch (error) {
         if (!(error instanceof StoreError) && COMMITTED.test(firstLine(error))) {
           // The rows are in the WAL; only the checkpoint after them failed. Acknowledge them.
           this.noteFatal(error);
+          this.committed(events, receivedMs);
           this.writeError = null;
           for (const pending of group) pending.resolve();
           continue;
@@ -281,7 +296,16 @@ export class DuckDbEventLog implements EventLog {
     this.writing = null;
   }
 
-  private async insert(events: CallCentreEvent[]): Promise<void> {
+  private committed(events: CallCentreEvent[], receivedMs: number): void {
+    this.lastCommittedMs = receivedMs;
+    try {
+      this.listener(events, receivedMs);
+    } catch {
+      // The events are stored; a listener that throws must not un-acknowledge them.
+    }
+  }
+
+  private async insert(events: CallCentreEvent[], receivedMs: number): Promise<void> {
     // One JSON parameter, unpacked by DuckDB on its own thread: the main thread only serialises.
     await this.connection.run(
       // from_json parses each event once for all the columns (`->>` would parse it per column).
@@ -289,7 +313,7 @@ export class DuckDbEventLog implements EventLog {
        SELECT r.id, r.ts, $2, r.type, r.contactId, r.ticketId, r.agentId, e
        FROM (SELECT e, from_json(e, '{"id":"VARCHAR","ts":"BIGINT","type":"VARCHAR","contactId":"VARCHAR","ticketId":"VARCHAR","agentId":"VARCHAR"}') AS r
              FROM (SELECT unnest(CAST($1 AS JSON[])) AS e))`,
-      [JSON.stringify(events), BigInt(this.options.clock.now())],
+      [JSON.stringify(events), BigInt(receivedMs)],
     );
   }
 
@@ -311,6 +335,43 @@ export class DuckDbEventLog implements EventLog {
       const bodies = chunk.getColumnVector(0).toArray() as string[];
       const received = chunk.getColumnVector(1).toArray() as number[];
       await onBatch(bodies.map((body) => JSON.parse(body) as CallCentreEvent), received);
+    }
+  }
+
+  async replayCommittedAfter(afterReceivedMs: number, sinceMs: number, onBatch: (events: CallCentreEvent[]) => Promise<void> | void): Promise<void> {
+    await this.streamBodies(
+      'SELECT body FROM events WHERE received_ms > $1 AND ts >= $2 ORDER BY received_ms, ts, id',
+      [BigInt(afterReceivedMs), BigInt(sinceMs)],
+      onBatch,
+    );
+  }
+
+  async agentStates(sinceMs: number, throughReceivedMs: number, onBatch: (events: CallCentreEvent[]) => void): Promise<void> {
+    await this.streamBodies(
+      `SELECT body FROM (
+         SELECT body, ts, id FROM events WHERE type = 'agent.state' AND ts >= $1 AND received_ms <= $2
+         UNION ALL
+         SELECT arg_max(body, (ts, id)), max(ts), arg_max(id, (ts, id)) FROM events
+         WHERE type = 'agent.state' AND ts < $1 AND ts >= $1 - 7 * 86400000 AND received_ms <= $2 GROUP BY agent_id)
+       ORDER BY ts, id`,
+      [BigInt(sinceMs), BigInt(throughReceivedMs)],
+      onBatch,
+    );
+  }
+
+  private async streamBodies(sql: string, params: bigint[], onBatch: (events: CallCentreEvent[]) => Promise<void> | void): Promise<void> {
+    const read = async <T>(step: () => Promise<T>): Promise<T> => {
+      try {
+        return await step();
+      } catch (error) {
+        this.noteFatal(error);
+        throw new StoreError(`${this.path}: cannot read the event store (${reason(error)})`);
+      }
+    };
+    const result = await read(() => this.connection.stream(sql, params));
+    for (let chunk = await read(() => result.fetchChunk()); chunk && chunk.rowCount > 0; chunk = await read(() => result.fetchChunk())) {
+      const bodies = chunk.getColumnVector(0).toArray() as string[];
+      await onBatch(bodies.map((body) => JSON.parse(body) as CallCentreEvent));
     }
   }
 

@@ -24,8 +24,23 @@ export interface StoreHealth {
   error?: string;
 }
 
+/**
+ * Told of every commit, synchronously, before the next one starts and before `append` resolves:
+ * the live state applies events here, so "applied" and "stored" are the same set at every
+ * moment a checkpoint can be taken. `receivedMs` grows strictly from commit to commit.
+ */
+export type CommitListener = (events: CallCentreEvent[], receivedMs: number) => void;
+
 export interface EventLog {
-  append(events: CallCentreEvent[]): Promise<AppendResult>;
+  /**
+   * Stores the events new to the log. `prepare` is awaited with just those before they are
+   * committed (the ingest loads the stored records they need there, so the commit can apply them).
+   */
+  append(events: CallCentreEvent[], prepare?: (fresh: CallCentreEvent[]) => Promise<void>): Promise<AppendResult>;
+  /** Sets the one commit listener. */
+  onCommit(listener: CommitListener): void;
+  /** `receivedMs` of the last commit (0 before any). */
+  readonly lastCommittedMs: number;
   /** Whether writes work now (logs that cannot fail leave it out). */
   health?(): StoreHealth;
   /**
@@ -33,6 +48,13 @@ export interface EventLog {
    * time, with the time each was stored when the log knows it.
    */
   replay(sinceMs: number, onBatch: (events: CallCentreEvent[], receivedMs?: number[]) => Promise<void> | void): Promise<void>;
+  /** Events committed after `afterReceivedMs` (with `ts >= sinceMs`), in commit order: the tail after a checkpoint. */
+  replayCommittedAfter?(afterReceivedMs: number, sinceMs: number, onBatch: (events: CallCentreEvent[]) => Promise<void> | void): Promise<void>;
+  /**
+   * agent.state events committed up to `throughReceivedMs`: those stamped from `sinceMs` on and,
+   * per agent, the last one before it (the state the agent was in then).
+   */
+  agentStates?(sinceMs: number, throughReceivedMs: number, onBatch: (events: CallCentreEvent[]) => void): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -43,8 +65,14 @@ export interface EventLog {
 export class MemoryEventLog implements EventLog {
   private readonly ids = new Set<string>();
   private readonly events: CallCentreEvent[] = [];
+  private listener: CommitListener = () => {};
+  lastCommittedMs = 0;
 
-  async append(events: CallCentreEvent[]): Promise<AppendResult> {
+  onCommit(listener: CommitListener): void {
+    this.listener = listener;
+  }
+
+  async append(events: CallCentreEvent[], prepare?: (fresh: CallCentreEvent[]) => Promise<void>): Promise<AppendResult> {
     const accepted: CallCentreEvent[] = [];
     let duplicates = 0;
     for (const event of events) {
@@ -53,8 +81,13 @@ export class MemoryEventLog implements EventLog {
         continue;
       }
       this.ids.add(event.id);
-      this.events.push(event);
       accepted.push(event);
+    }
+    if (accepted.length > 0) {
+      await prepare?.(accepted);
+      this.events.push(...accepted);
+      this.lastCommittedMs = Math.max(Date.now(), this.lastCommittedMs + 1);
+      this.listener(accepted, this.lastCommittedMs);
     }
     return { accepted, duplicates };
   }

@@ -14,6 +14,8 @@ import type { ContactFold } from '../../shared/contact-fold.ts';
 import type { KpiSettings } from '../../shared/kpi.ts';
 import { dayKey } from '../../shared/time.ts';
 import { dailyReport, type DailyReportOptions, type DailyRow } from './daily-report.ts';
+import type { ScopeBucket } from '../engine/kpi-engine.ts';
+import type { ScopeKey } from '../../shared/scope.ts';
 
 export const RECORD_SCHEMA = `
 CREATE TABLE IF NOT EXISTS contacts (
@@ -39,7 +41,33 @@ CREATE TABLE IF NOT EXISTS tickets (
   record JSON NOT NULL,
   updated_ms BIGINT NOT NULL
 );
-CREATE TABLE IF NOT EXISTS record_sync (covered_through_ms BIGINT NOT NULL);`;
+CREATE TABLE IF NOT EXISTS record_sync (covered_through_ms BIGINT NOT NULL);
+ALTER TABLE record_sync ADD COLUMN IF NOT EXISTS exact BOOLEAN DEFAULT false;
+ALTER TABLE record_sync ADD COLUMN IF NOT EXISTS at_ms BIGINT;
+CREATE TABLE IF NOT EXISTS live_counters (
+  k VARCHAR NOT NULL, scope VARCHAR NOT NULL, kind TINYINT NOT NULL, start_ms BIGINT NOT NULL, day VARCHAR NOT NULL,
+  counters VARCHAR NOT NULL
+);`;
+
+/**
+ * The live engine's checkpoint, written with the records in one transaction: the counter buckets
+ * that changed, and the commit (`receivedMs` of the event log) the records and counters reflect
+ * exactly. A restart restores these and replays only the events committed after it.
+ */
+export interface Checkpoint {
+  buckets: ScopeBucket[];
+  /** Every event committed at or before this `receivedMs`, and none after, is reflected. */
+  throughReceivedMs: number;
+  /** Server time the checkpoint was taken (ticket deadlines up to it are counted). */
+  atMs: number;
+  /** Buckets of days before this are dropped from the table. */
+  horizonDay: string;
+  horizonMs: number;
+}
+
+function bucketKey(b: ScopeBucket): string {
+  return `${b.kind}|${b.scope}|${b.kind === 2 ? b.day : b.startMs}`;
+}
 
 /** A contact as the engine last saw it, with the team it resolved for the contact. */
 export interface ContactSnapshot {
@@ -132,6 +160,13 @@ function ticketRow(s: TicketSnapshot, timeZone: string, settings: KpiSettings, n
   };
 }
 
+function snapshotOf(foldJson: string, repeatedLater: boolean): ContactSnapshot {
+  const { team, ...fold } = JSON.parse(foldJson) as ContactFold & { team?: string };
+  // The FCR repeat rule over stored days updates the column, not the JSON.
+  fold.record.repeatedLater = repeatedLater;
+  return { fold, team };
+}
+
 const DAY_MS = 86_400_000;
 /** Records serialised and written per statement. */
 const WRITE_SLICE = 1000;
@@ -145,7 +180,8 @@ export class RecordStore {
   /** Daily KPIs per group from the stored records (see daily-report.ts). */
   daily(options: Omit<DailyReportOptions, 'timeZone' | 'settings' | 'nowMs'>): Promise<DailyRow[]> {
     const { timeZone, settings, clock } = this.options;
-    return dailyReport(this.db, { ...options, timeZone, settings, nowMs: clock.now() });
+    // Not inside a write's open transaction, whose snapshot may predate the latest events.
+    return this.exclusive(() => dailyReport(this.db, { ...options, timeZone, settings, nowMs: clock.now() }));
   }
 
   close(): void {
@@ -172,8 +208,24 @@ export class RecordStore {
    * Replaces the rows of these contacts and tickets (one transaction). `coveredThroughMs`: every
    * event stored before it is reflected in the records once this write commits.
    */
-  async write(contacts: ContactSnapshot[], tickets: TicketSnapshot[], coveredThroughMs?: number): Promise<void> {
-    if (contacts.length === 0 && tickets.length === 0 && coveredThroughMs === undefined) return;
+  write(contacts: ContactSnapshot[], tickets: TicketSnapshot[], coveredThroughMs?: number, checkpoint?: Checkpoint): Promise<void> {
+    if (contacts.length === 0 && tickets.length === 0 && coveredThroughMs === undefined && checkpoint === undefined) return Promise.resolve();
+    return this.exclusive(() => this.writeNow(contacts, tickets, coveredThroughMs, checkpoint));
+  }
+
+  /**
+   * Runs writes one at a time: they share one connection, and a transaction begun while another
+   * is open would fail (or a rollback of one would take the other's rows with it).
+   */
+  private exclusive<T>(write: () => Promise<T>): Promise<T> {
+    const run = this.writing.then(write, write);
+    this.writing = run.catch(() => undefined);
+    return run;
+  }
+
+  private writing: Promise<unknown> = Promise.resolve();
+
+  private async writeNow(contacts: ContactSnapshot[], tickets: TicketSnapshot[], coveredThroughMs?: number, checkpoint?: Checkpoint): Promise<void> {
     const { timeZone, settings, clock } = this.options;
     const nowMs = clock.now();
     await this.db.run('BEGIN TRANSACTION');
@@ -189,14 +241,104 @@ export class RecordStore {
         const rows = tickets.slice(i, i + WRITE_SLICE).map((t) => ticketRow(t, timeZone, settings, nowMs));
         await this.replace('tickets', 'ticket_id', this.batch(rows, 'ticket_id'));
       }
-      if (coveredThroughMs !== undefined) {
+      if (checkpoint !== undefined) {
+        await this.writeCheckpoint(checkpoint);
+      } else if (coveredThroughMs !== undefined) {
         await this.db.run('DELETE FROM record_sync');
-        await this.db.run('INSERT INTO record_sync VALUES ($1)', [BigInt(coveredThroughMs)]);
+        await this.db.run('INSERT INTO record_sync VALUES ($1, false, NULL)', [BigInt(coveredThroughMs)]);
       }
       await this.db.run('COMMIT');
     } catch (error) {
       await this.db.run('ROLLBACK').catch(() => undefined);
       throw error;
+    }
+  }
+
+  private async writeCheckpoint(c: Checkpoint): Promise<void> {
+    for (let i = 0; i < c.buckets.length; i += 5 * WRITE_SLICE) {
+      const rows = c.buckets.slice(i, i + 5 * WRITE_SLICE).map((b) => ({
+        k: bucketKey(b),
+        scope: b.scope,
+        kind: b.kind,
+        start_ms: b.startMs,
+        day: b.day,
+        counters: Buffer.from(b.counters.buffer, b.counters.byteOffset, b.counters.byteLength).toString('base64'),
+      }));
+      await this.db.run('DELETE FROM live_counters WHERE k IN (SELECT unnest($1::VARCHAR[]))', [JSON.stringify(rows.map((r) => r.k))]);
+      await this.db.run(
+        `INSERT INTO live_counters SELECT r.k, r.scope, r.kind, r.start_ms, r.day, r.counters
+         FROM (SELECT unnest(from_json($1, '[{"k":"VARCHAR","scope":"VARCHAR","kind":"TINYINT","start_ms":"BIGINT","day":"VARCHAR","counters":"VARCHAR"}]')) AS r)`,
+        [JSON.stringify(rows)],
+      );
+    }
+    // Minutes older than any rolling window, and intervals and days the live state no longer holds.
+    await this.db.run(
+      'DELETE FROM live_counters WHERE (kind = 0 AND start_ms < $1) OR (kind = 1 AND start_ms < $2) OR (kind = 2 AND day < $3)',
+      [BigInt(c.throughReceivedMs - 3 * 3_600_000), BigInt(c.horizonMs - 15 * 60_000), c.horizonDay],
+    );
+    await this.db.run('DELETE FROM record_sync');
+    await this.db.run('INSERT INTO record_sync VALUES ($1, true, $2)', [BigInt(c.throughReceivedMs), BigInt(c.atMs)]);
+  }
+
+  /** The last checkpoint: the commit it reflects and its counter buckets; null when there is none. */
+  async loadCheckpoint(): Promise<{ throughReceivedMs: number; atMs: number; buckets: ScopeBucket[] } | null> {
+    const sync = await this.db.runAndReadAll('SELECT CAST(max(covered_through_ms) AS DOUBLE), bool_and(exact), CAST(max(at_ms) AS DOUBLE) FROM record_sync');
+    const [through, exact, atMs] = sync.getRows()[0] ?? [];
+    if (through === null || through === undefined || exact !== true) return null;
+    const buckets: ScopeBucket[] = [];
+    const result = await this.db.stream('SELECT scope, kind, CAST(start_ms AS DOUBLE), day, counters FROM live_counters');
+    for (let chunk = await result.fetchChunk(); chunk && chunk.rowCount > 0; chunk = await result.fetchChunk()) {
+      const [scopes, kinds, starts, days, counters] = [0, 1, 2, 3, 4].map((i) => chunk.getColumnVector(i).toArray());
+      for (let i = 0; i < chunk.rowCount; i++) {
+        const bytes = Buffer.from(counters[i] as string, 'base64');
+        buckets.push({
+          scope: scopes[i] as ScopeKey,
+          kind: kinds[i] as 0 | 1 | 2,
+          startMs: starts[i] as number,
+          day: days[i] as string,
+          counters: new Float64Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength)),
+        });
+      }
+    }
+    return { throughReceivedMs: Number(through), atMs: Number(atMs), buckets };
+  }
+
+  /** Contacts of these days on that are still waiting in queue (live state a restart rebuilds). */
+  async loadWaitingContacts(fromDay: string): Promise<ContactSnapshot[]> {
+    const reader = await this.db.runAndReadAll(
+      'SELECT fold::VARCHAR, repeated_later FROM contacts WHERE day >= $1 AND NOT drill AND offered_ms IS NOT NULL AND outcome IS NULL',
+      [fromDay],
+    );
+    return reader.getRows().map(([json, repeated]) => snapshotOf(json as string, repeated as boolean));
+  }
+
+  /**
+   * Tickets of these days on that a restart must hold: open ones (their deadlines must still
+   * fire) and those waiting for their contact's offer to learn their queue, site or channel.
+   */
+  async loadLiveTickets(fromDay: string): Promise<TicketRecord[]> {
+    const reader = await this.db.runAndReadAll(
+      `SELECT record::VARCHAR FROM tickets WHERE day >= $1
+       AND (closed_ms IS NULL OR (contact_id IS NOT NULL AND (queue IS NULL OR site IS NULL OR channel IS NULL)))`,
+      [fromDay],
+    );
+    return reader.getRows().map(([json]) => JSON.parse(json as string) as TicketRecord);
+  }
+
+  /** Ids of the tickets of these days on. */
+  async forEachTicket(fromDay: string, each: (ticketId: string) => void): Promise<void> {
+    const result = await this.db.stream('SELECT ticket_id FROM tickets WHERE day >= $1', [fromDay]);
+    for (let chunk = await result.fetchChunk(); chunk && chunk.rowCount > 0; chunk = await result.fetchChunk()) {
+      for (const id of chunk.getColumnVector(0).toArray()) each(id as string);
+    }
+  }
+
+  /** Every contact of these days on: its id, customer and offer time (a restart's index of what is stored). */
+  async forEachContact(fromDay: string, each: (contactId: string, ref: string | null, offeredMs: number | null) => void): Promise<void> {
+    const result = await this.db.stream('SELECT contact_id, customer_ref, CAST(offered_ms AS DOUBLE) FROM contacts WHERE day >= $1', [fromDay]);
+    for (let chunk = await result.fetchChunk(); chunk && chunk.rowCount > 0; chunk = await result.fetchChunk()) {
+      const [ids, refs, offered] = [0, 1, 2].map((i) => chunk.getColumnVector(i).toArray());
+      for (let i = 0; i < chunk.rowCount; i++) each(ids[i] as string, refs[i] as string | null, offered[i] as number | null);
     }
   }
 
@@ -231,17 +373,22 @@ export class RecordStore {
   }
 
   /** The stored merge state of these contacts (for events older than the live engine holds). */
-  async loadContacts(ids: string[]): Promise<Map<string, ContactSnapshot>> {
+  async loadContacts(ids: string[], nearDay?: string): Promise<Map<string, ContactSnapshot>> {
+    // Contacts the live engine asks for are almost all of its own days: look there first, so
+    // DuckDB skips the row groups of older days; only the rest is looked for further back.
+    const near = nearDay !== undefined ? await this.readContacts(ids, nearDay) : new Map<string, ContactSnapshot>();
+    const rest = near.size === ids.length ? [] : ids.filter((id) => !near.has(id));
+    if (rest.length > 0) for (const [id, snapshot] of await this.readContacts(rest)) near.set(id, snapshot);
+    return near;
+  }
+
+  private async readContacts(ids: string[], fromDay?: string): Promise<Map<string, ContactSnapshot>> {
     const reader = await this.db.runAndReadAll(
-      'SELECT contact_id, fold::VARCHAR, repeated_later FROM contacts WHERE contact_id IN (SELECT unnest($1::VARCHAR[]))',
-      [JSON.stringify(ids)],
+      `SELECT contact_id, fold::VARCHAR, repeated_later FROM contacts WHERE contact_id IN (SELECT unnest($1::VARCHAR[]))${fromDay !== undefined ? ' AND day >= $2' : ''}`,
+      fromDay !== undefined ? [JSON.stringify(ids), fromDay] : [JSON.stringify(ids)],
     );
     const out = new Map<string, ContactSnapshot>();
-    for (const [id, foldJson, repeated] of reader.getRows()) {
-      const fold = JSON.parse(foldJson as string) as ContactFold & { team?: string };
-      fold.record.repeatedLater = repeated as boolean;
-      out.set(id as string, { fold, team: fold.team });
-    }
+    for (const [id, foldJson, repeated] of reader.getRows()) out.set(id as string, snapshotOf(foldJson as string, repeated as boolean));
     return out;
   }
 
@@ -258,8 +405,12 @@ export class RecordStore {
    * window before a new offer become not-first. Only days before `beforeDay` (the live engine
    * handles the rest). Returns how many rows changed.
    */
-  async markRepeats(offers: Array<{ customerRef: string; offeredTsMs: number }>, beforeDay: string): Promise<number> {
-    if (offers.length === 0) return 0;
+  markRepeats(offers: Array<{ customerRef: string; offeredTsMs: number }>, beforeDay: string): Promise<number> {
+    if (offers.length === 0) return Promise.resolve(0);
+    return this.exclusive(() => this.markRepeatsNow(offers, beforeDay));
+  }
+
+  private async markRepeatsNow(offers: Array<{ customerRef: string; offeredTsMs: number }>, beforeDay: string): Promise<number> {
     const windowMs = this.options.settings.fcrRepeatDays * DAY_MS;
     const minMs = Math.min(...offers.map((o) => o.offeredTsMs)) - windowMs;
     const fromDay = dayKey(minMs - DAY_MS, this.options.timeZone);

@@ -7,23 +7,33 @@ import type { CallCentreEvent } from '../../shared/events.ts';
 import { foldContactEvent, foldTicketEvent, isContactEvent, isTicketEvent, newContactFold, newTicketRecord } from '../../shared/contact-fold.ts';
 import type { Logger } from 'pino';
 import type { KpiEngine } from '../engine/kpi-engine.ts';
-import type { ContactSnapshot, RecordStore } from './record-store.ts';
+import type { Checkpoint, ContactSnapshot, RecordStore } from './record-store.ts';
+import type { EventLog } from './event-log.ts';
 
 export class RecordSync {
   private timer: NodeJS.Timeout | undefined;
   private flushing: Promise<void> = Promise.resolve();
   private offers: Array<{ customerRef: string; offeredTsMs: number }> = [];
+  /** Whether flushes write the engine's checkpoint (once the live state is complete: after restore). */
+  private checkpointing = false;
 
   constructor(
     private readonly engine: KpiEngine,
     private readonly records: RecordStore,
+    private readonly log: EventLog,
     private readonly clock: { now(): number },
     private readonly logger: Logger,
     private readonly intervalMs = 1000,
+    /** Settled contacts unchanged this long leave memory after a write (see KpiEngine.evictSettled). */
+    private readonly evictIdleMs = 120_000,
   ) {}
 
-  /** Starts writing on a timer (after a restore, which must not rewrite what is stored). */
+  /**
+   * Starts writing on a timer (after a restore, which must not rewrite what is stored), each
+   * write with the engine's checkpoint.
+   */
   start(): void {
+    this.checkpointing = true;
     if (this.timer) return;
     this.timer = setInterval(() => void this.flush(), this.intervalMs);
     this.timer.unref();
@@ -65,16 +75,38 @@ export class RecordSync {
   flush(): Promise<void> {
     this.flushing = this.flushing.then(async () => {
       // Events applied before now are in this drain; a margin covers any committed but not yet applied.
-      const coveredThroughMs = this.clock.now() - 60_000;
+      const atMs = this.clock.now();
+      const coveredThroughMs = atMs - 60_000;
+      // One synchronous step: the records, the counters and the last commit are the same cut
+      // (the log applies each commit synchronously, see CommitListener).
+      this.engine.advance(atMs);
       const { contacts, tickets } = this.engine.drainChangedRecords();
+      let checkpoint: Checkpoint | undefined;
+      if (this.checkpointing) {
+        checkpoint = {
+          buckets: this.engine.takeCheckpoint(),
+          throughReceivedMs: this.log.lastCommittedMs,
+          atMs,
+          horizonDay: this.engine.horizonDay,
+          horizonMs: this.engine.horizonMs,
+        };
+      }
       const offers = this.offers;
       this.offers = [];
       try {
-        await this.records.write(contacts, tickets, coveredThroughMs);
-        await this.records.markRepeats(offers, this.engine.horizonDay);
+        await this.records.write(contacts, tickets, coveredThroughMs, checkpoint);
       } catch (error) {
         this.logger.error({ err: (error as Error).message, contacts: contacts.length }, 'cannot write contact records; will retry');
         this.engine.markChanged(contacts.map((c) => c.fold.record.contactId), tickets.map((t) => t.record.ticketId));
+        if (checkpoint) this.engine.remarkCheckpoint(checkpoint.buckets);
+        this.offers.push(...offers);
+        return;
+      }
+      if (this.checkpointing) this.engine.evictSettled(this.clock.now(), this.evictIdleMs);
+      try {
+        await this.records.markRepeats(offers, this.engine.horizonDay);
+      } catch (error) {
+        this.logger.error({ err: (error as Error).message }, 'cannot mark repeat contacts in stored days; will retry');
         this.offers.push(...offers);
       }
     });
