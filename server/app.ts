@@ -251,13 +251,35 @@ export function createApp(deps: AppDeps): App {
           for (const event of events) engine.apply(event);
           count += events.length;
         });
-      } else {
-        // No checkpoint yet (a store written by an older version): replay the live days' events.
-        // Records stored before the last record write already reflect the events received by then.
-        const coveredThroughMs = records ? await records.coveredThrough() : null;
-        await log.replay(engine.horizonMs, async (events, receivedMs) => {
+      } else if (records && log.replayCommittedAfter && log.agentStates) {
+        // No checkpoint yet (records imported, or written by an older version): count the live
+        // days' records and agent states, then replay the events the records may not reflect.
+        const coveredThroughMs = (await records.coveredThrough()) ?? 0;
+        await records.forEachLiveRecord(
+          engine.horizonDay,
+          engine.horizonMs,
+          (snapshot) => engine.countStoredContact(snapshot),
+          (ticket) => engine.countStoredTicket(ticket),
+        );
+        await log.agentStates(engine.horizonMs, Number.MAX_SAFE_INTEGER, (events) => {
+          // The state each agent was in when the live days began is known, not counted.
+          for (const event of events) {
+            if (event.type !== 'agent.state') continue;
+            if (event.ts < engine.horizonMs) engine.restoreAgentState(event);
+            else engine.apply(event);
+          }
+        });
+        engine.markStoredApplied();
+        await log.replayCommittedAfter(coveredThroughMs - 60_000, engine.horizonMs, async (events) => {
           await seed(events);
-          engine.applyReplayed(events, (i) => coveredThroughMs !== null && receivedMs !== undefined && receivedMs[i] < coveredThroughMs);
+          for (const event of events) engine.apply(event);
+          count += events.length;
+        });
+      } else {
+        // A log without a store (tests, a demo without DATA_DIR): replay the live days' events.
+        await log.replay(engine.horizonMs, async (events) => {
+          await seed(events);
+          for (const event of events) engine.apply(event);
           count += events.length;
         });
         engine.markStoredApplied();

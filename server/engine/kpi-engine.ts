@@ -302,6 +302,34 @@ export class KpiEngine {
     this.reapplyTicket(entry, nowMs);
   }
 
+  /**
+   * Counts a stored contact into the live state and lets it go again unless it is still waiting
+   * (rebuilding the live state from records, where there is no checkpoint yet).
+   */
+  countStoredContact(snapshot: ContactSnapshot): void {
+    const id = snapshot.fold.record.contactId;
+    if (this.storedAreApplied || this.contacts.has(id)) return;
+    this.seedContact(snapshot);
+    const entry = this.contacts.get(id)!;
+    // Its record is stored as it is.
+    this.changedContacts.delete(id);
+    if (entry.applied.waitingScopes.length > 0) return;
+    this.contacts.delete(id);
+    this.noteLeft(id);
+    if (entry.record.agentId !== undefined) this.agents.get(entry.record.agentId)?.contactIds.delete(id);
+  }
+
+  /** Like `countStoredContact`; open tickets stay (their deadlines must fire). */
+  countStoredTicket(record: TicketRecord): void {
+    if (this.storedAreApplied || this.tickets.has(record.ticketId)) return;
+    this.seedTicket(record);
+    this.changedTickets.delete(record.ticketId);
+    if (record.closedTsMs.length === 0 || record.reopenedTsMs.length > 0) return;
+    this.tickets.delete(record.ticketId);
+    if (record.contactId !== undefined) this.ticketsByContact.get(record.contactId)?.delete(record.ticketId);
+    this.noteLeft(`ticket:${record.ticketId}`);
+  }
+
   /** From now on stored records count as applied (after a restore from a checkpoint, or a full replay). */
   markStoredApplied(): void {
     this.storedAreApplied = true;
@@ -397,29 +425,6 @@ export class KpiEngine {
   private mayHaveLeft(contactId: string): boolean {
     for (const filter of this.leftMemory.values()) if (filter.mightHave(contactId)) return true;
     return false;
-  }
-
-  /**
-   * Applies events replayed from the store at start. Records they change are reported as
-   * changed only for events the store's records may not reflect yet (`reflected[i]` false), so
-   * a restart does not rewrite every record it rebuilt.
-   */
-  applyReplayed(events: CallCentreEvent[], reflected: (i: number) => boolean): void {
-    const kept = { contacts: new Set<string>(), tickets: new Set<string>() };
-    const before = { contacts: this.changedContacts, tickets: this.changedTickets };
-    this.changedContacts = new Set();
-    this.changedTickets = new Set();
-    for (let i = 0; i < events.length; i++) {
-      this.changedContacts.clear();
-      this.changedTickets.clear();
-      this.apply(events[i]);
-      if (reflected(i)) continue;
-      for (const id of this.changedContacts) kept.contacts.add(id);
-      for (const id of this.changedTickets) kept.tickets.add(id);
-    }
-    this.changedContacts = before.contacts;
-    this.changedTickets = before.tickets;
-    this.markChanged([...kept.contacts], [...kept.tickets]);
   }
 
   /** Marks records as changed again (after a failed write). */

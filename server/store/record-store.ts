@@ -333,6 +333,25 @@ export class RecordStore {
     }
   }
 
+  /**
+   * Contacts and tickets the live days count: of those days, or written since they began (an
+   * older contact with a late survey). For rebuilding the live state where there is no checkpoint.
+   */
+  async forEachLiveRecord(fromDay: string, sinceMs: number, contact: (snapshot: ContactSnapshot) => void, ticket: (record: TicketRecord) => void): Promise<void> {
+    const contacts = await this.db.stream(
+      'SELECT fold::VARCHAR, repeated_later FROM contacts WHERE day >= $1 OR updated_ms >= $2',
+      [fromDay, BigInt(sinceMs)],
+    );
+    for (let chunk = await contacts.fetchChunk(); chunk && chunk.rowCount > 0; chunk = await contacts.fetchChunk()) {
+      const [folds, repeated] = [0, 1].map((i) => chunk.getColumnVector(i).toArray());
+      for (let i = 0; i < chunk.rowCount; i++) contact(snapshotOf(folds[i] as string, repeated[i] as boolean));
+    }
+    const tickets = await this.db.stream('SELECT record::VARCHAR FROM tickets WHERE day >= $1 OR updated_ms >= $2', [fromDay, BigInt(sinceMs)]);
+    for (let chunk = await tickets.fetchChunk(); chunk && chunk.rowCount > 0; chunk = await tickets.fetchChunk()) {
+      for (const json of chunk.getColumnVector(0).toArray()) ticket(JSON.parse(json as string) as TicketRecord);
+    }
+  }
+
   /** Every contact of these days on: its id, customer and offer time (a restart's index of what is stored). */
   async forEachContact(fromDay: string, each: (contactId: string, ref: string | null, offeredMs: number | null) => void): Promise<void> {
     const result = await this.db.stream('SELECT contact_id, customer_ref, CAST(offered_ms AS DOUBLE) FROM contacts WHERE day >= $1', [fromDay]);
