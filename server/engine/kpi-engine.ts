@@ -457,7 +457,7 @@ export class KpiEngine {
     return { scope, window, asOf: nowMs, kpis: computeKpis(counters, live, nowMs, this.settings), live };
   }
 
-  /** Counters of a scope per 15-minute interval of a local day (today or yesterday). */
+  /** Counters of a scope per 15-minute interval of a local day (today or yesterday); none for agents. */
   intervals(scope: ScopeKey, day: string): Array<{ startMs: number; counters: Counters }> {
     const state = this.scopes.get(scope);
     if (!state) return [];
@@ -694,7 +694,7 @@ export class KpiEngine {
   private scope(key: ScopeKey): ScopeState {
     let state = this.scopes.get(key);
     if (!state) {
-      state = new ScopeState();
+      state = new ScopeState(scopeDimension(key) !== 'agent');
       this.scopes.set(key, state);
     }
     this.dirty.add(key);

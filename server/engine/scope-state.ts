@@ -58,16 +58,22 @@ export class ScopeState {
   readonly agentCounts = { ready: 0, busy: 0, acw: 0, not_ready: 0 };
   readonly notReadySince = new Map<string, number>();
 
+  /**
+   * @param keepIntervals whether to keep 15-minute intervals: not for agents, whose intraday
+   *   figures come from the store, as ten thousand agents' intervals would take most of the memory.
+   */
+  constructor(private readonly keepIntervals = true) {}
+
   /** Adds `amount` to one counter of the minute, the 15-minute interval and the day of an increment. */
   add(minuteMs: number | null, intervalMs: number, day: string, counter: number, amount: number): void {
     if (minuteMs !== null) this.addMinute(minuteMs, counter, amount);
     // Most increments land in the interval and day of the one before: skip the map lookups then.
-    if (intervalMs !== this.lastIntervalMs) {
+    if (this.keepIntervals && intervalMs !== this.lastIntervalMs) {
       this.lastIntervalMs = intervalMs;
       this.lastInterval = bucket(this.intervals, intervalMs);
       this.mark().intervals.add(intervalMs);
     }
-    this.lastInterval![counter] += amount;
+    if (this.keepIntervals) this.lastInterval![counter] += amount;
     if (day !== this.lastDay) {
       this.lastDay = day;
       this.lastDayCounters = bucket(this.days, day);
@@ -122,7 +128,9 @@ export class ScopeState {
 
   /** Sets a bucket from a checkpoint (at start, before any increment). */
   restore(b: CounterBucket): void {
-    if (b.kind === 1) this.intervals.set(b.startMs, Float64Array.from(b.counters));
+    if (b.kind === 1) {
+      if (this.keepIntervals) this.intervals.set(b.startMs, Float64Array.from(b.counters));
+    }
     else if (b.kind === 2) this.days.set(b.day, Float64Array.from(b.counters));
     else {
       const slot = (b.startMs / MINUTE_MS) % MINUTE_SLOTS;
