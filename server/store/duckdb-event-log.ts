@@ -31,6 +31,8 @@ interface PendingAppend {
 export interface DuckDbEventLogOptions {
   dataDir: string;
   clock: { now(): number };
+  /** DuckDB's memory limit in MB (default 256). */
+  memoryLimitMb?: number;
   /** How long event ids are remembered in memory for de-duplication (default 24 h, up to twice that). */
   dedupeHours?: number;
 }
@@ -145,6 +147,9 @@ export class DuckDbEventLog implements EventLog {
       // Fewer, larger checkpoints: each rewrites compressed segments, which costs more per
       // event than the WAL append itself. A bigger WAL only lengthens the replay after a crash.
       await connection.run("SET checkpoint_threshold = '64MB'");
+      // DuckDB's buffer pool would grow to most of the machine's memory (it caches what it read);
+      // the server shares a 1 GB budget with the live state. Larger queries spill to disk.
+      await connection.run(`SET memory_limit = '${options.memoryLimitMb ?? 256}MB'`);
       const log = new DuckDbEventLog(path, instance, connection, options);
       await log.loadRecentIds();
       const last = await connection.runAndReadAll('SELECT CAST(max(received_ms) AS DOUBLE) FROM events');
