@@ -223,6 +223,65 @@ export function createApp(deps: AppDeps): App {
   });
   const rooms = new KpiRooms(io, engine, clock, { tickMs: deps.tickMs });
 
+  /** Rebuilds live state from the store (see `App.restore`); returns how many events it replayed. */
+  const restoreLiveState = async (): Promise<number> => {
+    let count = 0;
+    const checkpoint = records ? await records.loadCheckpoint() : null;
+    if (records && checkpoint && log.replayCommittedAfter && log.agentStates) {
+      // From the checkpoint: its counters, the agents' states, who waits, open tickets and the
+      // customers of the live days; then only the events committed after it.
+      engine.restoreCounters(checkpoint.buckets);
+      await log.agentStates(engine.horizonMs, checkpoint.throughReceivedMs, (events) => {
+        for (const event of events) if (event.type === 'agent.state') engine.restoreAgentState(event);
+      });
+      engine.markStoredApplied();
+      for (const snapshot of await records.loadWaitingContacts(engine.horizonDay)) engine.seedContact(snapshot);
+      const ticketsFrom = dayKey(engine.horizonMs - 30 * 86_400_000, config.timeZone);
+      for (const ticket of await records.loadLiveTickets(ticketsFrom)) engine.seedTicket(ticket, checkpoint.atMs);
+      await records.forEachTicket(ticketsFrom, (ticketId) => engine.restoreStoredTicket(ticketId));
+      await records.forEachContact(engine.horizonDay, (contactId, ref, offeredMs) => engine.restoreStoredContact(contactId, ref, offeredMs));
+      await log.replayCommittedAfter(checkpoint.throughReceivedMs, engine.horizonMs, async (events) => {
+        await seed(events);
+        for (const event of events) engine.apply(event);
+        count += events.length;
+      });
+    } else if (records && log.replayCommittedAfter && log.agentStates) {
+      // No checkpoint yet (records imported, or written by an older version): count the live
+      // days' records and agent states, then replay the events the records may not reflect.
+      const coveredThroughMs = (await records.coveredThrough()) ?? 0;
+      await records.forEachLiveRecord(
+        engine.horizonDay,
+        engine.horizonMs,
+        (snapshot) => engine.countStoredContact(snapshot),
+        (ticket) => engine.countStoredTicket(ticket),
+      );
+      await log.agentStates(engine.horizonMs, Number.MAX_SAFE_INTEGER, (events) => {
+        // The state each agent was in when the live days began is known, not counted.
+        for (const event of events) {
+          if (event.type !== 'agent.state') continue;
+          if (event.ts < engine.horizonMs) engine.restoreAgentState(event);
+          else engine.apply(event);
+        }
+      });
+      engine.markStoredApplied();
+      await log.replayCommittedAfter(coveredThroughMs - 60_000, engine.horizonMs, async (events) => {
+        await seed(events);
+        for (const event of events) engine.apply(event);
+        count += events.length;
+      });
+    } else {
+      // A log without a store (tests, a demo without DATA_DIR): replay the live days' events.
+      await log.replay(engine.horizonMs, async (events) => {
+        await seed(events);
+        for (const event of events) engine.apply(event);
+        count += events.length;
+      });
+      engine.markStoredApplied();
+    }
+    recordSync?.start();
+    return count;
+  };
+
   return {
     httpServer,
     io,
@@ -231,61 +290,13 @@ export function createApp(deps: AppDeps): App {
     access,
     audit,
     async restore() {
-      let count = 0;
-      const checkpoint = records ? await records.loadCheckpoint() : null;
-      if (records && checkpoint && log.replayCommittedAfter && log.agentStates) {
-        // From the checkpoint: its counters, the agents' states, who waits, open tickets and the
-        // customers of the live days; then only the events committed after it.
-        engine.restoreCounters(checkpoint.buckets);
-        await log.agentStates(engine.horizonMs, checkpoint.throughReceivedMs, (events) => {
-          for (const event of events) if (event.type === 'agent.state') engine.restoreAgentState(event);
-        });
-        engine.markStoredApplied();
-        for (const snapshot of await records.loadWaitingContacts(engine.horizonDay)) engine.seedContact(snapshot);
-        const ticketsFrom = dayKey(engine.horizonMs - 30 * 86_400_000, config.timeZone);
-        for (const ticket of await records.loadLiveTickets(ticketsFrom)) engine.seedTicket(ticket, checkpoint.atMs);
-        await records.forEachTicket(ticketsFrom, (ticketId) => engine.restoreStoredTicket(ticketId));
-        await records.forEachContact(engine.horizonDay, (contactId, ref, offeredMs) => engine.restoreStoredContact(contactId, ref, offeredMs));
-        await log.replayCommittedAfter(checkpoint.throughReceivedMs, engine.horizonMs, async (events) => {
-          await seed(events);
-          for (const event of events) engine.apply(event);
-          count += events.length;
-        });
-      } else if (records && log.replayCommittedAfter && log.agentStates) {
-        // No checkpoint yet (records imported, or written by an older version): count the live
-        // days' records and agent states, then replay the events the records may not reflect.
-        const coveredThroughMs = (await records.coveredThrough()) ?? 0;
-        await records.forEachLiveRecord(
-          engine.horizonDay,
-          engine.horizonMs,
-          (snapshot) => engine.countStoredContact(snapshot),
-          (ticket) => engine.countStoredTicket(ticket),
-        );
-        await log.agentStates(engine.horizonMs, Number.MAX_SAFE_INTEGER, (events) => {
-          // The state each agent was in when the live days began is known, not counted.
-          for (const event of events) {
-            if (event.type !== 'agent.state') continue;
-            if (event.ts < engine.horizonMs) engine.restoreAgentState(event);
-            else engine.apply(event);
-          }
-        });
-        engine.markStoredApplied();
-        await log.replayCommittedAfter(coveredThroughMs - 60_000, engine.horizonMs, async (events) => {
-          await seed(events);
-          for (const event of events) engine.apply(event);
-          count += events.length;
-        });
-      } else {
-        // A log without a store (tests, a demo without DATA_DIR): replay the live days' events.
-        await log.replay(engine.horizonMs, async (events) => {
-          await seed(events);
-          for (const event of events) engine.apply(event);
-          count += events.length;
-        });
-        engine.markStoredApplied();
+      try {
+        return await restoreLiveState();
+      } catch (error) {
+        if (error instanceof StoreError) throw error;
+        // A damaged file is found only when its blocks are read: name the file and the reason.
+        throw new StoreError(`${log.path ?? 'store'}: cannot read the event store (${String((error as Error)?.message ?? error).split('\n')[0].slice(0, 400)})`);
       }
-      recordSync?.start();
-      return count;
     },
     async flushRecords() {
       await recordSync?.flush();

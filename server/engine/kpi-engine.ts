@@ -102,6 +102,13 @@ function sameScopes(a: ScopeKey[], b: ScopeKey[]): boolean {
   return true;
 }
 
+/** A 30-bit FNV-1a hash: a small integer V8 keeps unboxed in a Map. */
+function smallHash(value: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < value.length; i++) h = Math.imul(h ^ value.charCodeAt(i), 0x01000193);
+  return h >>> 2;
+}
+
 const EMPTY_APPLIED: Applied = { scopes: [], contributions: [], waitingScopes: [] };
 const DAY_MS = 86_400_000;
 
@@ -118,7 +125,7 @@ export class KpiEngine {
    * Contacts by customer, per local day of their offer (so whole days are dropped at midnight),
    * including contacts evicted from memory: a repeat call must find them in the store.
    */
-  private readonly customerIndex = new Map<string, Map<string, string[]>>();
+  private readonly customerIndex = new Map<string, Map<number, string | string[]>>();
   private readonly ticketsByContact = new Map<string, Set<string>>();
   private readonly deadlines = new MinHeap<string>();
   private dirty = new Set<ScopeKey>();
@@ -391,17 +398,25 @@ export class KpiEngine {
     const day = this.dayOf(offeredTsMs);
     let byRef = this.customerIndex.get(day);
     if (!byRef) this.customerIndex.set(day, (byRef = new Map()));
-    const ids = byRef.get(ref);
-    // An array, not a Set: most customers have one contact, and a Set per customer is costly.
-    if (!ids) byRef.set(ref, [contactId]);
-    else if (!ids.includes(contactId)) ids.push(contactId);
+    // Keyed by a small hash of the reference, not the reference itself (two million a day): a
+    // collision only adds a candidate, which is checked against its own reference when linked.
+    // Most customers have one contact: a bare id, not an array.
+    const key = smallHash(ref);
+    const ids = byRef.get(key);
+    if (ids === undefined) byRef.set(key, contactId);
+    else if (typeof ids === 'string') {
+      if (ids !== contactId) byRef.set(key, [ids, contactId]);
+    } else if (!ids.includes(contactId)) ids.push(contactId);
   }
 
+  /** Contacts that may be this customer's (see `indexCustomer`). */
   private customerContacts(ref: string): string[] {
     const out: string[] = [];
+    const key = smallHash(ref);
     for (const byRef of this.customerIndex.values()) {
-      const ids = byRef.get(ref);
-      if (ids) out.push(...ids);
+      const ids = byRef.get(key);
+      if (typeof ids === 'string') out.push(ids);
+      else if (ids) out.push(...ids);
     }
     return out;
   }
@@ -518,7 +533,7 @@ export class KpiEngine {
     for (const otherId of ids) {
       if (otherId === r.contactId) continue;
       const other = this.contacts.get(otherId);
-      if (!other || other.record.offeredTsMs === undefined) continue;
+      if (!other || other.record.offeredTsMs === undefined || other.record.customerRef !== ref) continue;
       const otherMs = other.record.offeredTsMs;
       if (otherMs < r.offeredTsMs! && r.offeredTsMs! - otherMs <= windowMs && !other.record.repeatedLater) {
         other.record.repeatedLater = true;

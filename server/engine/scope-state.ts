@@ -64,6 +64,13 @@ export class ScopeState {
    */
   constructor(private readonly keepIntervals = true) {}
 
+  /**
+   * Minute buckets of a scope with few increments (an agent): only the minutes that have any,
+   * where a ring would hold 72 minutes of 26 counters for each of ten thousand agents.
+   */
+  private sparseMinutes: Map<number, Float64Array> | null = null;
+  private newestSparseMinute = -Infinity;
+
   /** Adds `amount` to one counter of the minute, the 15-minute interval and the day of an increment. */
   add(minuteMs: number | null, intervalMs: number, day: string, counter: number, amount: number): void {
     if (minuteMs !== null) this.addMinute(minuteMs, counter, amount);
@@ -101,6 +108,11 @@ export class ScopeState {
     if (!marks) return [];
     const out: CounterBucket[] = [];
     for (const minuteMs of marks.minutes) {
+      if (this.sparseMinutes !== null) {
+        const counters = this.sparseMinutes.get(minuteMs);
+        if (counters) out.push({ kind: 0, startMs: minuteMs, day: '', counters: Float64Array.from(counters) });
+        continue;
+      }
       const slot = (minuteMs / MINUTE_MS) % MINUTE_SLOTS;
       if (this.minuteStamps[slot] !== minuteMs || !this.minuteRing) continue;
       out.push({ kind: 0, startMs: minuteMs, day: '', counters: this.minuteRing.slice(slot * COUNTER_COUNT, (slot + 1) * COUNTER_COUNT) });
@@ -132,7 +144,11 @@ export class ScopeState {
       if (this.keepIntervals) this.intervals.set(b.startMs, Float64Array.from(b.counters));
     }
     else if (b.kind === 2) this.days.set(b.day, Float64Array.from(b.counters));
-    else {
+    else if (!this.keepIntervals) {
+      if (b.startMs <= this.newestSparseMinute - MINUTE_SLOTS * MINUTE_MS) return;
+      (this.sparseMinutes ??= new Map()).set(b.startMs, Float64Array.from(b.counters));
+      this.newestSparseMinute = Math.max(this.newestSparseMinute, b.startMs);
+    } else {
       const slot = (b.startMs / MINUTE_MS) % MINUTE_SLOTS;
       if (this.minuteStamps[slot] > b.startMs) return;
       this.minuteRing ??= new Float64Array(MINUTE_SLOTS * COUNTER_COUNT);
@@ -147,6 +163,10 @@ export class ScopeState {
   private lastDayCounters: Counters | undefined;
 
   private addMinute(minuteMs: number, counter: number, amount: number): void {
+    if (!this.keepIntervals) {
+      this.addSparseMinute(minuteMs, counter, amount);
+      return;
+    }
     const slot = (minuteMs / MINUTE_MS) % MINUTE_SLOTS;
     const stamp = this.minuteStamps[slot];
     // The slot holds a later minute: this one is older than any rolling window.
@@ -164,9 +184,40 @@ export class ScopeState {
     this.minuteRing[base + counter] += amount;
   }
 
+  private addSparseMinute(minuteMs: number, counter: number, amount: number): void {
+    // Older than the ring would keep: gone, as from a ring.
+    if (minuteMs <= this.newestSparseMinute - MINUTE_SLOTS * MINUTE_MS) return;
+    const minutes = (this.sparseMinutes ??= new Map());
+    let counters = minutes.get(minuteMs);
+    if (!counters) {
+      minutes.set(minuteMs, (counters = newCounters()));
+      if (minuteMs > this.newestSparseMinute) {
+        this.newestSparseMinute = minuteMs;
+        if (minutes.size > MINUTE_SLOTS) this.pruneSparseMinutes();
+      }
+    }
+    counters[counter] += amount;
+    if (minuteMs !== this.lastMarkedMinute) {
+      this.lastMarkedMinute = minuteMs;
+      this.mark().minutes.add(minuteMs);
+    }
+  }
+
+  private pruneSparseMinutes(): void {
+    const oldest = this.newestSparseMinute - MINUTE_SLOTS * MINUTE_MS;
+    for (const minute of this.sparseMinutes?.keys() ?? []) if (minute <= oldest) this.sparseMinutes!.delete(minute);
+  }
+
   /** Sum of minute buckets from `fromMinuteMs` on. */
   rollingSum(fromMinuteMs: number): Counters {
     const sum = newCounters();
+    if (this.sparseMinutes !== null) {
+      for (const [minute, counters] of this.sparseMinutes) {
+        if (minute < fromMinuteMs) continue;
+        for (let i = 0; i < COUNTER_COUNT; i++) sum[i] += counters[i];
+      }
+      return sum;
+    }
     const ring = this.minuteRing;
     if (ring === null) return sum;
     for (let slot = 0; slot < MINUTE_SLOTS; slot++) {
@@ -210,6 +261,7 @@ export class ScopeState {
     this.lastIntervalMs = -1;
     this.lastDay = '';
     for (const interval of this.intervals.keys()) if (interval < minIntervalMs) this.intervals.delete(interval);
+    this.pruneSparseMinutes();
     for (const day of this.days.keys()) if (!keepDays.has(day)) this.days.delete(day);
   }
 }

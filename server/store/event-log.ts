@@ -39,6 +39,8 @@ export interface EventLog {
   append(events: CallCentreEvent[], prepare?: (fresh: CallCentreEvent[]) => Promise<void>): Promise<AppendResult>;
   /** Sets the one commit listener. */
   onCommit(listener: CommitListener): void;
+  /** Where the log is kept, for messages (durable logs). */
+  readonly path?: string;
   /** `receivedMs` of the last commit (0 before any). */
   readonly lastCommittedMs: number;
   /** Whether writes work now (logs that cannot fail leave it out). */

@@ -264,8 +264,7 @@ describe('store failures: DuckDbEventLog on a full disk', () => {
 
   it('a commit that cannot write the WAL stores nothing and forgets the ids, so the retry is taken whole', async () => {
     const dataDir = mountTmpfs('log-wal', '8m');
-    // One hour of id memory: most of the three-hour stream takes the "older than memory" path.
-    const log = await DuckDbEventLog.open({ dataDir, clock, dedupeHours: 1 });
+    const log = await DuckDbEventLog.open({ dataDir, clock });
     const first = stream(21, 100);
     const second = stream(22, 100);
     expect((await log.append(first)).accepted).toHaveLength(first.length);
