@@ -75,8 +75,9 @@ export function createApp(deps: AppDeps): App {
   /** Seeds the engine with stored records that events refer to but it does not hold. */
   const seed = async (events: CallCentreEvent[]) => {
     if (!records) return;
-    const { contactIds, ticketIds } = engine.unknownRecords(events);
+    const { contactIds, ticketIds, customerRefs } = engine.unknownRecords(events);
     if (contactIds.length > 0) for (const snapshot of (await records.loadContacts(contactIds, engine.horizonDay)).values()) engine.seedContact(snapshot);
+    if (customerRefs.length > 0) for (const snapshot of await records.loadContactsOfCustomers(customerRefs, engine.horizonDay)) engine.seedContact(snapshot);
     if (ticketIds.length > 0) for (const record of (await records.loadTickets(ticketIds)).values()) engine.seedTicket(record);
   };
   const ingestor = new Ingestor({
@@ -234,12 +235,13 @@ export function createApp(deps: AppDeps): App {
       await log.agentStates(engine.horizonMs, checkpoint.throughReceivedMs, (events) => {
         for (const event of events) if (event.type === 'agent.state') engine.restoreAgentState(event);
       });
+      engine.finishAgentRestore();
       engine.markStoredApplied();
       for (const snapshot of await records.loadWaitingContacts(engine.horizonDay)) engine.seedContact(snapshot);
       const ticketsFrom = dayKey(engine.horizonMs - 30 * 86_400_000, config.timeZone);
       for (const ticket of await records.loadLiveTickets(ticketsFrom)) engine.seedTicket(ticket, checkpoint.atMs);
       await records.forEachTicket(ticketsFrom, (ticketId) => engine.restoreStoredTicket(ticketId));
-      await records.forEachContact(engine.horizonDay, (contactId, ref, offeredMs) => engine.restoreStoredContact(contactId, ref, offeredMs));
+      await records.forEachContactKey(engine.horizonDay, (contactKey, customerKey) => engine.restoreStoredContact(contactKey, customerKey));
       await log.replayCommittedAfter(checkpoint.throughReceivedMs, engine.horizonMs, async (events) => {
         await seed(events);
         for (const event of events) engine.apply(event);
@@ -263,6 +265,7 @@ export function createApp(deps: AppDeps): App {
           else engine.apply(event);
         }
       });
+      engine.finishAgentRestore();
       engine.markStoredApplied();
       await log.replayCommittedAfter(coveredThroughMs - 60_000, engine.horizonMs, async (events) => {
         await seed(events);

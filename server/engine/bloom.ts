@@ -18,15 +18,24 @@ export class BloomFilter {
   }
 
   add(value: string): void {
-    const [a, b] = hashes(value);
+    this.addKey(bloomKey(value));
+  }
+
+  mightHave(value: string): boolean {
+    return this.mightHaveKey(bloomKey(value));
+  }
+
+  /** Adds a key made by `bloomKey` (stored with a record, so a restart need not read the string). */
+  addKey(key: number): void {
+    const [a, b] = split(key);
     for (let i = 0; i < HASHES; i++) {
       const bit = (a + i * b) & this.mask;
       this.bits[bit >>> 5] |= 1 << (bit & 31);
     }
   }
 
-  mightHave(value: string): boolean {
-    const [a, b] = hashes(value);
+  mightHaveKey(key: number): boolean {
+    const [a, b] = split(key);
     for (let i = 0; i < HASHES; i++) {
       const bit = (a + i * b) & this.mask;
       if ((this.bits[bit >>> 5] & (1 << (bit & 31))) === 0) return false;
@@ -35,7 +44,19 @@ export class BloomFilter {
   }
 }
 
-/** Two 32-bit FNV-1a hashes with different offsets (double hashing, Kirsch–Mitzenmacher). */
+/**
+ * A 53-bit key of a string (safe as a JS number and as a DuckDB BIGINT): a 32-bit and a 21-bit
+ * FNV-1a hash, the two hashes of double hashing (Kirsch–Mitzenmacher).
+ */
+export function bloomKey(value: string): number {
+  const [a, b] = hashes(value);
+  return (b & 0x1fffff) * 0x100000000 + a;
+}
+
+function split(key: number): [number, number] {
+  return [key % 0x100000000 >>> 0, (Math.floor(key / 0x100000000) | 1) >>> 0];
+}
+
 function hashes(value: string): [number, number] {
   let a = 0x811c9dc5;
   let b = 0x050c5d1f;

@@ -20,7 +20,7 @@ import { computeKpis, newCounters, type Counters, type Kpis, type KpiSettings, t
 import { scopesOf, scopeDimension, type Dimension, type ScopeKey } from '../../shared/scope.ts';
 import { dayBounds, INTERVAL_MS, intervalStart, minuteStart, MINUTE_MS, ROLLING_MINUTES, rollingWindowStart, type KpiWindow } from '../../shared/time.ts';
 import { MinHeap } from './min-heap.ts';
-import { BloomFilter } from './bloom.ts';
+import { BloomFilter, bloomKey } from './bloom.ts';
 import type { ContactSnapshot, TicketSnapshot } from '../store/record-store.ts';
 import { MINUTE_SLOTS, ScopeState, type CounterBucket } from './scope-state.ts';
 
@@ -102,13 +102,6 @@ function sameScopes(a: ScopeKey[], b: ScopeKey[]): boolean {
   return true;
 }
 
-/** A 30-bit FNV-1a hash: a small integer V8 keeps unboxed in a Map. */
-function smallHash(value: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < value.length; i++) h = Math.imul(h ^ value.charCodeAt(i), 0x01000193);
-  return h >>> 2;
-}
-
 const EMPTY_APPLIED: Applied = { scopes: [], contributions: [], waitingScopes: [] };
 const DAY_MS = 86_400_000;
 
@@ -121,11 +114,8 @@ export class KpiEngine {
   private readonly contacts = new Map<string, ContactEntry>();
   private readonly tickets = new Map<string, TicketEntry>();
   private readonly agents = new Map<string, AgentEntry>();
-  /**
-   * Contacts by customer, per local day of their offer (so whole days are dropped at midnight),
-   * including contacts evicted from memory: a repeat call must find them in the store.
-   */
-  private readonly customerIndex = new Map<string, Map<number, string | string[]>>();
+  /** Contacts in memory by customer (most customers have one: a bare id, not an array). */
+  private readonly customersInMemory = new Map<string, string | string[]>();
   private readonly ticketsByContact = new Map<string, Set<string>>();
   private readonly deadlines = new MinHeap<string>();
   private dirty = new Set<ScopeKey>();
@@ -145,6 +135,8 @@ export class KpiEngine {
    * left: an event for one must take it back, where a contact never held starts afresh.
    */
   private readonly leftMemory = new Map<string, BloomFilter>();
+  /** Customers of contacts that left memory, per day they left: a new call of one may be a repeat. */
+  private readonly customersLeft = new Map<string, BloomFilter>();
   private readonly leftMemoryCapacity: number;
 
   constructor(options: KpiEngineOptions) {
@@ -229,9 +221,10 @@ export class KpiEngine {
    * Contacts and tickets that events of this batch refer to without the live state holding
    * them (their offer or opening was before yesterday): the caller seeds them from the store.
    */
-  unknownRecords(events: CallCentreEvent[]): { contactIds: string[]; ticketIds: string[] } {
+  unknownRecords(events: CallCentreEvent[]): { contactIds: string[]; ticketIds: string[]; customerRefs: string[] } {
     const contactIds = new Set<string>();
     const ticketIds = new Set<string>();
+    const customerRefs = new Set<string>();
     // Contacts offered (tickets opened) in this same batch start here, not in the store.
     const startedHere = new Set<string>();
     for (const event of events) {
@@ -245,7 +238,7 @@ export class KpiEngine {
         if (!this.contacts.has(id) && (!startedHere.has(id) || this.mayHaveLeft(id))) contactIds.add(id);
         // A new contact of a known customer may make an earlier one (not in memory) a repeat.
         if (event.type === 'contact.offered' && event.customerRef !== undefined) {
-          for (const other of this.customerContacts(event.customerRef)) if (!this.contacts.has(other)) contactIds.add(other);
+          if (this.mayHaveCustomerLeft(event.customerRef)) customerRefs.add(event.customerRef);
         }
       } else if (isTicketEvent(event)) {
         const key = `ticket:${event.ticketId}`;
@@ -255,7 +248,7 @@ export class KpiEngine {
         if (contactId !== undefined && !this.contacts.has(contactId) && (!startedHere.has(contactId) || this.mayHaveLeft(contactId))) contactIds.add(contactId);
       }
     }
-    return { contactIds: [...contactIds], ticketIds: [...ticketIds] };
+    return { contactIds: [...contactIds], ticketIds: [...ticketIds], customerRefs: [...customerRefs] };
   }
 
   /**
@@ -271,7 +264,7 @@ export class KpiEngine {
     if (snapshot.team !== undefined && entry.explicitTeam === undefined) entry.explicitTeam = snapshot.team;
     this.contacts.set(id, entry);
     const r = entry.record;
-    if (r.customerRef !== undefined) this.indexCustomer(r.customerRef, id, r.offeredTsMs);
+    if (r.customerRef !== undefined) this.indexCustomer(r.customerRef, id);
     if (!this.storedAreApplied) {
       this.reapplyContact(entry);
       return;
@@ -321,9 +314,7 @@ export class KpiEngine {
     // Its record is stored as it is.
     this.changedContacts.delete(id);
     if (entry.applied.waitingScopes.length > 0) return;
-    this.contacts.delete(id);
-    this.noteLeft(id);
-    if (entry.record.agentId !== undefined) this.agents.get(entry.record.agentId)?.contactIds.delete(id);
+    this.letGo(id, entry);
   }
 
   /** Like `countStoredContact`; open tickets stay (their deadlines must fire). */
@@ -352,10 +343,7 @@ export class KpiEngine {
     if (!this.storedAreApplied) return 0;
     for (const [id, entry] of this.contacts) {
       if (nowMs - entry.touchedMs < idleMs || entry.applied.waitingScopes.length > 0 || this.changedContacts.has(id)) continue;
-      this.contacts.delete(id);
-      this.noteLeft(id);
-      const agentId = entry.record.agentId;
-      if (agentId !== undefined) this.agents.get(agentId)?.contactIds.delete(id);
+      this.letGo(id, entry);
       evicted++;
     }
     return evicted;
@@ -388,37 +376,60 @@ export class KpiEngine {
     for (const state of this.scopes.values()) state.takeChanged();
   }
 
-  /** Rebuilds an agent's states from a stored agent.state event without counting it (at start, from a checkpoint). */
+  /**
+   * Rebuilds an agent's states from a stored agent.state event without counting it (at start);
+   * `finishAgentRestore` then sets who is in which state now.
+   */
   restoreAgentState(event: EventOf<'agent.state'>): void {
     this.applyAgentState(event, false);
   }
 
-  private indexCustomer(ref: string, contactId: string, offeredTsMs: number | undefined): void {
-    if (offeredTsMs === undefined) return;
-    const day = this.dayOf(offeredTsMs);
-    let byRef = this.customerIndex.get(day);
-    if (!byRef) this.customerIndex.set(day, (byRef = new Map()));
-    // Keyed by a small hash of the reference, not the reference itself (two million a day): a
-    // collision only adds a candidate, which is checked against its own reference when linked.
-    // Most customers have one contact: a bare id, not an array.
-    const key = smallHash(ref);
-    const ids = byRef.get(key);
-    if (ids === undefined) byRef.set(key, contactId);
+  finishAgentRestore(): void {
+    for (const agent of this.agents.values()) {
+      const last = agent.episodes.at(-1);
+      if (last && (agent.liveState?.sinceMs !== last.tsMs || agent.liveState.state !== last.state)) this.setAgentLive(agent, last);
+    }
+  }
+
+  private indexCustomer(ref: string, contactId: string): void {
+    const ids = this.customersInMemory.get(ref);
+    if (ids === undefined) this.customersInMemory.set(ref, contactId);
     else if (typeof ids === 'string') {
-      if (ids !== contactId) byRef.set(key, [ids, contactId]);
+      if (ids !== contactId) this.customersInMemory.set(ref, [ids, contactId]);
     } else if (!ids.includes(contactId)) ids.push(contactId);
   }
 
-  /** Contacts that may be this customer's (see `indexCustomer`). */
-  private customerContacts(ref: string): string[] {
-    const out: string[] = [];
-    const key = smallHash(ref);
-    for (const byRef of this.customerIndex.values()) {
-      const ids = byRef.get(key);
-      if (typeof ids === 'string') out.push(ids);
-      else if (ids) out.push(...ids);
+  private unindexCustomer(ref: string, contactId: string): void {
+    const ids = this.customersInMemory.get(ref);
+    if (ids === contactId) this.customersInMemory.delete(ref);
+    else if (Array.isArray(ids)) {
+      const at = ids.indexOf(contactId);
+      if (at >= 0) ids.splice(at, 1);
+      if (ids.length === 0) this.customersInMemory.delete(ref);
     }
-    return out;
+  }
+
+  private customerContacts(ref: string): string[] {
+    const ids = this.customersInMemory.get(ref);
+    return ids === undefined ? [] : typeof ids === 'string' ? [ids] : [...ids];
+  }
+
+  private mayHaveCustomerLeft(ref: string): boolean {
+    const key = bloomKey(ref);
+    for (const filter of this.customersLeft.values()) if (filter.mightHaveKey(key)) return true;
+    return false;
+  }
+
+  /** The contact's customer and id go to the memory of what left (see `leftMemory`). */
+  private noteContactLeft(contactKey: number, customerKey: number | null): void {
+    this.filterOfToday(this.leftMemory).addKey(contactKey);
+    if (customerKey !== null) this.filterOfToday(this.customersLeft).addKey(customerKey);
+  }
+
+  private filterOfToday(filters: Map<string, BloomFilter>): BloomFilter {
+    let filter = filters.get(this.today.day);
+    if (!filter) filters.set(this.today.day, (filter = new BloomFilter(this.leftMemoryCapacity)));
+    return filter;
   }
 
   /** Remembers a contact of the live days that is in the store (at start): its customer, and that it exists. */
@@ -426,15 +437,21 @@ export class KpiEngine {
     this.noteLeft(`ticket:${ticketId}`);
   }
 
-  restoreStoredContact(contactId: string, ref: string | null, offeredTsMs: number | null): void {
-    this.noteLeft(contactId);
-    if (ref !== null && offeredTsMs !== null) this.indexCustomer(ref, contactId, offeredTsMs);
+  restoreStoredContact(contactKey: number, customerKey: number | null): void {
+    this.noteContactLeft(contactKey, customerKey);
   }
 
-  private noteLeft(contactId: string): void {
-    let filter = this.leftMemory.get(this.today.day);
-    if (!filter) this.leftMemory.set(this.today.day, (filter = new BloomFilter(this.leftMemoryCapacity)));
-    filter.add(contactId);
+  private noteLeft(id: string): void {
+    this.filterOfToday(this.leftMemory).addKey(bloomKey(id));
+  }
+
+  /** Forgets a contact held in memory (its record is stored as it is). */
+  private letGo(id: string, entry: ContactEntry): void {
+    this.contacts.delete(id);
+    const r = entry.record;
+    this.noteContactLeft(bloomKey(id), r.customerRef !== undefined ? bloomKey(r.customerRef) : null);
+    if (r.customerRef !== undefined) this.unindexCustomer(r.customerRef, id);
+    if (r.agentId !== undefined) this.agents.get(r.agentId)?.contactIds.delete(id);
   }
 
   private mayHaveLeft(contactId: string): boolean {
@@ -528,7 +545,7 @@ export class KpiEngine {
     const r = entry.record;
     const ref = r.customerRef!;
     const windowMs = this.settings.fcrRepeatDays * DAY_MS;
-    this.indexCustomer(ref, r.contactId, r.offeredTsMs);
+    this.indexCustomer(ref, r.contactId);
     const ids = this.customerContacts(ref);
     for (const otherId of ids) {
       if (otherId === r.contactId) continue;
@@ -660,8 +677,8 @@ export class KpiEngine {
     const previous = episodes[i - 1];
     const next = episodes[i];
     if (!count) {
+      // Restoring: the live state is set once, from the last episode (`finishAgentRestore`).
       episodes.splice(i, 0, episode);
-      if (!next) this.setAgentLive(agent, episode);
       return;
     }
     // The previous episode used to end at `next`; it now ends at the new one, which ends at `next`.
@@ -792,9 +809,10 @@ export class KpiEngine {
       // Kept while waiting in queue, or until its last change is written to the store.
       if (lastMs >= horizon || entry.applied.waitingScopes.length > 0 || this.changedContacts.has(id)) continue;
       this.contacts.delete(id);
+      if (r.customerRef !== undefined) this.unindexCustomer(r.customerRef, id);
       if (r.agentId !== undefined) this.agents.get(r.agentId)?.contactIds.delete(id);
     }
-    for (const day of this.customerIndex.keys()) if (day !== this.today.day && day !== this.yesterday.day) this.customerIndex.delete(day);
+    for (const day of this.customersLeft.keys()) if (day !== this.today.day && day !== this.yesterday.day) this.customersLeft.delete(day);
     for (const day of this.leftMemory.keys()) if (day !== this.today.day && day !== this.yesterday.day) this.leftMemory.delete(day);
     for (const agent of this.agents.values()) {
       const keepFrom = agent.episodes.findIndex((e) => e.tsMs >= horizon);

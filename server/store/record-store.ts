@@ -16,6 +16,7 @@ import { dayKey } from '../../shared/time.ts';
 import { dailyReport, type DailyReportOptions, type DailyRow } from './daily-report.ts';
 import type { ScopeBucket } from '../engine/kpi-engine.ts';
 import type { ScopeKey } from '../../shared/scope.ts';
+import { bloomKey } from '../engine/bloom.ts';
 
 export const RECORD_SCHEMA = `
 CREATE TABLE IF NOT EXISTS contacts (
@@ -43,6 +44,8 @@ CREATE TABLE IF NOT EXISTS tickets (
 );
 CREATE TABLE IF NOT EXISTS record_sync (covered_through_ms BIGINT NOT NULL);
 ALTER TABLE record_sync ADD COLUMN IF NOT EXISTS exact BOOLEAN DEFAULT false;
+ALTER TABLE contacts ADD COLUMN IF NOT EXISTS contact_key BIGINT;
+ALTER TABLE contacts ADD COLUMN IF NOT EXISTS customer_key BIGINT;
 ALTER TABLE record_sync ADD COLUMN IF NOT EXISTS at_ms BIGINT;
 CREATE TABLE IF NOT EXISTS live_counters (
   k VARCHAR NOT NULL, scope VARCHAR NOT NULL, kind TINYINT NOT NULL, start_ms BIGINT NOT NULL, day VARCHAR NOT NULL,
@@ -129,6 +132,9 @@ function contactRow(c: ContactSnapshot, timeZone: string, nowMs: number): Record
     survey_scale: r.surveyScore !== undefined ? (r.surveyScale ?? 5) : null,
     fold: { ...c.fold, team: c.team },
     updated_ms: nowMs,
+    // Hash keys of the id and customer (see engine/bloom.ts): a restart reads these numbers, not strings.
+    contact_key: bloomKey(r.contactId),
+    customer_key: r.customerRef !== undefined ? bloomKey(r.customerRef) : null,
   };
 }
 
@@ -352,13 +358,33 @@ export class RecordStore {
     }
   }
 
-  /** Every contact of these days on: its id, customer and offer time (a restart's index of what is stored). */
-  async forEachContact(fromDay: string, each: (contactId: string, ref: string | null, offeredMs: number | null) => void): Promise<void> {
-    const result = await this.db.stream('SELECT contact_id, customer_ref, CAST(offered_ms AS DOUBLE) FROM contacts WHERE day >= $1', [fromDay]);
-    for (let chunk = await result.fetchChunk(); chunk && chunk.rowCount > 0; chunk = await result.fetchChunk()) {
-      const [ids, refs, offered] = [0, 1, 2].map((i) => chunk.getColumnVector(i).toArray());
-      for (let i = 0; i < chunk.rowCount; i++) each(ids[i] as string, refs[i] as string | null, offered[i] as number | null);
+  /**
+   * The hash keys (see engine/bloom.ts) of every contact of these days on and of its customer: a
+   * restart's memory of what is stored. Rows written without keys (imported) are hashed here.
+   */
+  async forEachContactKey(fromDay: string, each: (contactKey: number, customerKey: number | null) => void): Promise<void> {
+    const keyed = await this.db.stream(
+      'SELECT CAST(contact_key AS DOUBLE), CAST(customer_key AS DOUBLE) FROM contacts WHERE day >= $1 AND contact_key IS NOT NULL',
+      [fromDay],
+    );
+    for (let chunk = await keyed.fetchChunk(); chunk && chunk.rowCount > 0; chunk = await keyed.fetchChunk()) {
+      const [contacts, customers] = [0, 1].map((i) => chunk.getColumnVector(i).toArray() as Array<number | null>);
+      for (let i = 0; i < chunk.rowCount; i++) each(contacts[i]!, customers[i]);
     }
+    const unkeyed = await this.db.stream('SELECT contact_id, customer_ref FROM contacts WHERE day >= $1 AND contact_key IS NULL', [fromDay]);
+    for (let chunk = await unkeyed.fetchChunk(); chunk && chunk.rowCount > 0; chunk = await unkeyed.fetchChunk()) {
+      const [ids, refs] = [0, 1].map((i) => chunk.getColumnVector(i).toArray() as Array<string | null>);
+      for (let i = 0; i < chunk.rowCount; i++) each(bloomKey(ids[i]!), refs[i] === null ? null : bloomKey(refs[i]!));
+    }
+  }
+
+  /** Stored contacts of these customers from `fromDay` on (a new call may make one a repeat). */
+  async loadContactsOfCustomers(refs: string[], fromDay: string): Promise<ContactSnapshot[]> {
+    const reader = await this.db.runAndReadAll(
+      'SELECT fold::VARCHAR, repeated_later FROM contacts WHERE day >= $2 AND customer_ref IN (SELECT unnest($1::VARCHAR[]))',
+      [JSON.stringify(refs), fromDay],
+    );
+    return reader.getRows().map(([json, repeated]) => snapshotOf(json as string, repeated as boolean));
   }
 
   private batch(rows: Array<Record<string, unknown>>, idColumn: string): { fromDay: string; ids: string; rows: string; columns: string[] } {
@@ -384,7 +410,7 @@ export class RecordStore {
   }
 
   private typeOf(column: string): string {
-    if (column.endsWith('_ms')) return 'BIGINT';
+    if (column.endsWith('_ms') || column.endsWith('_key')) return 'BIGINT';
     if (['wait_sec', 'talk_sec', 'hold_sec', 'handle_sec', 'survey_score'].includes(column)) return 'DOUBLE';
     if (['transfers', 'survey_scale', 'reopens'].includes(column)) return 'INTEGER';
     if (['drill', 'first_contact', 'repeated_later', 'complaint', 'confirmed'].includes(column)) return 'BOOLEAN';
