@@ -265,25 +265,8 @@ export class DuckDbEventLog implements EventLog {
     );
   }
 
-  async replay(sinceMs: number, onBatch: (events: CallCentreEvent[], receivedMs?: number[]) => Promise<void> | void): Promise<void> {
-    // Errors of the store (a corrupt block is only found when read) name the file; errors of
-    // `onBatch` pass through as they are.
-    const read = async <T>(step: () => Promise<T>): Promise<T> => {
-      try {
-        return await step();
-      } catch (error) {
-        this.noteFatal(error);
-        throw new StoreError(`${this.path}: cannot read the event store (${reason(error)})`);
-      }
-    };
-    const result = await read(() =>
-      this.connection.stream('SELECT body, CAST(received_ms AS DOUBLE) FROM events WHERE ts >= $1 ORDER BY ts, id', [BigInt(sinceMs)]),
-    );
-    for (let chunk = await read(() => result.fetchChunk()); chunk && chunk.rowCount > 0; chunk = await read(() => result.fetchChunk())) {
-      const bodies = chunk.getColumnVector(0).toArray() as string[];
-      const received = chunk.getColumnVector(1).toArray() as number[];
-      await onBatch(bodies.map((body) => JSON.parse(body) as CallCentreEvent), received);
-    }
+  async replay(sinceMs: number, onBatch: (events: CallCentreEvent[]) => Promise<void> | void): Promise<void> {
+    await this.streamBodies('SELECT body FROM events WHERE ts >= $1 ORDER BY ts, id', [BigInt(sinceMs)], onBatch);
   }
 
   async replayCommittedAfter(afterReceivedMs: number, sinceMs: number, onBatch: (events: CallCentreEvent[]) => Promise<void> | void): Promise<void> {
@@ -307,6 +290,10 @@ export class DuckDbEventLog implements EventLog {
     );
   }
 
+  /**
+   * Streams the JSON bodies a query selects, parsed, a chunk at a time. Errors of the store (a
+   * corrupt block is only found when read) name the file; errors of `onBatch` pass through.
+   */
   private async streamBodies(sql: string, params: bigint[], onBatch: (events: CallCentreEvent[]) => Promise<void> | void): Promise<void> {
     const read = async <T>(step: () => Promise<T>): Promise<T> => {
       try {
