@@ -461,7 +461,8 @@ async function generateDay(dataDir: string, contacts = CONTACTS) {
         'fromOffer', true, 'explicitTeam', team,
         'endedKey', ended || '|' || cid || '-e', 'wrappedKey', wrapped || '|' || cid || '-w', 'resolvedKey', wrapped || '|' || cid || '-r',
         'team', team),
-      wrapped + 1000
+      wrapped + 1000,
+      NULL, NULL -- contact_key, customer_key: as an import without them (hashed at restart)
     FROM gen2 ORDER BY offered`);
   // The records reflect every event (as after the server's last record write), but there is no
   // checkpoint of the live counters yet: the first start builds it from the records.
