@@ -267,6 +267,7 @@ export function createApp(deps: AppDeps): App {
       });
       engine.finishAgentRestore();
       engine.markStoredApplied();
+      await records.backfillKeys(engine.horizonDay);
       await log.replayCommittedAfter(coveredThroughMs - 60_000, engine.horizonMs, async (events) => {
         await seed(events);
         for (const event of events) engine.apply(event);

@@ -378,6 +378,29 @@ export class RecordStore {
     }
   }
 
+  /**
+   * Fills in the hash keys of contacts stored without them (imported, or by an older version),
+   * so later restarts read numbers only. Once, after a rebuild from records.
+   */
+  backfillKeys(fromDay: string): Promise<number> {
+    return this.exclusive(async () => {
+      const reader = await this.db.runAndReadAll('SELECT contact_id, customer_ref FROM contacts WHERE day >= $1 AND contact_key IS NULL', [fromDay]);
+      const [ids, refs] = reader.getColumns() as [string[], Array<string | null>];
+      if (!ids || ids.length === 0) return 0;
+      for (let i = 0; i < ids.length; i += 200_000) {
+        const rows = [];
+        for (let j = i; j < Math.min(ids.length, i + 200_000); j++) rows.push({ id: ids[j], ck: bloomKey(ids[j]), uk: refs[j] === null ? null : bloomKey(refs[j]!) });
+        await this.db.run(
+          `UPDATE contacts SET contact_key = k.ck, customer_key = k.uk
+           FROM (SELECT unnest(from_json($1, '[{"id":"VARCHAR","ck":"BIGINT","uk":"BIGINT"}]'), recursive := true)) k
+           WHERE contacts.contact_id = k.id AND contacts.day >= $2 AND contacts.contact_key IS NULL`,
+          [JSON.stringify(rows), fromDay],
+        );
+      }
+      return ids.length;
+    });
+  }
+
   /** Stored contacts of these customers from `fromDay` on (a new call may make one a repeat). */
   async loadContactsOfCustomers(refs: string[], fromDay: string): Promise<ContactSnapshot[]> {
     const reader = await this.db.runAndReadAll(
