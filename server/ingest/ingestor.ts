@@ -41,8 +41,11 @@ export interface IngestorOptions {
 export class Ingestor {
   constructor(private readonly options: IngestorOptions) {}
 
-  /** Validates, stores and applies a batch; resolves once the accepted events are stored. */
-  async ingest(items: BatchItem[]): Promise<IngestResult> {
+  /**
+   * Validates, stores and applies a batch; resolves once the accepted events are stored.
+   * `ingestKey` names the key that brought them (kept with each event).
+   */
+  async ingest(items: BatchItem[], ingestKey: string | null = null): Promise<IngestResult> {
     const { log, engine, clock, pseudonymKey, maxFutureSkewSec } = this.options;
     const rejected: RejectedEvent[] = [];
     const valid: CallCentreEvent[] = [];
@@ -72,7 +75,7 @@ export class Ingestor {
       }
       valid.push(event);
     }
-    const { accepted, duplicates } = valid.length > 0 ? await log.append(valid) : { accepted: [], duplicates: 0 };
+    const { accepted, duplicates } = valid.length > 0 ? await log.append(valid, ingestKey) : { accepted: [], duplicates: 0 };
     if (accepted.length > 0) {
       // The events are durable now and are acknowledged whatever follows: a failure to read or
       // write records is reported, not turned into an error the client would retry in vain.

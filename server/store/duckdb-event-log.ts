@@ -24,6 +24,7 @@ import { StoreError, type AppendResult, type EventLog, type StoreHealth } from '
 
 interface PendingAppend {
   events: CallCentreEvent[];
+  ingestKey: string | null;
   resolve: () => void;
   reject: (error: Error) => void;
 }
@@ -45,7 +46,8 @@ CREATE TABLE IF NOT EXISTS events (
   ticket_id VARCHAR,
   agent_id VARCHAR,
   body JSON NOT NULL
-);`;
+);
+ALTER TABLE events ADD COLUMN IF NOT EXISTS ingest_key VARCHAR;`;
 
 /**
  * Ids of stored events stamped in the last `spanMs` (and later), in generations by event time,
@@ -196,7 +198,7 @@ export class DuckDbEventLog implements EventLog {
     }
   }
 
-  async append(events: CallCentreEvent[]): Promise<AppendResult> {
+  async append(events: CallCentreEvent[], ingestKey: string | null = null): Promise<AppendResult> {
     if (this.closed) throw new StoreError('store: closed; the server is shutting down');
     // Refuse before touching the id memory: a refused batch must count as new when re-sent.
     if (this.fatalError) throw new StoreError(`${this.fatalError}; nothing in this batch was stored`);
@@ -228,7 +230,7 @@ export class DuckDbEventLog implements EventLog {
           else fresh.push(event);
         }
       }
-      if (fresh.length > 0) await this.enqueue(fresh);
+      if (fresh.length > 0) await this.enqueue(fresh, ingestKey);
     } catch (error) {
       // Forget every id this call remembered, else a retry of the batch would be "duplicates".
       for (const event of fresh) this.recent.delete(event.id);
@@ -247,9 +249,9 @@ export class DuckDbEventLog implements EventLog {
     return new Set(reader.getRows().map(([id]) => id as string));
   }
 
-  private enqueue(events: CallCentreEvent[]): Promise<void> {
+  private enqueue(events: CallCentreEvent[], ingestKey: string | null): Promise<void> {
     return new Promise((resolve, reject) => {
-      this.queue.push({ events, resolve, reject });
+      this.queue.push({ events, ingestKey, resolve, reject });
       if (!this.writing) this.writing = this.drain();
     });
   }
@@ -262,7 +264,7 @@ export class DuckDbEventLog implements EventLog {
       const events = group.flatMap((p) => p.events);
       try {
         if (this.fatalError) throw new StoreError(`${this.fatalError}; nothing in this batch was stored`);
-        await this.insert(events);
+        await this.insert(events, group);
         this.writeError = null;
         for (const pending of group) pending.resolve();
       } catch (error) {
@@ -281,15 +283,19 @@ export class DuckDbEventLog implements EventLog {
     this.writing = null;
   }
 
-  private async insert(events: CallCentreEvent[]): Promise<void> {
+  private async insert(events: CallCentreEvent[], group: PendingAppend[]): Promise<void> {
+    // The key name of each event: one value when the whole group came with one key (the usual
+    // case), else a list zipped with the events by DuckDB's parallel unnest.
+    const oneKey = group.every((p) => p.ingestKey === group[0].ingestKey);
+    const keys = oneKey ? group[0].ingestKey : JSON.stringify(group.flatMap((p) => p.events.map(() => p.ingestKey)));
     // One JSON parameter, unpacked by DuckDB on its own thread: the main thread only serialises.
     await this.connection.run(
       // from_json parses each event once for all the columns (`->>` would parse it per column).
-      `INSERT INTO events
-       SELECT r.id, r.ts, $2, r.type, r.contactId, r.ticketId, r.agentId, e
-       FROM (SELECT e, from_json(e, '{"id":"VARCHAR","ts":"BIGINT","type":"VARCHAR","contactId":"VARCHAR","ticketId":"VARCHAR","agentId":"VARCHAR"}') AS r
-             FROM (SELECT unnest(CAST($1 AS JSON[])) AS e))`,
-      [JSON.stringify(events), BigInt(this.options.clock.now())],
+      `INSERT INTO events (id, ts, received_ms, type, contact_id, ticket_id, agent_id, body, ingest_key)
+       SELECT r.id, r.ts, $2, r.type, r.contactId, r.ticketId, r.agentId, e, k
+       FROM (SELECT e, k, from_json(e, '{"id":"VARCHAR","ts":"BIGINT","type":"VARCHAR","contactId":"VARCHAR","ticketId":"VARCHAR","agentId":"VARCHAR"}') AS r
+             FROM (SELECT unnest(CAST($1 AS JSON[])) AS e, ${oneKey ? '$3::VARCHAR' : 'unnest(CAST($3 AS VARCHAR[]))'} AS k))`,
+      [JSON.stringify(events), BigInt(this.options.clock.now()), keys],
     );
   }
 

@@ -25,7 +25,8 @@ export interface StoreHealth {
 }
 
 export interface EventLog {
-  append(events: CallCentreEvent[]): Promise<AppendResult>;
+  /** `ingestKey`: the name of the key that brought the events, kept with each (null for CLI imports). */
+  append(events: CallCentreEvent[], ingestKey?: string | null): Promise<AppendResult>;
   /** Whether writes work now (logs that cannot fail leave it out). */
   health?(): StoreHealth;
   /**
@@ -43,8 +44,10 @@ export interface EventLog {
 export class MemoryEventLog implements EventLog {
   private readonly ids = new Set<string>();
   private readonly events: CallCentreEvent[] = [];
+  /** Which key brought each event, by id. */
+  readonly ingestKeys = new Map<string, string | null>();
 
-  async append(events: CallCentreEvent[]): Promise<AppendResult> {
+  async append(events: CallCentreEvent[], ingestKey: string | null = null): Promise<AppendResult> {
     const accepted: CallCentreEvent[] = [];
     let duplicates = 0;
     for (const event of events) {
@@ -54,6 +57,7 @@ export class MemoryEventLog implements EventLog {
       }
       this.ids.add(event.id);
       this.events.push(event);
+      this.ingestKeys.set(event.id, ingestKey);
       accepted.push(event);
     }
     return { accepted, duplicates };
