@@ -65,6 +65,8 @@ export interface App {
   ingestor: Ingestor;
   access: Access;
   audit: AuditLog;
+  /** Every `METHOD /path` the server answers, for tests that check each one. */
+  routeNames: readonly string[];
   /** Rebuilds live state from the log (today and yesterday). */
   restore(): Promise<number>;
   /** Writes changed contact and ticket records to the store now. */
@@ -280,6 +282,9 @@ export function createApp(deps: AppDeps): App {
     ingestor,
     access,
     audit,
+    get routeNames() {
+      return Object.keys(routes);
+    },
     async restore() {
       let count = 0;
       // Records stored before the last record write already reflect the events received by then.

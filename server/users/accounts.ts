@@ -224,10 +224,11 @@ export class Accounts {
 
   /** Ends every session of a user, or those whose ref starts the id; returns how many. */
   async revokeSessionsOf(name: string, ref?: string): Promise<number> {
-    const ids = [...this.sessions.values()].filter((s) => s.user === name && (ref === undefined || s.id.startsWith(ref))).map((s) => s.id);
-    for (const id of ids) this.sessions.delete(id);
-    await this.store.remove('sessions', ids);
-    return ids.length;
+    const ended = [...this.sessions.values()].filter((s) => s.user === name && (ref === undefined || s.id.startsWith(ref)));
+    for (const session of ended) this.sessions.delete(session.id);
+    await this.store.remove('sessions', ended.map((s) => s.id));
+    // Expired ones go too, but only live ones count as revoked.
+    return ended.filter((s) => this.live(s)).length;
   }
 
   /** Sets a new password after checking the current one; ends the user's other sessions. */

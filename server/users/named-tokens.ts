@@ -51,9 +51,11 @@ export class NamedTokens {
     else this.activeByHash.delete(entry.tokenHash);
   }
 
-  /** Every entry, active first, newest first. */
+  /** Every entry, active first, newest first, then by name. */
   list(): NamedToken[] {
-    return [...this.byId.values()].sort((a, b) => Number(a.revokedMs !== null) - Number(b.revokedMs !== null) || b.createdMs - a.createdMs);
+    return [...this.byId.values()].sort(
+      (a, b) => Number(a.revokedMs !== null) - Number(b.revokedMs !== null) || b.createdMs - a.createdMs || a.name.localeCompare(b.name),
+    );
   }
 
   active(name: string): NamedToken | undefined {
