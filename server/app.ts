@@ -273,6 +273,11 @@ export function createApp(deps: AppDeps): App {
   });
   // Before the rooms: the guard's packet checks must run ahead of the rooms' handlers.
   const guard = guardSockets(io, access);
+  // Expired sessions already open nothing; this only keeps the table small.
+  const pruneTimer = setInterval(() => {
+    identity.accounts.pruneSessions().catch((error: Error) => logger.warn({ err: error.message }, 'could not prune expired sessions'));
+  }, 3600_000);
+  pruneTimer.unref();
   const rooms = new KpiRooms(io, engine, clock, { tickMs: deps.tickMs });
 
   return {
@@ -307,6 +312,7 @@ export function createApp(deps: AppDeps): App {
     async close() {
       rooms.close();
       guard.close();
+      clearInterval(pruneTimer);
       await recordSync?.close();
       await new Promise<void>((resolve) => io.close(() => resolve()));
       // The records' connection first: DuckDB keeps the file locked while any connection is open.

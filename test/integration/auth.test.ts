@@ -20,12 +20,13 @@ async function auditActions(server: TestServer, query = ''): Promise<Array<{ act
   return response.body.entries;
 }
 
+let server: TestServer | undefined;
+afterEach(async () => {
+  await server?.close();
+  server = undefined;
+});
+
 describe('sign-in and sessions', () => {
-  let server: TestServer | undefined;
-  afterEach(async () => {
-    await server?.close();
-    server = undefined;
-  });
 
   it('makes a new user change the initial password before anything else, then gives them their role', async () => {
     server = await startTestServer({ nowMs: NOW });
@@ -203,11 +204,6 @@ describe('sign-in and sessions', () => {
 });
 
 describe('display links', () => {
-  let server: TestServer | undefined;
-  afterEach(async () => {
-    await server?.close();
-    server = undefined;
-  });
 
   it('opens a named screen on aggregates only, and drops it within seconds of being revoked', async () => {
     server = await startTestServer({ nowMs: NOW });
@@ -259,11 +255,6 @@ describe('display links', () => {
 });
 
 describe('ingest keys', () => {
-  let server: TestServer | undefined;
-  afterEach(async () => {
-    await server?.close();
-    server = undefined;
-  });
 
   it('records with each stored event the name of the key that brought it; a revoked key is refused', async () => {
     server = await startTestServer({ nowMs: NOW, durable: true });
@@ -313,11 +304,6 @@ describe('ingest keys', () => {
 });
 
 describe('sockets signed in by cookie', () => {
-  let server: TestServer | undefined;
-  afterEach(async () => {
-    await server?.close();
-    server = undefined;
-  });
 
   it('lets a manager page open a socket with the session cookie, and cuts it when the session is revoked', async () => {
     server = await startTestServer({ nowMs: NOW });
