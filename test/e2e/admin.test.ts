@@ -28,6 +28,13 @@ function adminCli(dataDir: string, ...args: string[]): { status: number | null; 
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
+/** Waits for the admin page to be ready; on failure says what the page shows instead. */
+async function adminReady(page: Page): Promise<void> {
+  await page.waitForSelector('main.admin[data-ready="true"]', { timeout: 20_000 }).catch(async (error: Error) => {
+    throw new Error(`${error.message}\nat ${page.url()} the page shows: ${(await page.textContent('body'))?.slice(0, 300)}`);
+  });
+}
+
 async function shoot(page: Page, name: string): Promise<void> {
   await page.screenshot({ path: join(SCREENSHOT_DIR, `${name}.png`) });
 }
@@ -69,7 +76,7 @@ describe('admin journey in Chromium', () => {
     await page.fill('input[name="confirmPassword"]', NEW_PASSWORD);
     await page.click('button[type="submit"]');
     await page.waitForURL(/\/admin/);
-    await page.waitForSelector('main[data-ready="true"]');
+    await adminReady(page);
     expect(await page.textContent('[data-testid="me"]')).toBe('first.admin');
     const cookies = await context.cookies();
     expect(cookies.find((c) => c.name === 'wb_session')).toMatchObject({ httpOnly: true, sameSite: 'Strict' });
@@ -138,7 +145,7 @@ describe('admin journey in Chromium', () => {
         await page.fill('input[name="password"]', NEW_PASSWORD);
         await page.click('button[type="submit"]');
         await page.waitForURL(/\/admin/);
-        await page.waitForSelector('main[data-ready="true"]');
+        await adminReady(page);
         await page.waitForSelector('tr[data-user="zhao.min"]');
         await shoot(page, `admin-users-${size}-${lang}`);
         await page.click('nav.tabs button:nth-child(4)');
