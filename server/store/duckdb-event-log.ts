@@ -259,43 +259,42 @@ export class DuckDbEventLog implements EventLog {
   /** Commits everything queued, one commit per round, until the queue is empty. */
   private async drain(): Promise<void> {
     while (this.queue.length > 0) {
-      const group = this.queue;
+      const queued = this.queue;
       this.queue = [];
-      const events = group.flatMap((p) => p.events);
-      try {
-        if (this.fatalError) throw new StoreError(`${this.fatalError}; nothing in this batch was stored`);
-        await this.insert(events, group);
-        this.writeError = null;
-        for (const pending of group) pending.resolve();
-      } catch (error) {
-        if (!(error instanceof StoreError) && COMMITTED.test(firstLine(error))) {
-          // The rows are in the WAL; only the checkpoint after them failed. Acknowledge them.
-          this.noteFatal(error);
+      // One commit per ingest key among the waiting batches (nearly always just one).
+      for (const group of byIngestKey(queued)) {
+        const events = group.flatMap((p) => p.events);
+        try {
+          if (this.fatalError) throw new StoreError(`${this.fatalError}; nothing in this batch was stored`);
+          await this.insert(events, group[0].ingestKey);
           this.writeError = null;
           for (const pending of group) pending.resolve();
-          continue;
+        } catch (error) {
+          if (!(error instanceof StoreError) && COMMITTED.test(firstLine(error))) {
+            // The rows are in the WAL; only the checkpoint after them failed. Acknowledge them.
+            this.noteFatal(error);
+            this.writeError = null;
+            for (const pending of group) pending.resolve();
+            continue;
+          }
+          const storeError = error instanceof StoreError ? error : this.refusal(error);
+          if (!this.fatalError) this.writeError = storeError.message;
+          for (const pending of group) pending.reject(storeError);
         }
-        const storeError = error instanceof StoreError ? error : this.refusal(error);
-        if (!this.fatalError) this.writeError = storeError.message;
-        for (const pending of group) pending.reject(storeError);
       }
     }
     this.writing = null;
   }
 
-  private async insert(events: CallCentreEvent[], group: PendingAppend[]): Promise<void> {
-    // The key name of each event: one value when the whole group came with one key (the usual
-    // case), else a list zipped with the events by DuckDB's parallel unnest.
-    const oneKey = group.every((p) => p.ingestKey === group[0].ingestKey);
-    const keys = oneKey ? group[0].ingestKey : JSON.stringify(group.flatMap((p) => p.events.map(() => p.ingestKey)));
+  private async insert(events: CallCentreEvent[], ingestKey: string | null): Promise<void> {
     // One JSON parameter, unpacked by DuckDB on its own thread: the main thread only serialises.
     await this.connection.run(
       // from_json parses each event once for all the columns (`->>` would parse it per column).
       `INSERT INTO events (id, ts, received_ms, type, contact_id, ticket_id, agent_id, body, ingest_key)
-       SELECT r.id, r.ts, $2, r.type, r.contactId, r.ticketId, r.agentId, e, k
-       FROM (SELECT e, k, from_json(e, '{"id":"VARCHAR","ts":"BIGINT","type":"VARCHAR","contactId":"VARCHAR","ticketId":"VARCHAR","agentId":"VARCHAR"}') AS r
-             FROM (SELECT unnest(CAST($1 AS JSON[])) AS e, ${oneKey ? '$3::VARCHAR' : 'unnest(CAST($3 AS VARCHAR[]))'} AS k))`,
-      [JSON.stringify(events), BigInt(this.options.clock.now()), keys],
+       SELECT r.id, r.ts, $2, r.type, r.contactId, r.ticketId, r.agentId, e, $3::VARCHAR
+       FROM (SELECT e, from_json(e, '{"id":"VARCHAR","ts":"BIGINT","type":"VARCHAR","contactId":"VARCHAR","ticketId":"VARCHAR","agentId":"VARCHAR"}') AS r
+             FROM (SELECT unnest(CAST($1 AS JSON[])) AS e))`,
+      [JSON.stringify(events), BigInt(this.options.clock.now()), ingestKey],
     );
   }
 
@@ -333,6 +332,17 @@ export class DuckDbEventLog implements EventLog {
     this.connection.closeSync();
     this.instance.closeSync();
   }
+}
+
+/** Waiting appends grouped by the key that brought them, in order of first arrival. */
+function byIngestKey(queued: PendingAppend[]): PendingAppend[][] {
+  const groups = new Map<string | null, PendingAppend[]>();
+  for (const pending of queued) {
+    const group = groups.get(pending.ingestKey);
+    if (group) group.push(pending);
+    else groups.set(pending.ingestKey, [pending]);
+  }
+  return [...groups.values()];
 }
 
 function firstLine(error: unknown): string {

@@ -262,7 +262,7 @@ describe('ingest keys', () => {
     expect(crm.status).toBe(201);
     const pbx = await server.request('POST', '/api/v1/ingest-keys', { body: { name: 'pbx-east' } });
     expect((await server.post([offered('e1'), offered('e2')], { key: crm.body.token })).body.accepted).toBe(2);
-    // Two keys at once land in one group commit: each event still gets its own key.
+    // Three keys at once, waiting for the same commit round: each event still gets its own key.
     const [a, b, c] = await Promise.all([
       server.post([offered('e3')], { key: pbx.body.token }),
       server.post([offered('e4')], { key: INGEST_KEY }),
