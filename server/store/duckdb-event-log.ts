@@ -45,8 +45,10 @@ CREATE TABLE IF NOT EXISTS events (
   contact_id VARCHAR,
   ticket_id VARCHAR,
   agent_id VARCHAR,
-  body JSON NOT NULL
+  body JSON NOT NULL,
+  ingest_key VARCHAR
 );
+-- Stores made before events recorded their ingest key.
 ALTER TABLE events ADD COLUMN IF NOT EXISTS ingest_key VARCHAR;`;
 
 /**

@@ -77,7 +77,7 @@ const CHANNELS = ['phone', 'phone', 'phone', 'phone', 'phone', 'phone', 'chat', 
 /**
  * The events table and the insert of server/store/duckdb-event-log.ts, read from its source at
  * start (neither is exported, and the insert keeps being tuned): the reference must run the SQL
- * the server runs. Expects the insert's parameters to stay ($1 JSON array of events, $2 received_ms).
+ * the server runs. Expects the insert's parameters to stay ($1 JSON array of events, $2 received_ms, $3 ingest key name).
  */
 const EVENT_LOG_SOURCE = readFileSync('server/store/duckdb-event-log.ts', 'utf8');
 function fromEventLogSource(pattern: RegExp, what: string): string {

@@ -5,6 +5,8 @@
  * every one of these actions.
  */
 import { DuckDBInstance } from '@duckdb/node-api';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { io as connect } from 'socket.io-client';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -300,6 +302,31 @@ describe('ingest keys', () => {
     expect(rows).toEqual([['e1', 'crm'], ['e2', 'crm'], ['e3', 'pbx-east'], ['e4', 'default'], ['e5', 'crm'], ['e7', 'pbx-east']]);
     connection.closeSync();
     instance.closeSync();
+  });
+});
+
+describe('ingest keys in a store made before keys were recorded', () => {
+  it('adds the column, leaves older events without a key and records it for new ones', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'wallboard-old-store-'));
+    const instance = await DuckDBInstance.create(join(dataDir, 'wallboard.duckdb'));
+    const connection = await instance.connect();
+    await connection.run(`CREATE TABLE events (id VARCHAR NOT NULL, ts BIGINT NOT NULL, received_ms BIGINT NOT NULL, type VARCHAR NOT NULL,
+      contact_id VARCHAR, ticket_id VARCHAR, agent_id VARCHAR, body JSON NOT NULL)`);
+    const old = { ...offered('old1'), ts: Date.parse(offered('old1').ts) };
+    await connection.run('INSERT INTO events VALUES ($1, $2, $3, $4, $5, NULL, NULL, $6)', ['old1', old.ts, old.ts, old.type, 'old1', JSON.stringify(old)]);
+    connection.closeSync();
+    instance.closeSync();
+
+    server = await startTestServer({ nowMs: NOW, durable: true, dataDir });
+    expect((await server.kpis('centre', 'today')).body.kpis.offered.value).toBe(1);
+    expect((await server.post([offered('new1')])).body.accepted).toBe(1);
+    await server.close();
+    server = undefined;
+    const reopened = await DuckDBInstance.create(join(dataDir, 'wallboard.duckdb'));
+    const check = await reopened.connect();
+    expect((await check.runAndReadAll('SELECT id, ingest_key FROM events ORDER BY id')).getRows()).toEqual([['new1', 'default'], ['old1', null]]);
+    check.closeSync();
+    reopened.closeSync();
   });
 });
 
