@@ -32,6 +32,8 @@ async function main(): Promise<void> {
   const restoreStarted = performance.now();
   const restored = await app.restore();
   logger.info({ events: restored, ms: Math.round(performance.now() - restoreStarted) }, 'live state restored from the store');
+  // Before listening, so the account exists by the time anyone can sign in.
+  const firstAdmin = await createFirstAdmin(app, config.adminToken !== undefined, clock);
   await new Promise<void>((resolve, reject) => {
     app.httpServer.once('error', reject);
     app.httpServer.listen(config.port, config.host, resolve);
@@ -41,7 +43,6 @@ async function main(): Promise<void> {
   const shownHost = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
   const baseUrl = `http://${shownHost}:${port}`;
   logger.info({ restored, port, timeZone: config.timeZone }, `listening on ${baseUrl}`);
-  const firstAdmin = await createFirstAdmin(app, config.adminToken !== undefined, clock);
   console.log(`\n  Wallboard:   ${baseUrl}/wall?token=${secrets.displayToken}`);
   console.log(`  Ingest:      POST ${baseUrl}/api/v1/events  (Authorization: Bearer ${secrets.ingestKey})`);
   console.log(`  Sign in:     ${baseUrl}/signin   (admin page: ${baseUrl}/admin)`);

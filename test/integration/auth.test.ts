@@ -12,6 +12,7 @@ import { io as connect } from 'socket.io-client';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ADMIN_TOKEN, INGEST_KEY, startTestServer, type TestServer } from '../fixtures/test-server.ts';
 import { createDisplayLink, createUser, PASSWORD, signIn } from '../fixtures/accounts.ts';
+import { startServerProcess } from '../fixtures/server-process.ts';
 
 const NOW = Date.parse('2026-03-02T10:00:00+08:00');
 const offered = (id: string) => ({ id, type: 'contact.offered', ts: '2026-03-02T09:59:00+08:00', contactId: id, channel: 'phone', queue: 'general', site: 'sz' });
@@ -327,6 +328,30 @@ describe('ingest keys in a store made before keys were recorded', () => {
     expect((await check.runAndReadAll('SELECT id, ingest_key FROM events ORDER BY id')).getRows()).toEqual([['new1', 'default'], ['old1', null]]);
     check.closeSync();
     reopened.closeSync();
+  });
+});
+
+describe('first start', () => {
+  it('creates one admin with a printed initial password when there are no accounts and no ADMIN_TOKEN, and only then', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'wallboard-first-start-'));
+    let instance = await startServerProcess({ DATA_DIR: dataDir, INGEST_KEY });
+    // The links are printed right after the server starts answering.
+    for (let i = 0; i < 50 && !instance.output().includes('First admin'); i++) await new Promise((resolve) => setTimeout(resolve, 100));
+    const password = /First admin: "admin", initial password (\S+) \(must be changed at first sign-in\)/.exec(instance.output())?.[1];
+    try {
+      expect(password).toMatch(/^[\w-]{16}$/);
+      const response = await fetch(`${instance.baseUrl}/api/v1/session`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ name: 'admin', password }),
+      });
+      expect(await response.json()).toMatchObject({ role: 'admin', mustChangePassword: true });
+    } finally {
+      await instance.stop();
+    }
+    instance = await startServerProcess({ DATA_DIR: dataDir, INGEST_KEY });
+    await instance.stop();
+    expect(instance.output()).not.toContain('First admin');
   });
 });
 
