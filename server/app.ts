@@ -17,10 +17,19 @@ import { HttpError } from './http/http-error.ts';
 import { Ingestor } from './ingest/ingestor.ts';
 import { parseBatch, readBody } from './ingest/http-body.ts';
 import { KpiRooms } from './realtime/kpi-rooms.ts';
-import { Access, bearerToken } from './security/auth.ts';
+import { Access, bearerToken, remoteAddress } from './security/auth.ts';
 import { MemoryAuditLog, type AuditLog } from './audit/audit-log.ts';
 import { sendJson, type RouteContext, type Routes } from './http/route.ts';
 import { auditRoutes } from './http/audit-routes.ts';
+import { sessionRoutes } from './http/session-routes.ts';
+import { userRoutes } from './http/user-routes.ts';
+import { displayLinkRoutes } from './http/display-link-routes.ts';
+import { ingestKeyRoutes, type KeyUsage } from './http/ingest-key-routes.ts';
+import { RateLimited, RateLimiter } from './security/rate-limit.ts';
+import { securityHeaders } from './security/headers.ts';
+import { guardSockets } from './security/socket-guard.ts';
+import { canSeeScope, can } from '../shared/roles.ts';
+import { memoryIdentity, type Identity } from './users/identity.ts';
 import type { Secrets } from './security/secrets.ts';
 import { StoreError, type EventLog } from './store/event-log.ts';
 import { Metrics } from './http/metrics.ts';
@@ -41,6 +50,8 @@ export interface AppDeps {
   records?: RecordStore;
   /** Where audited actions are kept (default: in memory). */
   audit?: AuditLog;
+  /** Accounts, sessions, display links and ingest keys (default: in memory). */
+  identity?: Identity;
   /** Directory of the built web app (default dist/web); pages are not served when missing. */
   webRoot?: string;
   tickMs?: number;
@@ -57,6 +68,8 @@ export interface App {
   ingestor: Ingestor;
   access: Access;
   audit: AuditLog;
+  /** Every `METHOD /path` the server answers, for tests that check each one. */
+  routeNames: readonly string[];
   /** Rebuilds live state from the log (today and yesterday). */
   restore(): Promise<number>;
   /** Writes changed contact and ticket records to the store now. */
@@ -93,23 +106,36 @@ export function createApp(deps: AppDeps): App {
     },
     onRecordError: (error) => logger.error({ err: error.message }, 'events stored, but their records could not be updated'),
   });
-  const access = new Access(secrets);
+  const security = config.security;
+  const identity = deps.identity ?? memoryIdentity(clock, security);
+  const access = new Access(secrets, identity);
+  const perAddress = new RateLimiter(security.ratePerAddress, security.ratePerAddress * 2);
+  const perKey = new RateLimiter(security.ratePerKey, security.ratePerKey * 2);
+  const signInLimiter = new RateLimiter(security.signInPerMinute / 60, security.signInPerMinute);
+  const keyUsage: KeyUsage = new Map();
+  const setSecurityHeaders = securityHeaders({ displayFrameAncestors: security.displayFrameAncestors, hsts: security.secureCookies });
   const audit: AuditLog = deps.audit ?? new MemoryAuditLog();
   const context: RouteContext = { config, engine, access, audit, log, records, clock, logger };
   const webRoot = deps.webRoot ?? 'dist/web';
   const serveWeb = existsSync(webRoot) ? sirv(webRoot, { single: true, etag: true, gzip: false }) : null;
 
   /** Aggregate reads: every role. */
-  const requireRead = (req: IncomingMessage) => access.require(req, ['display', 'manager', 'director', 'admin']);
+  const requireRead = (req: IncomingMessage) => access.requirePermission(req, 'kpi:read');
 
   const routes: Routes = {
     'POST /api/v1/events': async (req, res) => {
       const key = bearerToken(req);
       if (!key) throw new HttpError(401, 'authorization: send "Authorization: Bearer <ingest key>"');
-      if (!access.isIngestKey(key)) throw new HttpError(403, 'authorization: ingest key not recognised');
+      const keyName = access.ingestKeyName(key);
+      if (keyName === null) throw new HttpError(403, 'authorization: ingest key not recognised');
+      perKey.check(keyName, `with ingest key "${keyName}"`);
       const started = performance.now();
       const body = await readBody(req, config.maxBodyBytes);
-      const result = await ingestor.ingest(parseBatch(body));
+      const result = await ingestor.ingest(parseBatch(body), keyName);
+      if (result.accepted > 0) {
+        const usage = keyUsage.get(keyName) ?? { events: 0, lastUsedMs: 0 };
+        keyUsage.set(keyName, { events: usage.events + result.accepted, lastUsedMs: clock.now() });
+      }
       metrics.recordIngest(result, performance.now() - started);
       if (result.rejected.length > 0) {
         logger.warn({ rejected: result.rejected.length, first: result.rejected[0].error }, 'ingest rejected events');
@@ -117,16 +143,17 @@ export function createApp(deps: AppDeps): App {
       sendJson(res, 200, result);
     },
     'GET /api/v1/kpis': (req, res, url) => {
-      requireRead(req);
+      const principal = requireRead(req);
       const scope = url.searchParams.get('scope') ?? 'centre';
       const window = (url.searchParams.get('window') ?? 'today') as KpiWindow;
       if (!parseScope(scope)) throw new HttpError(400, `scope: "${scope.slice(0, 60)}" is not centre, site:X, queue:X, team:X, agent:X or channel:X`);
+      if (!canSeeScope(principal.role, scope)) throw new HttpError(403, `scope: the ${principal.role} role sees centre, site, queue and channel figures only`);
       if (!WINDOWS.includes(window)) throw new HttpError(400, `window: must be one of ${WINDOWS.join(', ')}`);
       const snapshot = engine.snapshot(scope as ScopeKey, window);
       sendJson(res, 200, { scope, window, asOf: new Date(snapshot.asOf).toISOString(), kpis: snapshot.kpis });
     },
     'GET /api/v1/reports/daily': async (req, res, url) => {
-      requireRead(req);
+      access.requirePermission(req, 'reports:read');
       if (!records || !recordSync) throw new HttpError(503, 'reports: this server runs without a store');
       const from = url.searchParams.get('from') ?? '';
       const to = url.searchParams.get('to') ?? from;
@@ -144,11 +171,12 @@ export function createApp(deps: AppDeps): App {
       sendJson(res, 200, { from, to, groupBy, rows: await records.daily({ from, to, groupBy }) });
     },
     'GET /api/v1/scopes': (req, res) => {
-      requireRead(req);
+      const principal = requireRead(req);
       sendJson(res, 200, {
         sites: engine.scopeKeys('site'),
         queues: engine.scopeKeys('queue'),
-        teams: engine.scopeKeys('team'),
+        // Team names are internal staffing: not for floor screens.
+        ...(can(principal.role, 'kpi:read-agents') ? { teams: engine.scopeKeys('team') } : {}),
         channels: engine.scopeKeys('channel'),
       });
     },
@@ -174,10 +202,35 @@ export function createApp(deps: AppDeps): App {
 
   // Each area of the product adds its routes from its own module.
   Object.assign(routes, auditRoutes(context));
+  Object.assign(routes, sessionRoutes(context, { signInLimiter, secureCookies: security.secureCookies }));
+  Object.assign(routes, userRoutes(context));
+  Object.assign(routes, displayLinkRoutes(context, (name) => guard.screensOf(name)));
+  Object.assign(routes, ingestKeyRoutes(context, keyUsage));
+
+  /** Whether a browser Origin header names this server or an allowed origin (absent: not a browser page). */
+  const originAllowed = (origin: string | undefined, host: string | undefined) =>
+    origin === undefined || origin === `http://${host}` || origin === `https://${host}` || security.allowedOrigins.includes(origin);
 
   const httpServer = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
+    setSecurityHeaders(res, url.pathname);
     const route = routes[`${req.method} ${url.pathname}`];
+    const fail = (error: unknown) => {
+      if (error instanceof RateLimited) res.setHeader('retry-after', String(error.retryAfterSec));
+      if (error instanceof HttpError) return sendJson(res, error.status, { error: error.message });
+      throw error;
+    };
+    if (url.pathname.startsWith('/api/')) {
+      try {
+        perAddress.check(remoteAddress(req) ?? 'unknown', 'from this address');
+        // A cookie travels with cross-site requests too: changes must come from our own pages.
+        if (req.method !== 'GET' && req.method !== 'HEAD' && !originAllowed(req.headers.origin, req.headers.host)) {
+          throw new HttpError(403, 'origin: requests that change something must come from this server\'s own pages');
+        }
+      } catch (error) {
+        return fail(error);
+      }
+    }
     if (!route) {
       if (url.pathname.startsWith('/api/')) return sendJson(res, 404, { error: `${req.method} ${url.pathname}: no such route` });
       if (serveWeb && (req.method === 'GET' || req.method === 'HEAD')) {
@@ -193,7 +246,7 @@ export function createApp(deps: AppDeps): App {
           return sendJson(res, 503, { error: error.message });
         }
         if (error instanceof HttpError) {
-          sendJson(res, error.status, { error: error.message });
+          fail(error);
           // Stop reading an oversized body: the client has its answer.
           if (error.status === 413) req.destroy();
           return;
@@ -209,19 +262,26 @@ export function createApp(deps: AppDeps): App {
       });
   });
 
+  const handshakes = new RateLimiter(security.ratePerAddress / 10, Math.max(2000, security.ratePerAddress * 2));
   const io = new Server<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>(httpServer, {
     serveClient: false,
+    // Larger socket messages close the connection (the server itself is untouched).
     maxHttpBufferSize: 64 * 1024,
     perMessageDeflate: false,
     connectionStateRecovery: { maxDisconnectionDuration: 2 * 60_000, skipMiddlewares: false },
+    allowRequest: (req, callback) => {
+      if (!originAllowed(req.headers.origin, req.headers.host)) return callback('origin not allowed', false);
+      if (handshakes.take(remoteAddress(req) ?? 'unknown') > 0) return callback('rate limit: too many connections from this address', false);
+      callback(null, true);
+    },
   });
-  io.use((socket, next) => {
-    const token = (socket.handshake.auth as { token?: unknown } | undefined)?.token;
-    const principal = typeof token === 'string' ? access.principalOfToken(token) : null;
-    if (!principal) return next(new Error('unauthorized'));
-    socket.data.principal = principal;
-    next();
-  });
+  // Before the rooms: the guard's packet checks must run ahead of the rooms' handlers.
+  const guard = guardSockets(io, access);
+  // Expired sessions already open nothing; this only keeps the table small.
+  const pruneTimer = setInterval(() => {
+    identity.accounts.pruneSessions().catch((error: Error) => logger.warn({ err: error.message }, 'could not prune expired sessions'));
+  }, 3600_000);
+  pruneTimer.unref();
   const rooms = new KpiRooms(io, engine, clock, { tickMs: deps.tickMs });
 
   /** Rebuilds live state from the store (see `App.restore`); returns how many events it replayed. */
@@ -293,6 +353,9 @@ export function createApp(deps: AppDeps): App {
     ingestor,
     access,
     audit,
+    get routeNames() {
+      return Object.keys(routes);
+    },
     async restore() {
       try {
         return await restoreLiveState();
@@ -311,11 +374,14 @@ export function createApp(deps: AppDeps): App {
     },
     async close() {
       rooms.close();
+      guard.close();
+      clearInterval(pruneTimer);
       await recordSync?.close();
       await new Promise<void>((resolve) => io.close(() => resolve()));
       // The records' connection first: DuckDB keeps the file locked while any connection is open.
       records?.close();
       audit.close?.();
+      identity.store.close?.();
       await log.close();
     },
   };

@@ -24,6 +24,15 @@ const envSchema = z.object({
   SL_VARIANT: z.enum(['standard', 'answered', 'sl2']).default('standard'),
   FCR_REPEAT_DAYS: z.coerce.number().min(0).default(DEFAULT_KPI_SETTINGS.fcrRepeatDays),
   RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(90),
+  SESSION_HOURS: z.coerce.number().min(0.01).max(24 * 30).default(12),
+  LOCKOUT_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(5),
+  LOCKOUT_MINUTES: z.coerce.number().min(0).max(24 * 60).default(15),
+  SECURE_COOKIES: z.enum(['0', '1', 'false', 'true']).default('0').transform((v) => v === '1' || v === 'true'),
+  ALLOWED_ORIGINS: z.string().default('').transform((v) => v.split(',').map((o) => o.trim()).filter(Boolean)),
+  DISPLAY_FRAME_ANCESTORS: z.string().regex(/^[^;'"]*$/, 'space-separated origins, no quotes or semicolons').default(''),
+  RATE_LIMIT_PER_ADDRESS: z.coerce.number().min(0).default(500),
+  RATE_LIMIT_PER_KEY: z.coerce.number().min(0).default(500),
+  SIGNIN_PER_MINUTE: z.coerce.number().min(0).default(20),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -44,6 +53,25 @@ export interface Config {
   /** Raw contact and ticket events older than this many days are compacted away. */
   retentionDays: number;
   logLevel: string;
+  security: SecurityConfig;
+}
+
+export interface SecurityConfig {
+  sessionTtlMs: number;
+  lockAfter: number;
+  lockMs: number;
+  /** Mark the session cookie Secure and send HSTS (serve over HTTPS). */
+  secureCookies: boolean;
+  /** Browser origins other than the server's own that may open sockets. */
+  allowedOrigins: string[];
+  /** Origins that may frame the wallboard page (signage players); none when empty. */
+  displayFrameAncestors: string;
+  /** API requests per second per address (burst twice that); 0 = off. */
+  ratePerAddress: number;
+  /** Ingest requests per second per key (burst twice that); 0 = off. */
+  ratePerKey: number;
+  /** Sign-in attempts per minute per address; 0 = off. */
+  signInPerMinute: number;
 }
 
 /** Reads the configuration; throws one Error listing every bad variable. */
@@ -76,5 +104,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     retentionDays: e.RETENTION_DAYS,
     logLevel: e.LOG_LEVEL,
+    security: {
+      sessionTtlMs: e.SESSION_HOURS * 3600_000,
+      lockAfter: e.LOCKOUT_ATTEMPTS,
+      lockMs: e.LOCKOUT_MINUTES * 60_000,
+      secureCookies: e.SECURE_COOKIES,
+      allowedOrigins: e.ALLOWED_ORIGINS,
+      displayFrameAncestors: e.DISPLAY_FRAME_ANCESTORS,
+      ratePerAddress: e.RATE_LIMIT_PER_ADDRESS,
+      ratePerKey: e.RATE_LIMIT_PER_KEY,
+      signInPerMinute: e.SIGNIN_PER_MINUTE,
+    },
   };
 }

@@ -6,7 +6,21 @@
 import { pino } from 'pino';
 import { loadConfig } from './config.ts';
 import { openDurableApp } from './open-app.ts';
+import type { App } from './app.ts';
 import { loadSecrets } from './security/secrets.ts';
+
+/**
+ * On the very first start (no accounts, no ADMIN_TOKEN) an `admin` account with a random initial
+ * password, printed once, so a new install can be signed in to; `npm run admin` does the same
+ * with the server stopped.
+ */
+async function createFirstAdmin(app: App, hasAdminToken: boolean, clock: { now(): number }): Promise<{ name: string; password: string } | null> {
+  const accounts = app.access.identity.accounts;
+  if (hasAdminToken || accounts.userCount > 0) return null;
+  const { user, initialPassword } = await accounts.createUser('admin', 'admin', 'system');
+  await app.audit.record({ at: clock.now(), actor: 'system', role: null, action: 'user.create', target: user.name, from: null, detail: { role: 'admin', firstStart: true } });
+  return { name: user.name, password: initialPassword };
+}
 
 async function main(): Promise<void> {
   const config = loadConfig();
@@ -18,6 +32,8 @@ async function main(): Promise<void> {
   const restoreStarted = performance.now();
   const restored = await app.restore();
   logger.info({ events: restored, ms: Math.round(performance.now() - restoreStarted) }, 'live state restored from the store');
+  // Before listening, so the account exists by the time anyone can sign in.
+  const firstAdmin = await createFirstAdmin(app, config.adminToken !== undefined, clock);
   await new Promise<void>((resolve, reject) => {
     app.httpServer.once('error', reject);
     app.httpServer.listen(config.port, config.host, resolve);
@@ -29,6 +45,8 @@ async function main(): Promise<void> {
   logger.info({ restored, port, timeZone: config.timeZone }, `listening on ${baseUrl}`);
   console.log(`\n  Wallboard:   ${baseUrl}/wall?token=${secrets.displayToken}`);
   console.log(`  Ingest:      POST ${baseUrl}/api/v1/events  (Authorization: Bearer ${secrets.ingestKey})`);
+  console.log(`  Sign in:     ${baseUrl}/signin   (admin page: ${baseUrl}/admin)`);
+  if (firstAdmin) console.log(`  First admin: "${firstAdmin.name}", initial password ${firstAdmin.password} (must be changed at first sign-in)`);
   if (secrets.adminToken) console.log('  Admin token: from ADMIN_TOKEN');
   console.log('');
 

@@ -9,6 +9,14 @@ import type { Secrets } from './security/secrets.ts';
 import { DuckDbEventLog } from './store/duckdb-event-log.ts';
 import { RecordStore } from './store/record-store.ts';
 import { DuckDbAuditLog } from './audit/audit-log.ts';
+import { DuckDbDocStore } from './users/doc-store.ts';
+import { openIdentity, type Identity } from './users/identity.ts';
+import type { DuckDbEventLog as EventLogFile } from './store/duckdb-event-log.ts';
+
+/** Accounts, sessions, display links and ingest keys in the store file. */
+export async function openDurableIdentity(log: EventLogFile, config: Config, clock: { now(): number }): Promise<Identity> {
+  return openIdentity(await DuckDbDocStore.open(await log.connect()), clock, config.security);
+}
 
 export async function openDurableApp(
   config: Config,
@@ -21,5 +29,6 @@ export async function openDurableApp(
   const records = new RecordStore(await log.connect(), { timeZone: config.timeZone, settings: config.kpi, clock });
   await records.prepare();
   const audit = await DuckDbAuditLog.open(await log.connect());
-  return createApp({ config, secrets, log, records, audit, clock, logger, ...options });
+  const identity = await openDurableIdentity(log, config, clock);
+  return createApp({ config, secrets, log, records, audit, identity, clock, logger, ...options });
 }

@@ -11,6 +11,8 @@ export type PageLoader = () => Promise<{ default: Component }>;
 export const PAGES: Record<string, PageLoader | 'wallboard'> = {
   '/': 'wallboard',
   '/wall': 'wallboard',
+  '/signin': () => import('./signin/SignIn.svelte'),
+  '/admin': () => import('./admin/Admin.svelte'),
 };
 
 /** The page for a location path (trailing slashes ignored); the wallboard when unknown. */

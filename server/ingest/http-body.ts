@@ -28,6 +28,14 @@ export async function readBody(req: IncomingMessage, limitBytes: number): Promis
   return Buffer.concat(chunks).toString('utf8');
 }
 
+/**
+ * V8's JSON.parse message without the excerpt of the input it may quote: a body can hold a
+ * caller's phone number, which must never be echoed to the client or the log (SPEC §7).
+ */
+function jsonProblem(error: unknown): string {
+  return (error as Error).message.replace(/,? (?:\.\.\.)?".*"(?:\.\.\.)? is not valid JSON$/s, '').slice(0, 120);
+}
+
 /** Splits a body into batch items. */
 export function parseBatch(body: string): BatchItem[] {
   const text = body.trim();
@@ -37,7 +45,7 @@ export function parseBatch(body: string): BatchItem[] {
     try {
       parsed = JSON.parse(text);
     } catch (error) {
-      throw new HttpError(400, `body: not valid JSON (${(error as Error).message})`);
+      throw new HttpError(400, `body: not valid JSON (${jsonProblem(error)})`);
     }
     if (!Array.isArray(parsed)) throw new HttpError(400, 'body: not a JSON array');
     return parsed.map((value, index) => ({ index, value }));
@@ -58,7 +66,7 @@ export function parseBatch(body: string): BatchItem[] {
     try {
       items.push({ index, value: JSON.parse(line) });
     } catch (error) {
-      items.push({ index, error: `not valid JSON (${(error as Error).message.slice(0, 120)})` });
+      items.push({ index, error: `not valid JSON (${jsonProblem(error)})` });
     }
     index++;
   }

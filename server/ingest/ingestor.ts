@@ -46,8 +46,11 @@ export class Ingestor {
     });
   }
 
-  /** Validates, stores and applies a batch; resolves once the accepted events are stored. */
-  async ingest(items: BatchItem[]): Promise<IngestResult> {
+  /**
+   * Validates, stores and applies a batch; resolves once the accepted events are stored.
+   * `ingestKey` names the key that brought them (kept with each event).
+   */
+  async ingest(items: BatchItem[], ingestKey: string | null = null): Promise<IngestResult> {
     const { log, clock, pseudonymKey, maxFutureSkewSec } = this.options;
     const rejected: RejectedEvent[] = [];
     const valid: CallCentreEvent[] = [];
@@ -82,7 +85,7 @@ export class Ingestor {
     // at once. A failure there is reported and the events still stored.
     const seed = this.options.seed;
     const prepare = seed ? (fresh: CallCentreEvent[]) => seed(fresh).catch((error: Error) => this.options.onRecordError?.(error)) : undefined;
-    const { accepted, duplicates } = await log.append(valid, prepare);
+    const { accepted, duplicates } = await log.append(valid, { ingestKey, prepare });
     if (accepted.length > 0) {
       // The events are durable and applied now, and are acknowledged whatever follows: a failure
       // to write records is reported, not turned into an error the client would retry in vain.

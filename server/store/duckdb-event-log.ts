@@ -21,10 +21,11 @@ import { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import { join } from 'node:path';
 import type { CallCentreEvent } from '../../shared/events.ts';
 import { prepareDataDir } from './data-dir.ts';
-import { StoreError, type AppendResult, type CommitListener, type EventLog, type StoreHealth } from './event-log.ts';
+import { StoreError, type AppendOptions, type AppendResult, type CommitListener, type EventLog, type StoreHealth } from './event-log.ts';
 
 interface PendingAppend {
   events: CallCentreEvent[];
+  ingestKey: string | null;
   resolve: () => void;
   reject: (error: Error) => void;
 }
@@ -45,8 +46,11 @@ CREATE TABLE IF NOT EXISTS events (
   contact_id VARCHAR,
   ticket_id VARCHAR,
   agent_id VARCHAR,
-  body JSON NOT NULL
-);`;
+  body JSON NOT NULL,
+  ingest_key VARCHAR
+);
+-- Stores made before events recorded their ingest key.
+ALTER TABLE events ADD COLUMN IF NOT EXISTS ingest_key VARCHAR;`;
 
 /** DuckDB's word that the instance is unusable until the file is reopened. */
 const FATAL = /^FATAL Error|database has been invalidated/i;
@@ -153,7 +157,7 @@ export class DuckDbEventLog implements EventLog {
     return this.instance.connect();
   }
 
-  async append(events: CallCentreEvent[], prepare?: (fresh: CallCentreEvent[]) => Promise<void>): Promise<AppendResult> {
+  async append(events: CallCentreEvent[], options: AppendOptions = {}): Promise<AppendResult> {
     if (this.closed) throw new StoreError('store: closed; the server is shutting down');
     // Refuse before touching the id memory: a refused batch must count as new when re-sent.
     if (this.fatalError) throw new StoreError(`${this.fatalError}; nothing in this batch was stored`);
@@ -181,8 +185,8 @@ export class DuckDbEventLog implements EventLog {
         }
       }
       if (fresh.length > 0) {
-        await prepare?.(fresh);
-        await this.enqueue(fresh);
+        await options.prepare?.(fresh);
+        await this.enqueue(fresh, options.ingestKey ?? null);
       }
     } catch (error) {
       throw error instanceof StoreError ? error : this.refusal(error);
@@ -207,9 +211,9 @@ export class DuckDbEventLog implements EventLog {
     return new Set(result.getColumns()[0]?.map((id) => id as string) ?? []);
   }
 
-  private enqueue(events: CallCentreEvent[]): Promise<void> {
+  private enqueue(events: CallCentreEvent[], ingestKey: string | null): Promise<void> {
     return new Promise((resolve, reject) => {
-      this.queue.push({ events, resolve, reject });
+      this.queue.push({ events, ingestKey, resolve, reject });
       if (!this.writing) this.writing = this.drain();
     });
   }
@@ -217,28 +221,31 @@ export class DuckDbEventLog implements EventLog {
   /** Commits everything queued, one commit per round, until the queue is empty. */
   private async drain(): Promise<void> {
     while (this.queue.length > 0) {
-      const group = this.queue;
+      const queued = this.queue;
       this.queue = [];
-      const events = group.flatMap((p) => p.events);
-      const receivedMs = Math.max(this.options.clock.now(), this.lastCommittedMs + 1);
-      try {
-        if (this.fatalError) throw new StoreError(`${this.fatalError}; nothing in this batch was stored`);
-        await this.insert(events, receivedMs);
-        this.committed(events, receivedMs);
-        this.writeError = null;
-        for (const pending of group) pending.resolve();
-      } catch (error) {
-        if (!(error instanceof StoreError) && COMMITTED.test(firstLine(error))) {
-          // The rows are in the WAL; only the checkpoint after them failed. Acknowledge them.
-          this.noteFatal(error);
+      // One commit per ingest key among the waiting batches (nearly always just one).
+      for (const group of byIngestKey(queued)) {
+        const events = group.flatMap((p) => p.events);
+        const receivedMs = Math.max(this.options.clock.now(), this.lastCommittedMs + 1);
+        try {
+          if (this.fatalError) throw new StoreError(`${this.fatalError}; nothing in this batch was stored`);
+          await this.insert(events, receivedMs, group[0].ingestKey);
           this.committed(events, receivedMs);
           this.writeError = null;
           for (const pending of group) pending.resolve();
-          continue;
+        } catch (error) {
+          if (!(error instanceof StoreError) && COMMITTED.test(firstLine(error))) {
+            // The rows are in the WAL; only the checkpoint after them failed. Acknowledge them.
+            this.noteFatal(error);
+            this.committed(events, receivedMs);
+            this.writeError = null;
+            for (const pending of group) pending.resolve();
+            continue;
+          }
+          const storeError = error instanceof StoreError ? error : this.refusal(error);
+          if (!this.fatalError) this.writeError = storeError.message;
+          for (const pending of group) pending.reject(storeError);
         }
-        const storeError = error instanceof StoreError ? error : this.refusal(error);
-        if (!this.fatalError) this.writeError = storeError.message;
-        for (const pending of group) pending.reject(storeError);
       }
     }
     this.writing = null;
@@ -253,15 +260,15 @@ export class DuckDbEventLog implements EventLog {
     }
   }
 
-  private async insert(events: CallCentreEvent[], receivedMs: number): Promise<void> {
+  private async insert(events: CallCentreEvent[], receivedMs: number, ingestKey: string | null): Promise<void> {
     // One JSON parameter, unpacked by DuckDB on its own thread: the main thread only serialises.
     await this.connection.run(
       // from_json parses each event once for all the columns (`->>` would parse it per column).
-      `INSERT INTO events
-       SELECT r.id, r.ts, $2, r.type, r.contactId, r.ticketId, r.agentId, e
+      `INSERT INTO events (id, ts, received_ms, type, contact_id, ticket_id, agent_id, body, ingest_key)
+       SELECT r.id, r.ts, $2, r.type, r.contactId, r.ticketId, r.agentId, e, $3::VARCHAR
        FROM (SELECT e, from_json(e, '{"id":"VARCHAR","ts":"BIGINT","type":"VARCHAR","contactId":"VARCHAR","ticketId":"VARCHAR","agentId":"VARCHAR"}') AS r
              FROM (SELECT unnest(CAST($1 AS JSON[])) AS e))`,
-      [JSON.stringify(events), BigInt(receivedMs)],
+      [JSON.stringify(events), BigInt(receivedMs), ingestKey],
     );
   }
 
@@ -324,6 +331,17 @@ export class DuckDbEventLog implements EventLog {
     this.connection.closeSync();
     this.instance.closeSync();
   }
+}
+
+/** Waiting appends grouped by the key that brought them, in order of first arrival. */
+function byIngestKey(queued: PendingAppend[]): PendingAppend[][] {
+  const groups = new Map<string | null, PendingAppend[]>();
+  for (const pending of queued) {
+    const group = groups.get(pending.ingestKey);
+    if (group) group.push(pending);
+    else groups.set(pending.ingestKey, [pending]);
+  }
+  return [...groups.values()];
 }
 
 function firstLine(error: unknown): string {

@@ -31,12 +31,20 @@ export interface StoreHealth {
  */
 export type CommitListener = (events: CallCentreEvent[], receivedMs: number) => void;
 
+export interface AppendOptions {
+  /** Name of the ingest key that brought the events (null: the command line). */
+  ingestKey?: string | null;
+  /** Awaited with the events new to the log, before they are committed. */
+  prepare?: (fresh: CallCentreEvent[]) => Promise<void>;
+}
+
 export interface EventLog {
   /**
    * Stores the events new to the log. `prepare` is awaited with just those before they are
    * committed (the ingest loads the stored records they need there, so the commit can apply them).
+   * `ingestKey`: the name of the key that brought the events, kept with each (null for CLI imports).
    */
-  append(events: CallCentreEvent[], prepare?: (fresh: CallCentreEvent[]) => Promise<void>): Promise<AppendResult>;
+  append(events: CallCentreEvent[], options?: AppendOptions): Promise<AppendResult>;
   /** Sets the one commit listener. */
   onCommit(listener: CommitListener): void;
   /** Where the log is kept, for messages (durable logs). */
@@ -69,12 +77,14 @@ export class MemoryEventLog implements EventLog {
   private readonly events: CallCentreEvent[] = [];
   private listener: CommitListener = () => {};
   lastCommittedMs = 0;
+  /** Which key brought each event, by id. */
+  readonly ingestKeys = new Map<string, string | null>();
 
   onCommit(listener: CommitListener): void {
     this.listener = listener;
   }
 
-  async append(events: CallCentreEvent[], prepare?: (fresh: CallCentreEvent[]) => Promise<void>): Promise<AppendResult> {
+  async append(events: CallCentreEvent[], options: AppendOptions = {}): Promise<AppendResult> {
     const accepted: CallCentreEvent[] = [];
     let duplicates = 0;
     for (const event of events) {
@@ -86,8 +96,9 @@ export class MemoryEventLog implements EventLog {
       accepted.push(event);
     }
     if (accepted.length > 0) {
-      await prepare?.(accepted);
+      await options.prepare?.(accepted);
       this.events.push(...accepted);
+      for (const event of accepted) this.ingestKeys.set(event.id, options.ingestKey ?? null);
       this.lastCommittedMs = Math.max(Date.now(), this.lastCommittedMs + 1);
       this.listener(accepted, this.lastCommittedMs);
     }

@@ -23,7 +23,8 @@ async function todayFigures(baseUrl: string, token: string, scopes: string[]): P
   for (const scope of scopes) {
     const res = await fetch(`${baseUrl}/api/v1/kpis?scope=${encodeURIComponent(scope)}&window=today`, { headers: { authorization: `Bearer ${token}` } });
     const body = (await res.json()) as { kpis: Record<string, { value: number | null; num?: number; den?: number }> };
-    // Live figures (waits, agents) tick with the clock; the windowed counts must match exactly.
+    // Live figures (waits, agents) tick with the clock; the windowed counts must match exactly
+    // (escalation steps falling due too: the reference's clock is set to now before comparing).
     const { longestWaitSec: _l, agentsNotReadyOverLimit: _a, ...kpis } = body.kpis;
     // Sums of seconds added in another order differ in the last bits; compare to 1e-6.
     out[scope] = JSON.parse(JSON.stringify(kpis, (_key, v) => (typeof v === 'number' ? Math.round(v * 1e6) / 1e6 : v)));

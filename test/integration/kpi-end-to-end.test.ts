@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RoomMessage } from '../../shared/socket-events.ts';
 import { morningScenario, SCENARIO_NOW_MS } from '../fixtures/morning-scenario.ts';
-import { seededRandom, shuffled, startTestServer, type TestServer } from '../fixtures/test-server.ts';
+import { ADMIN_TOKEN, seededRandom, shuffled, startTestServer, type TestServer } from '../fixtures/test-server.ts';
 
 type Expected = Record<string, number | null>;
 
@@ -105,7 +105,8 @@ describe('live KPIs end to end', () => {
   });
 
   it('sends the same figures over a real socket.io-client snapshot', async () => {
-    const socket = server.socket();
+    // Agent and team rooms are for managers and up (a display link sees aggregates only).
+    const socket = server.socket(ADMIN_TOKEN);
     const rooms = Object.keys(EXPECTED);
     const ack = await socket.timeout(5000).emitWithAck('kpi:subscribe', { rooms });
     expect(ack.ok).toBe(true);

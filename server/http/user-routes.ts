@@ -1,0 +1,75 @@
+/**
+ * Accounts and sessions, for admins (manual 003: one account per person; a forgotten password
+ * is reset by the administrator and changed by its owner). Every change is audited with what it
+ * was before and after. An admin cannot take the admin role from, or disable, their own account,
+ * so a centre is never left without a way back in.
+ */
+import type { User } from '../users/accounts.ts';
+import { HttpError } from './http-error.ts';
+import { sendJson, type RouteContext, type Routes } from './route.ts';
+import { asHttp } from './session-routes.ts';
+import { auditAction } from '../security/audit-action.ts';
+import { readJsonObject, stringField } from '../security/json-body.ts';
+
+const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+
+export function userRoutes(context: RouteContext): Routes {
+  const { access } = context;
+  const accounts = access.identity.accounts;
+  const present = (user: User) => {
+    const { createdMs, lastSignInMs, lockedUntilMs, ...rest } = accounts.publicUser(user);
+    return { ...rest, createdAt: iso(createdMs), lastSignInAt: iso(lastSignInMs), lockedUntil: rest.locked ? iso(lockedUntilMs) : null };
+  };
+
+  return {
+    'GET /api/v1/users': (req, res) => {
+      access.requirePermission(req, 'users:manage');
+      sendJson(res, 200, { users: accounts.listUsers().map((u) => present(accounts.user(u.name)!)) });
+    },
+    'POST /api/v1/users': async (req, res) => {
+      const admin = access.requirePermission(req, 'users:manage');
+      const body = await readJsonObject(req);
+      const { user, initialPassword } = await asHttp(() => accounts.createUser(body.name, body.role, admin.name));
+      await auditAction(context, req, admin, 'user.create', user.name, { role: user.role });
+      sendJson(res, 201, { user: present(user), initialPassword });
+    },
+    'PATCH /api/v1/users': async (req, res) => {
+      const admin = access.requirePermission(req, 'users:manage');
+      const body = await readJsonObject(req);
+      const name = stringField(body, 'name', 64);
+      if (admin.via === 'session' && name === admin.name && ((body.role !== undefined && body.role !== 'admin') || body.disabled === true)) {
+        throw new HttpError(400, 'name: you cannot take the admin role from, or disable, your own account');
+      }
+      const { before, after } = await asHttp(() => accounts.updateUser(name, { role: body.role, disabled: body.disabled, unlock: body.unlock }));
+      if (before.role !== after.role) await auditAction(context, req, admin, 'user.role', name, { from: before.role, to: after.role });
+      if (before.disabled !== after.disabled) await auditAction(context, req, admin, after.disabled ? 'user.disable' : 'user.enable', name);
+      if (body.unlock === true) await auditAction(context, req, admin, 'user.unlock', name);
+      access.changed();
+      sendJson(res, 200, { user: present(after) });
+    },
+    'POST /api/v1/users/password-reset': async (req, res) => {
+      const admin = access.requirePermission(req, 'users:manage');
+      const body = await readJsonObject(req);
+      const { user, initialPassword } = await asHttp(() => accounts.resetPassword(stringField(body, 'name', 64)));
+      await auditAction(context, req, admin, 'user.password-reset', user.name);
+      access.changed();
+      sendJson(res, 200, { user: present(user), initialPassword });
+    },
+    'GET /api/v1/sessions': (req, res) => {
+      access.requirePermission(req, 'users:manage');
+      sendJson(res, 200, {
+        sessions: accounts.listSessions().map(({ createdMs, expiresMs, revokedMs: _revoked, ...rest }) => ({ ...rest, createdAt: iso(createdMs), expiresAt: iso(expiresMs) })),
+      });
+    },
+    'DELETE /api/v1/sessions': async (req, res, url) => {
+      const admin = access.requirePermission(req, 'users:manage');
+      const user = url.searchParams.get('user') ?? '';
+      const ref = url.searchParams.get('ref') || undefined;
+      if (!accounts.user(user)) throw new HttpError(404, `user: no user "${user.slice(0, 64)}"`);
+      const revoked = await accounts.revokeSessionsOf(user, ref);
+      await auditAction(context, req, admin, 'session.revoke', user, { sessions: revoked, ...(ref ? { ref } : {}) });
+      access.changed();
+      sendJson(res, 200, { revoked });
+    },
+  };
+}
