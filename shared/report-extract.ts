@@ -1,0 +1,108 @@
+/**
+ * What a month extract holds (SPEC §6 "Month extracts"): the columns of the three tables the
+ * browser loads into DuckDB-WASM, shared by the server that writes them and the page and tests
+ * that read them. Times are the centre's local wall-clock time (TIMESTAMP without zone):
+ * DuckDB-WASM has no ICU offline (STACK-NOTES §2a), so day and hour buckets must need no time
+ * zone database in the browser. Durations are precomputed by the server from shared/attribution.
+ */
+
+export const EXTRACT_TABLES = ['contacts', 'transfers', 'tickets'] as const;
+export type ExtractTable = (typeof EXTRACT_TABLES)[number];
+
+export type ColumnType = 'VARCHAR' | 'TIMESTAMP' | 'DOUBLE' | 'INTEGER' | 'BOOLEAN';
+
+/** Column name → type, in file order. */
+export const EXTRACT_COLUMNS: Record<ExtractTable, Record<string, ColumnType>> = {
+  contacts: {
+    contact_id: 'VARCHAR',
+    site: 'VARCHAR',
+    handling_site: 'VARCHAR',
+    queue: 'VARCHAR',
+    team: 'VARCHAR',
+    agent_id: 'VARCHAR',
+    channel: 'VARCHAR',
+    /** Masked pseudonym (first characters of the keyed hash + '…'): never the full reference. */
+    customer: 'VARCHAR',
+    offered_at: 'TIMESTAMP',
+    outcome: 'VARCHAR',
+    outcome_at: 'TIMESTAMP',
+    wait_sec: 'DOUBLE',
+    transfers: 'INTEGER',
+    talk_sec: 'DOUBLE',
+    hold_sec: 'DOUBLE',
+    handle_sec: 'DOUBLE',
+    wrapped_at: 'TIMESTAMP',
+    resolved_at: 'TIMESTAMP',
+    first_contact: 'BOOLEAN',
+    repeated_later: 'BOOLEAN',
+    survey_at: 'TIMESTAMP',
+    survey_score: 'DOUBLE',
+    survey_scale: 'INTEGER',
+  },
+  transfers: {
+    contact_id: 'VARCHAR',
+    transferred_at: 'TIMESTAMP',
+  },
+  tickets: {
+    ticket_id: 'VARCHAR',
+    site: 'VARCHAR',
+    queue: 'VARCHAR',
+    team: 'VARCHAR',
+    channel: 'VARCHAR',
+    tier: 'VARCHAR',
+    category: 'VARCHAR',
+    complaint: 'BOOLEAN',
+    opened_at: 'TIMESTAMP',
+    deadline_at: 'TIMESTAMP',
+    closed_at: 'TIMESTAMP',
+    /** 'on_time' (at closed_at) or 'overdue' (at deadline_at, once passed), else null. */
+    closure: 'VARCHAR',
+    escalated_at: 'TIMESTAMP',
+    notified_at: 'TIMESTAMP',
+    acknowledged_at: 'TIMESTAMP',
+    feedback_at: 'TIMESTAMP',
+  },
+};
+
+/** What the server says about a month's extract before the browser downloads it. */
+export interface ExtractManifest {
+  month: string;
+  centreName: string;
+  timeZone: string;
+  /** Local wall-clock bounds of the month, `YYYY-MM-DD HH:MM:SS`. */
+  start: string;
+  end: string;
+  /** Local wall-clock time the figures are as of (overdue clocks stop here). */
+  asOf: string;
+  /** Closed months never change: their files are cached as immutable. */
+  closed: boolean;
+  format: 'csv';
+  files: Record<ExtractTable, { url: string; rows: number; bytes: number }>;
+}
+
+/** Number of leading characters of a pseudonym kept when it is shown. */
+export const MASK_KEEP = 4;
+
+/** The customer reference as shown: enough to see two contacts are the same caller, no more. */
+export function maskCustomerRef(ref: string | null | undefined): string | null {
+  if (!ref) return null;
+  return `${ref.slice(0, MASK_KEEP)}…`;
+}
+
+/** `YYYY-MM` → true when it is a real month. */
+export function isMonth(text: string): boolean {
+  const match = /^(\d{4})-(\d{2})$/.exec(text);
+  return !!match && Number(match[2]) >= 1 && Number(match[2]) <= 12 && Number(match[1]) >= 2000;
+}
+
+/** The month after `YYYY-MM`. */
+export function nextMonth(month: string): string {
+  const [y, m] = month.split('-').map(Number);
+  return m === 12 ? `${y + 1}-01` : `${y}-${String(m + 1).padStart(2, '0')}`;
+}
+
+/** The month before `YYYY-MM`. */
+export function previousMonth(month: string): string {
+  const [y, m] = month.split('-').map(Number);
+  return m === 1 ? `${y - 1}-12` : `${y}-${String(m - 1).padStart(2, '0')}`;
+}

@@ -1,0 +1,101 @@
+/**
+ * The monthly report as data (issue 6): which KPIs it shows, how the cube's summed counters
+ * become KPIs (through `computeKpis`, the live engine's own formulas), and the queries that build
+ * every report table. It takes a `run(sql)` function, so the same code serves DuckDB-WASM in the
+ * browser, DuckDB-WASM under Node in the tests and the native DuckDB in the bench.
+ */
+import { COUNTER_NAMES, computeKpis, emptyLiveState, newCounters, type Counters, type KpiName, type Kpis, type KpiSettings } from './kpi.ts';
+import { EXTRACT_COLUMNS, type ExtractTable } from './report-extract.ts';
+import { cubeSql, groupSql, REPORT_DIMS, type CubeFilter, type Grouping, type ReportDim, type ReportWindow } from './report-sql.ts';
+
+export type Row = Record<string, unknown>;
+export type RunSql = (sql: string) => Promise<Row[]>;
+
+/** The KPIs of the monthly report, in the order the table shows them. */
+export const REPORT_KPIS = [
+  'offered',
+  'answered',
+  'abandoned',
+  'flowedOut',
+  'answerRate',
+  'serviceLevel',
+  'abandonRate',
+  'asaSec',
+  'ahtSec',
+  'handled',
+  'transferred',
+  'fcr',
+  'csat',
+  'csatMean',
+  'writtenFirstResponse',
+  'closureRate',
+  'closedOverOpened',
+  'escalationCompliance',
+] as const satisfies readonly KpiName[];
+export type ReportKpi = (typeof REPORT_KPIS)[number];
+
+/** `CREATE TABLE <table> AS SELECT * FROM read_csv(<file>, …)` with the extract's column types. */
+export function loadCsvSql(table: ExtractTable, file: string): string {
+  const columns = Object.entries(EXTRACT_COLUMNS[table]).map(([name, type]) => `'${name}': '${type}'`).join(', ');
+  return `CREATE OR REPLACE TABLE ${table} AS SELECT * FROM read_csv('${file.replace(/'/g, "''")}', header = true, auto_detect = false, columns = {${columns}}, timestampformat = '%Y-%m-%d %H:%M:%S.%g')`;
+}
+
+/** Counters of one result row (columns named as COUNTER_NAMES). */
+export function countersOf(row: Row): Counters {
+  const counters = newCounters();
+  COUNTER_NAMES.forEach((name, i) => (counters[i] = Number(row[name] ?? 0)));
+  return counters;
+}
+
+/** KPIs of summed counters, by the live engine's formulas (live-only figures are meaningless here). */
+export function kpisOf(counters: Counters, settings: Pick<KpiSettings, 'serviceLevelVariant'>): Kpis {
+  return computeKpis(counters, emptyLiveState(), 0, settings);
+}
+
+export interface ReportRow {
+  group: string | null;
+  counters: Counters;
+  kpis: Kpis;
+}
+
+export interface ReportData {
+  total: ReportRow;
+  byDim: Record<ReportDim, ReportRow[]>;
+  daily: ReportRow[];
+  hourly: ReportRow[];
+  /** Milliseconds to build the cube and all tables. */
+  elapsedMs: number;
+}
+
+/** One report table: summed counters per group from the cube, with their KPIs. */
+export async function reportTable(run: RunSql, grouping: Grouping, settings: Pick<KpiSettings, 'serviceLevelVariant'>, filter: CubeFilter = {}): Promise<ReportRow[]> {
+  const rows = await run(groupSql(grouping, filter));
+  return rows.map((row) => {
+    const counters = countersOf(row);
+    return { group: row.grp === null || row.grp === undefined ? null : String(row.grp), counters, kpis: kpisOf(counters, settings) };
+  });
+}
+
+/** Builds the cube for the loaded month and every report table from it. */
+export async function buildReport(
+  run: RunSql,
+  window: ReportWindow,
+  settings: KpiSettings,
+  filter: CubeFilter = {},
+  now: () => number = () => performance.now(),
+): Promise<ReportData> {
+  const started = now();
+  await run(cubeSql(window, settings));
+  const [total] = await reportTable(run, 'total', settings, filter);
+  const byDim = {} as Record<ReportDim, ReportRow[]>;
+  for (const dim of REPORT_DIMS) byDim[dim] = await reportTable(run, dim, settings, filter);
+  const daily = await reportTable(run, 'day', settings, filter);
+  const hourly = await reportTable(run, 'hour', settings, filter);
+  return { total, byDim, daily, hourly, elapsedMs: now() - started };
+}
+
+/** Difference of two KPI values (null when either is missing). */
+export function delta(current: number | null | undefined, previous: number | null | undefined): number | null {
+  if (current === null || current === undefined || previous === null || previous === undefined) return null;
+  return current - previous;
+}
