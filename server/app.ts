@@ -21,6 +21,7 @@ import { Access, bearerToken } from './security/auth.ts';
 import { MemoryAuditLog, type AuditLog } from './audit/audit-log.ts';
 import { sendJson, type RouteContext, type Routes } from './http/route.ts';
 import { auditRoutes } from './http/audit-routes.ts';
+import { reportsArea } from './http/report-routes.ts';
 import type { Secrets } from './security/secrets.ts';
 import { StoreError, type EventLog } from './store/event-log.ts';
 import { Metrics } from './http/metrics.ts';
@@ -170,6 +171,7 @@ export function createApp(deps: AppDeps): App {
 
   // Each area of the product adds its routes from its own module.
   Object.assign(routes, auditRoutes(context));
+  Object.assign(routes, reportsArea(context, async () => recordSync?.flush()));
 
   const httpServer = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://localhost');

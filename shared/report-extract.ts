@@ -80,8 +80,8 @@ export interface ExtractManifest {
   files: Record<ExtractTable, { url: string; rows: number; bytes: number }>;
 }
 
-/** Number of leading characters of a pseudonym kept when it is shown. */
-export const MASK_KEEP = 4;
+/** Leading characters of a pseudonym kept when shown: `c_` and 4 hex digits (65,536 buckets, no caller). */
+export const MASK_KEEP = 6;
 
 /** The customer reference as shown: enough to see two contacts are the same caller, no more. */
 export function maskCustomerRef(ref: string | null | undefined): string | null {
