@@ -2,6 +2,7 @@
 import type { Lang } from '../lib/i18n.ts';
 import type { ReportKpi } from '../../shared/report-model.ts';
 import type { ReportDim } from '../../shared/report-sql.ts';
+import { SEAT_TYPES } from '../../shared/seat-types.ts';
 
 const ZH = {
   title: '月度 KPI 报表',
@@ -213,5 +214,37 @@ export function dimLabel(lang: Lang, dim: ReportDim): string {
 /** A dimension value as shown (channels and tiers translated; ids as they are). */
 export function dimValue(lang: Lang, value: string | null): string {
   if (value === null) return '—';
+  const seat = SEAT_TYPES.find((s) => s.id === value);
+  if (seat) return lang === 'en' ? seat.en : seat.zh;
   return lang === 'zh-CN' ? (DIM_VALUES_ZH[value] ?? value) : value.replace('_', ' ');
+}
+
+/** Column headers of the drill-down table. */
+const COLUMNS: Record<string, [zh: string, en: string]> = {
+  contact_id: ['接触编号', 'Contact'],
+  ticket_id: ['工单编号', 'Ticket'],
+  offered_at: ['进线时间', 'Offered at'],
+  outcome: ['结果', 'Outcome'],
+  outcome_at: ['结果时间', 'Outcome at'],
+  wait_sec: ['等待（秒）', 'Wait (s)'],
+  site: ['站点', 'Site'],
+  queue: ['技能队列', 'Queue'],
+  team: ['班组', 'Team'],
+  agent_id: ['坐席', 'Agent'],
+  channel: ['渠道', 'Channel'],
+  customer: ['客户（脱敏）', 'Customer (masked)'],
+  handle_sec: ['处理时长（秒）', 'Handle (s)'],
+  first_contact: ['首次解决', 'First contact'],
+  survey_score: ['评价分', 'Survey score'],
+  tier: ['级别', 'Tier'],
+  category: ['类别', 'Category'],
+  opened_at: ['立案时间', 'Opened at'],
+  deadline_at: ['时限', 'Deadline'],
+  closed_at: ['结案时间', 'Closed at'],
+  closure: ['结案情况', 'Closure'],
+};
+
+export function columnLabel(lang: Lang, column: string): string {
+  const label = COLUMNS[column];
+  return label ? label[lang === 'en' ? 1 : 0] : column;
 }

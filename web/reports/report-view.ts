@@ -39,9 +39,12 @@ export function formatFigure(kpi: ReportKpi, value: number | null, lang: Lang): 
 /** A difference as text: percentage points for ratios, seconds, or counts; always signed. */
 export function formatDelta(kpi: ReportKpi, delta: number | null, lang: Lang): string {
   if (delta === null || !Number.isFinite(delta)) return reportText(lang, 'none');
-  const sign = delta > 0 ? '+' : delta < 0 ? '−' : '±';
+  const unit = unitOfKpi(kpi);
+  // Signed after rounding to what is shown, so a tiny difference reads ±0.0, not −0.0.
+  const shown = unit === 'percent' ? Math.round(delta * 1000) / 1000 : unit === 'score' ? Math.round(delta * 100) / 100 : Math.round(delta);
+  const sign = shown > 0 ? '+' : shown < 0 ? '−' : '±';
   const abs = Math.abs(delta);
-  switch (unitOfKpi(kpi)) {
+  switch (unit) {
     case 'percent':
       return `${sign}${(abs * 100).toFixed(1)} ${lang === 'en' ? 'pt' : '个百分点'}`;
     case 'seconds':
