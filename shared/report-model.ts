@@ -85,7 +85,8 @@ export async function buildReport(
   now: () => number = () => performance.now(),
 ): Promise<ReportData> {
   const started = now();
-  await run(cubeSql(window, settings));
+  await run(cubeSql(window, settings, 'dims'));
+  await run(cubeSql(window, settings, 'time'));
   const [total] = await reportTable(run, 'total', settings, filter);
   const byDim = {} as Record<ReportDim, ReportRow[]>;
   for (const dim of REPORT_DIMS) byDim[dim] = await reportTable(run, dim, settings, filter);

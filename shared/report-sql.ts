@@ -5,9 +5,8 @@
  * tests in DuckDB-WASM under Node and the bench also in the native DuckDB; KPIs are then computed
  * from the summed counters by `computeKpis`, so no formula is written twice.
  *
- * Everything first lands in one cube (local day × hour × site × queue × team × agent × channel ×
- * ticket tier) with one scan per kind of contribution; every report table is a small GROUP BY
- * over the cube.
+ * Everything first lands in two small cubes (by dimension; by local hour) with one scan
+ * per kind of contribution; every report table is a small GROUP BY over a cube.
  */
 import { COUNTER_NAMES, type CounterName, type KpiSettings } from './kpi.ts';
 
@@ -106,21 +105,52 @@ function kinds(s: ReportSettings, asOf: string): Kind[] {
 /** Counter columns of the cube, in COUNTER_NAMES order. */
 export const CUBE_COUNTERS: readonly CounterName[] = COUNTER_NAMES;
 
+/** The two cubes: by dimension (breakdowns, ranking, totals) and by local hour (day and hour charts). */
+export const CUBES = {
+  dims: { table: 'report_cube_dims', keys: ['site', 'queue', 'team', 'agent_id', 'channel', 'tier'] },
+  time: { table: 'report_cube_time', keys: ['hour_key'] },
+} as const;
+export type CubeName = keyof typeof CUBES;
+
+function inWindow(k: Kind, window: ReportWindow): string {
+  return [`${k.at} >= ${ts(window.start)}`, `${k.at} < ${ts(window.end)}`, ...(k.where ? [k.where] : [])].join(' AND ');
+}
+
 /**
- * `CREATE TABLE report_cube AS …`: every contribution inside the month, summed per local day,
- * hour and dimension values.
+ * `CREATE TABLE <cube> AS …`: every contribution inside the month, summed per key. Hash
+ * aggregation is what costs in DuckDB-WASM (one thread), so each cube does as few as it can:
+ * the dimension cube folds all kinds of one table into a single scan of conditional sums (a
+ * contact's dimensions do not depend on which of its times counts), and the time cube groups
+ * each kind by one timestamp key. Only these small results are unioned.
  */
-export function cubeSql(window: ReportWindow, settings: ReportSettings, table = 'report_cube'): string {
-  const selects = kinds(settings, window.asOf).map((k) => {
-    const dims = Object.entries(k.dims).map(([name, expr]) => `${expr} AS ${name}`).join(', ');
-    const counters = CUBE_COUNTERS.map((c) => `${k.add[c] ?? '0'} AS "${c}"`).join(', ');
-    const where = [`${k.at} >= ${ts(window.start)}`, `${k.at} < ${ts(window.end)}`, ...(k.where ? [k.where] : [])].join(' AND ');
-    return `SELECT ${k.at} AS at_ts, ${dims}, ${counters} FROM ${k.from} WHERE ${where}`;
-  });
-  const sums = CUBE_COUNTERS.map((c) => `sum("${c}")::DOUBLE AS "${c}"`).join(', ');
+export function cubeSql(window: ReportWindow, settings: ReportSettings, cube: CubeName): string {
+  const { table, keys } = CUBES[cube];
+  const all = kinds(settings, window.asOf);
+  const byKey = keys.map((_, i) => i + 1).join(', ');
+  let selects: string[];
+  if (cube === 'dims') {
+    const sources = [...new Set(all.map((k) => k.from))];
+    selects = sources.map((from) => {
+      const group = all.filter((k) => k.from === from);
+      // Each kind's window test once per row (w0, w1, …), not once per counter it feeds.
+      const flags = group.map((k, i) => `(${inWindow(k, window)}) AS w${i}`);
+      const counters = CUBE_COUNTERS.map((c) => {
+        const parts = group.map((k, i) => (k.add[c] ? `CASE WHEN w${i} THEN ${k.add[c]} ELSE 0 END` : null)).filter((p) => p !== null);
+        return parts.length ? `sum(${parts.join(' + ')})::DOUBLE AS "${c}"` : `0::DOUBLE AS "${c}"`;
+      });
+      const dims = group[0].dims;
+      return `SELECT ${[...keys.map((key) => `${dims[key as keyof Kind['dims']]} AS ${key}`), ...counters].join(', ')} FROM (SELECT *, ${flags.join(', ')} FROM ${from}) GROUP BY ${byKey}`;
+    });
+  } else {
+    selects = all.map((k) => {
+      const counters = CUBE_COUNTERS.map((c) => (k.add[c] ? `sum(${k.add[c]})::DOUBLE AS "${c}"` : `0::DOUBLE AS "${c}"`));
+      return `SELECT CAST(epoch_ms(${k.at}) // 3600000 AS INTEGER) AS hour_key, ${counters.join(', ')} FROM ${k.from} WHERE ${inWindow(k, window)} GROUP BY 1`;
+    });
+  }
+  const sums = CUBE_COUNTERS.map((c) => `sum("${c}") AS "${c}"`).join(', ');
   return `CREATE OR REPLACE TABLE ${table} AS
-SELECT CAST(at_ts AS DATE) AS day, hour(at_ts)::INTEGER AS hour, site, queue, team, agent_id, channel, tier, ${sums}
-FROM (${selects.join('\nUNION ALL\n')}) GROUP BY ALL`;
+SELECT ${keys.join(', ')}, ${sums}
+FROM (${selects.join('\nUNION ALL\n')}) GROUP BY ${byKey}`;
 }
 
 /** A filter on the cube: dimension → value (null matches rows without that dimension). */
@@ -131,9 +161,9 @@ export function sqlLiteral(value: string): string {
   return `'${value.replace(/'/g, "''")}'`;
 }
 
-function whereOf(filter: CubeFilter): string {
+function whereOf(filter: CubeFilter, keys: readonly string[]): string {
   const parts = Object.entries(filter).map(([dim, value]) => {
-    if (!(REPORT_DIMS as readonly string[]).includes(dim)) throw new Error(`report filter: unknown dimension "${dim}"`);
+    if (!keys.includes(dim)) throw new Error(`report filter: cannot filter by "${dim}" here (only ${keys.join(', ')})`);
     return value === null ? `${dim} IS NULL` : `${dim} = ${sqlLiteral(value as string)}`;
   });
   return parts.length ? `WHERE ${parts.join(' AND ')}` : '';
@@ -142,14 +172,15 @@ function whereOf(filter: CubeFilter): string {
 /** What a report table is grouped by: nothing (totals), a dimension, the day or the hour. */
 export type Grouping = 'total' | ReportDim | 'day' | 'hour';
 
-/** Summed counters from the cube per group; the group column is `grp` (VARCHAR). */
-export function groupSql(grouping: Grouping, filter: CubeFilter = {}, table = 'report_cube'): string {
+/** Summed counters from a cube per group; the group column is `grp` (VARCHAR). */
+export function groupSql(grouping: Grouping, filter: CubeFilter = {}): string {
+  const cube = grouping === 'day' || grouping === 'hour' ? CUBES.time : CUBES.dims;
   const sums = CUBE_COUNTERS.map((c) => `sum("${c}") AS "${c}"`).join(', ');
-  const where = whereOf(filter);
-  if (grouping === 'total') return `SELECT 'total' AS grp, ${sums} FROM ${table} ${where}`;
-  const expr = grouping === 'day' ? `strftime(day, '%Y-%m-%d')` : grouping === 'hour' ? `lpad(CAST(hour AS VARCHAR), 2, '0')` : grouping;
+  const where = whereOf(filter, cube.keys);
+  if (grouping === 'total') return `SELECT 'total' AS grp, ${sums} FROM ${cube.table} ${where}`;
+  const expr = grouping === 'day' ? `strftime(epoch_ms(hour_key * 3600000::BIGINT), '%Y-%m-%d')` : grouping === 'hour' ? `lpad(CAST(hour_key % 24 AS VARCHAR), 2, '0')` : grouping;
   const extra = grouping === 'tier' ? (where ? ' AND tier IS NOT NULL' : 'WHERE tier IS NOT NULL') : '';
-  return `SELECT ${expr} AS grp, ${sums} FROM ${table} ${where}${extra} GROUP BY ALL ORDER BY grp NULLS LAST`;
+  return `SELECT ${expr} AS grp, ${sums} FROM ${cube.table} ${where}${extra} GROUP BY ALL ORDER BY grp NULLS LAST`;
 }
 
 /** KPIs whose figures a drill-down explains, with the rows and time behind them. */

@@ -10,6 +10,7 @@ import { z } from 'zod';
 import { isMonth } from '../../shared/report-extract.ts';
 import { buildReport, type Row } from '../../shared/report-model.ts';
 import { MonthExtracts } from '../reports/month-extract.ts';
+import type { DuckDbEventLog } from '../store/duckdb-event-log.ts';
 import { loadExtractNative } from '../reports/native-report.ts';
 import { HttpError } from './http-error.ts';
 import { extractRoutes } from './extract-routes.ts';
@@ -31,8 +32,10 @@ const exportSchema = z
 
 /** Every route of the reports area (extracts, targets, exports, summaries) on one extract cache. */
 export function reportsArea(context: RouteContext, flushRecords: () => Promise<void>): Routes {
-  const { config, records } = context;
-  const extracts = records ? new MonthExtracts(records.connection, { dataDir: config.dataDir, timeZone: config.timeZone, centreName: config.centreName, settings: config.kpi }) : null;
+  const { config, records, log } = context;
+  const ownConnection = (log as Partial<DuckDbEventLog>).connect?.bind(log);
+  const connect = ownConnection ?? (async () => records!.connection);
+  const extracts = records ? new MonthExtracts(connect, { dataDir: config.dataDir, timeZone: config.timeZone, centreName: config.centreName, settings: config.kpi }) : null;
   return { ...extractRoutes(context, flushRecords, extracts), ...targetRoutes(context), ...reportRoutes(context, flushRecords, extracts) };
 }
 

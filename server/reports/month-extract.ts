@@ -49,8 +49,14 @@ export class MonthExtracts {
   /** One build at a time per month: concurrent requests share it. */
   private readonly building = new Map<string, Promise<BuiltExtract>>();
 
+  private connection: Promise<DuckDBConnection> | null = null;
+
+  /**
+   * `connect` gives a connection of its own: a read on the connection that writes the records
+   * would see a record write's uncommitted half (a DuckDB transaction belongs to its connection).
+   */
   constructor(
-    private readonly db: DuckDBConnection,
+    private readonly connect: () => Promise<DuckDBConnection>,
     private readonly options: MonthExtractOptions,
   ) {}
 
@@ -88,8 +94,10 @@ export class MonthExtracts {
     mkdirSync(tmp, { recursive: true });
     const queries = this.queries(startMs, endMs, nowMs);
     const rows = {} as Record<ExtractTable, number>;
+    this.connection ??= this.connect();
+    const db = await this.connection;
     for (const table of EXTRACT_TABLES) {
-      const reader = await this.db.runAndReadAll(
+      const reader = await db.runAndReadAll(
         `COPY (${queries[table]}) TO ${sqlString(join(tmp, `${table}.csv.gz`))} (FORMAT csv, HEADER, COMPRESSION gzip, TIMESTAMPFORMAT '%Y-%m-%d %H:%M:%S.%g')`,
       );
       rows[table] = Number(reader.getRows()[0]?.[0] ?? 0);

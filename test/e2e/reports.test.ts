@@ -8,7 +8,7 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { simulateHistory } from '../fixtures/report-month.ts';
+import { consistentDaily, simulateHistory } from '../fixtures/report-month.ts';
 import { ADMIN_TOKEN, DISPLAY_TOKEN, startTestServer, type TestServer } from '../fixtures/test-server.ts';
 import { formatFigure } from '../../web/reports/report-view.ts';
 import type { Kpis } from '../../shared/kpi.ts';
@@ -26,7 +26,7 @@ beforeAll(async () => {
   server = await startTestServer({ nowMs: START, durable: true });
   await simulateHistory(server, { startMs: START, endMs: END, agents: 40, seed: 5 });
   server.clock.set(NOW);
-  octoberDaily = (await server.daily({ from: '2026-10-01', to: '2026-10-31', groupBy: 'centre' })).body.rows;
+  octoberDaily = await consistentDaily(server, { from: '2026-10-01', to: '2026-10-31', groupBy: 'centre' });
   browser = await chromium.launch({
     executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
     args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
