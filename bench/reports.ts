@@ -131,7 +131,7 @@ async function main() {
       started = performance.now();
       for (const t of EXTRACT_TABLES) {
         wasm.registerBuffer(`${t}.csv`, gunzipSync(gz[t]));
-        await wasm.run(loadCsvSql(t, `${t}.csv`));
+        await wasm.run(loadCsvSql(t, `${t}.csv`, manifest.start));
       }
       csvLoad.push(ms(started));
       started = performance.now();
@@ -157,8 +157,8 @@ async function main() {
     // Parquet size, as the native DuckDB writes it (zstd).
     const native = await (await DuckDBInstance.create(':memory:')).connect();
     const run = async (sql: string) => (await native.runAndReadAll(sql)).getRowObjectsJS() as Row[];
-    const paths = Object.fromEntries(EXTRACT_TABLES.map((t) => [t, join(dataDir, 'extracts', `${MONTH}.v1`, `${t}.csv.gz`)])) as Record<(typeof EXTRACT_TABLES)[number], string>;
-    await loadExtractNative(run, paths);
+    const paths = Object.fromEntries(EXTRACT_TABLES.map((t) => [t, join(dataDir, 'extracts', `${MONTH}.v2`, `${t}.csv.gz`)])) as Record<(typeof EXTRACT_TABLES)[number], string>;
+    await loadExtractNative(run, paths, manifest.start);
     const parquetPath = join(dataDir, 'contacts.parquet');
     await native.run(`COPY contacts TO '${parquetPath}' (FORMAT parquet, COMPRESSION zstd)`);
     const parquetBytes = readFileSync(parquetPath).byteLength;

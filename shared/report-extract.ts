@@ -64,6 +64,40 @@ export const EXTRACT_COLUMNS: Record<ExtractTable, Record<string, ColumnType>> =
   },
 };
 
+/**
+ * The contacts file as sent (the table above is rebuilt from it on load, `contactsFromWireSql`):
+ * a contact's times as milliseconds after its first known time (`base_ms`, local milliseconds
+ * after the local month start), because full timestamps were most of the bytes (measured:
+ * bench/reports.ts). `wait_fix_ms` is the UTC minus local difference of the wait, non-empty only
+ * when a wait spans a daylight-saving switch, so the wait stays exact.
+ */
+export const CONTACT_WIRE_COLUMNS: Record<string, ColumnType | 'BIGINT'> = {
+  contact_id: 'VARCHAR',
+  site: 'VARCHAR',
+  handling_site: 'VARCHAR',
+  queue: 'VARCHAR',
+  team: 'VARCHAR',
+  agent_id: 'VARCHAR',
+  channel: 'VARCHAR',
+  customer: 'VARCHAR',
+  base_ms: 'BIGINT',
+  offered_d: 'BIGINT',
+  outcome: 'VARCHAR',
+  outcome_d: 'BIGINT',
+  wait_fix_ms: 'BIGINT',
+  transfers: 'INTEGER',
+  talk_sec: 'DOUBLE',
+  hold_sec: 'DOUBLE',
+  handle_sec: 'DOUBLE',
+  wrapped_d: 'BIGINT',
+  resolved_d: 'BIGINT',
+  first_contact: 'BOOLEAN',
+  repeated_later: 'BOOLEAN',
+  survey_d: 'BIGINT',
+  survey_score: 'DOUBLE',
+  survey_scale: 'INTEGER',
+};
+
 /** What the server says about a month's extract before the browser downloads it. */
 export interface ExtractManifest {
   month: string;

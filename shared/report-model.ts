@@ -5,7 +5,7 @@
  * browser, DuckDB-WASM under Node in the tests and the native DuckDB in the bench.
  */
 import { COUNTER_NAMES, computeKpis, emptyLiveState, newCounters, type Counters, type KpiName, type Kpis, type KpiSettings } from './kpi.ts';
-import { EXTRACT_COLUMNS, type ExtractTable } from './report-extract.ts';
+import { CONTACT_WIRE_COLUMNS, EXTRACT_COLUMNS, type ExtractTable } from './report-extract.ts';
 import { cubeSql, groupSql, REPORT_DIMS, type CubeFilter, type Grouping, type ReportDim, type ReportWindow } from './report-sql.ts';
 
 export type Row = Record<string, unknown>;
@@ -34,10 +34,48 @@ export const REPORT_KPIS = [
 ] as const satisfies readonly KpiName[];
 export type ReportKpi = (typeof REPORT_KPIS)[number];
 
-/** `CREATE TABLE <table> AS SELECT * FROM read_csv(<file>, …)` with the extract's column types. */
-export function loadCsvSql(table: ExtractTable, file: string): string {
-  const columns = Object.entries(EXTRACT_COLUMNS[table]).map(([name, type]) => `'${name}': '${type}'`).join(', ');
-  return `CREATE OR REPLACE TABLE ${table} AS SELECT * FROM read_csv('${file.replace(/'/g, "''")}', header = true, auto_detect = false, columns = {${columns}}, timestampformat = '%Y-%m-%d %H:%M:%S.%g')`;
+function readCsv(file: string, columns: Record<string, string>): string {
+  const types = Object.entries(columns).map(([name, type]) => `'${name}': '${type}'`).join(', ');
+  return `read_csv('${file.replace(/'/g, "''")}', header = true, auto_detect = false, columns = {${types}}, timestampformat = '%Y-%m-%d %H:%M:%S.%g')`;
+}
+
+/**
+ * `CREATE TABLE <table> AS …` from a month extract file: tickets and transfers as they are, the
+ * contacts rebuilt from their compact file (CONTACT_WIRE_COLUMNS) into EXTRACT_COLUMNS.
+ * `monthStart` is the manifest's `start`.
+ */
+export function loadCsvSql(table: ExtractTable, file: string, monthStart: string): string {
+  if (table !== 'contacts') return `CREATE OR REPLACE TABLE ${table} AS SELECT * FROM ${readCsv(file, EXTRACT_COLUMNS[table])}`;
+  if (!/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$/.test(monthStart)) throw new Error(`month start: "${monthStart}" is not YYYY-MM-DD HH:MM:SS`);
+  const at = (delta: string) => `TIMESTAMP '${monthStart}' + to_milliseconds(base_ms + ${delta})`;
+  const expr: Record<keyof typeof EXTRACT_COLUMNS.contacts, string> = {
+    contact_id: 'contact_id',
+    site: 'site',
+    handling_site: 'handling_site',
+    queue: 'queue',
+    team: 'team',
+    agent_id: 'agent_id',
+    channel: 'channel',
+    customer: 'customer',
+    offered_at: at('offered_d'),
+    outcome: 'outcome',
+    outcome_at: at('outcome_d'),
+    // As shared/attribution.ts waitSec: max(0, (outcome − offered) / 1000) in UTC milliseconds.
+    wait_sec: 'greatest(0, CAST(outcome_d - offered_d + coalesce(wait_fix_ms, 0) AS DOUBLE) / 1000)',
+    transfers: 'transfers',
+    talk_sec: 'talk_sec',
+    hold_sec: 'hold_sec',
+    handle_sec: 'handle_sec',
+    wrapped_at: at('wrapped_d'),
+    resolved_at: at('resolved_d'),
+    first_contact: 'first_contact',
+    repeated_later: 'repeated_later',
+    survey_at: at('survey_d'),
+    survey_score: 'survey_score',
+    survey_scale: 'survey_scale',
+  };
+  const select = Object.entries(expr).map(([name, e]) => `${e} AS ${name}`).join(', ');
+  return `CREATE OR REPLACE TABLE contacts AS SELECT ${select} FROM ${readCsv(file, CONTACT_WIRE_COLUMNS)}`;
 }
 
 /** Counters of one result row (columns named as COUNTER_NAMES). */

@@ -69,7 +69,7 @@ export function reportRoutes(context: RouteContext, flushRecords: () => Promise<
       const db = await instance.connect();
       try {
         const run = async (sql: string) => (await db.runAndReadAll(sql)).getRowObjectsJS() as Row[];
-        await loadExtractNative(run, paths);
+        await loadExtractNative(run, paths, manifest.start);
         const report = await buildReport(run, manifest, config.kpi);
         const counters = (rows: typeof report.daily) => rows.map((r) => ({ group: r.group, counters: Array.from(r.counters) }));
         const body = {

@@ -11,7 +11,7 @@
 import { mkdirSync, renameSync, rmSync, statSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { EXTRACT_COLUMNS, EXTRACT_TABLES, MASK_KEEP, nextMonth, type ExtractManifest, type ExtractTable } from '../../shared/report-extract.ts';
+import { CONTACT_WIRE_COLUMNS, EXTRACT_TABLES, MASK_KEEP, nextMonth, type ExtractManifest, type ExtractTable } from '../../shared/report-extract.ts';
 import type { KpiSettings } from '../../shared/kpi.ts';
 import { dayBounds, dayKey } from '../../shared/time.ts';
 
@@ -21,7 +21,7 @@ export const CLOSE_GRACE_MS = 2 * 86_400_000;
 const LOOKBACK_DAYS = 31;
 const DAY_MS = 86_400_000;
 /** Bumped when the file layout changes, so cached files of an old layout are not served. */
-const LAYOUT_VERSION = 'v1';
+const LAYOUT_VERSION = 'v2';
 
 export interface MonthExtractOptions {
   dataDir: string;
@@ -140,8 +140,12 @@ export class MonthExtracts {
     const outcomeMs = `CASE outcome WHEN 'answered' THEN answered_ms WHEN 'abandoned' THEN abandoned_ms WHEN 'flowed_out' THEN flowed_out_ms END`;
     const transfersOf = `CAST(json_extract(fold, '$.record.transferTsMs') AS BIGINT[])`;
     const contactsInRange = `NOT drill AND day >= ${lookback} AND day <= ${lastDay}`;
-    const c = EXTRACT_COLUMNS.contacts;
-    const contactExpr: Record<keyof typeof c, string> = {
+    // Local wall-clock milliseconds (as if UTC) of an epoch-ms column, and of the month start.
+    const localMs = (column: string) => `epoch_ms(${local(column)})`;
+    const monthStartLocal = `epoch_ms(TIMESTAMP ${sqlString(`${dayKey(startMs, this.options.timeZone)} 00:00:00`)})`;
+    const firstMs = `coalesce(offered_ms, ${outcomeMs}, wrapped_ms, resolved_ms, survey_ms)`;
+    const delta = (column: string) => `${localMs(column)} - ${localMs(firstMs)}`;
+    const contactExpr: Record<keyof typeof CONTACT_WIRE_COLUMNS, string> = {
       contact_id: 'contact_id',
       site: 'site',
       handling_site: 'handling_site',
@@ -150,19 +154,20 @@ export class MonthExtracts {
       agent_id: 'agent_id',
       channel: 'channel',
       customer: `CASE WHEN customer_ref IS NULL THEN NULL ELSE left(customer_ref, ${MASK_KEEP}) || '…' END`,
-      offered_at: local('offered_ms'),
+      base_ms: `${localMs(firstMs)} - ${monthStartLocal}`,
+      offered_d: delta('offered_ms'),
       outcome: 'outcome',
-      outcome_at: local(outcomeMs),
-      wait_sec: 'wait_sec',
+      outcome_d: delta(outcomeMs),
+      wait_fix_ms: `nullif((${outcomeMs} - offered_ms) - (${localMs(outcomeMs)} - ${localMs('offered_ms')}), 0)`,
       transfers: 'transfers',
       talk_sec: 'talk_sec',
       hold_sec: 'hold_sec',
       handle_sec: 'handle_sec',
-      wrapped_at: local('wrapped_ms'),
-      resolved_at: local('resolved_ms'),
+      wrapped_d: delta('wrapped_ms'),
+      resolved_d: delta('resolved_ms'),
       first_contact: 'first_contact',
       repeated_later: 'repeated_later',
-      survey_at: local('CASE WHEN survey_score IS NOT NULL THEN survey_ms END'),
+      survey_d: delta('CASE WHEN survey_score IS NOT NULL THEN survey_ms END'),
       survey_score: 'survey_score',
       survey_scale: 'survey_scale',
     };

@@ -5,6 +5,6 @@
 import { EXTRACT_TABLES, type ExtractTable } from '../../shared/report-extract.ts';
 import { loadCsvSql, type RunSql } from '../../shared/report-model.ts';
 
-export async function loadExtractNative(run: RunSql, paths: Record<ExtractTable, string>): Promise<void> {
-  for (const table of EXTRACT_TABLES) await run(loadCsvSql(table, paths[table]));
+export async function loadExtractNative(run: RunSql, paths: Record<ExtractTable, string>, monthStart: string): Promise<void> {
+  for (const table of EXTRACT_TABLES) await run(loadCsvSql(table, paths[table], monthStart));
 }

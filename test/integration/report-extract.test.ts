@@ -7,7 +7,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openWasmDb, type WasmDb } from '../../server/reports/wasm-node.ts';
-import { EXTRACT_COLUMNS, EXTRACT_TABLES, type ExtractManifest } from '../../shared/report-extract.ts';
+import { CONTACT_WIRE_COLUMNS, EXTRACT_TABLES, type ExtractManifest } from '../../shared/report-extract.ts';
 import { buildReport, loadCsvSql, REPORT_KPIS, type ReportData } from '../../shared/report-model.ts';
 import { DEFAULT_KPI_SETTINGS, type Kpis } from '../../shared/kpi.ts';
 import { daysBetween } from '../../server/store/daily-report.ts';
@@ -41,7 +41,7 @@ beforeAll(async () => {
     const file = await download(manifest.files[table].url);
     expect(file.status).toBe(200);
     wasm.registerText(`${table}.csv`, await file.text());
-    await wasm.run(loadCsvSql(table, `${table}.csv`));
+    await wasm.run(loadCsvSql(table, `${table}.csv`, manifest.start));
   }
   report = await buildReport(wasm.run, manifest, DEFAULT_KPI_SETTINGS);
 }, 170_000);
@@ -89,7 +89,7 @@ describe('month extract → DuckDB-WASM report', () => {
     expect(file.headers.get('content-encoding')).toBe('gzip');
     const etag = file.headers.get('etag')!;
     const text = await file.text();
-    expect(text.split('\n')[0]).toBe(Object.keys(EXTRACT_COLUMNS.contacts).join(','));
+    expect(text.split('\n')[0]).toBe(Object.keys(CONTACT_WIRE_COLUMNS).join(','));
     const again = await fetch(`${server.baseUrl}${manifest.files.contacts.url}`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'if-none-match': etag } });
     expect(again.status).toBe(304);
     // Only masked references reach the browser: none of the stored pseudonyms appears whole.

@@ -48,7 +48,12 @@ beforeAll(async () => {
   wasm = await openWasmDb();
   for (const [table, rows] of [['contacts', CONTACTS], ['transfers', TRANSFERS], ['tickets', TICKETS]] as const) {
     wasm.registerText(`${table}.csv`, csv(table, rows as Array<Record<string, string | number | boolean>>));
-    await wasm.run(loadCsvSql(table, `${table}.csv`));
+    // The contacts here are written as the table they become (the compact file is rebuilt into it
+    // by loadCsvSql; that path is proven against the daily report in report-extract.test.ts).
+    if (table === 'contacts') {
+      const types = Object.entries(EXTRACT_COLUMNS.contacts).map(([name, type]) => `'${name}': '${type}'`).join(', ');
+      await wasm.run(`CREATE TABLE contacts AS SELECT * FROM read_csv('contacts.csv', header = true, auto_detect = false, columns = {${types}})`);
+    } else await wasm.run(loadCsvSql(table, `${table}.csv`, WINDOW.start));
   }
   report = await buildReport(wasm.run, WINDOW, DEFAULT_KPI_SETTINGS);
 }, 60_000);

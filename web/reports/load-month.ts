@@ -28,7 +28,7 @@ export async function loadMonth(api: ReportApi, db: ReportDb, month: string): Pr
       bytes += data.byteLength;
       const file = `${month}-${table}.csv`;
       await db.registerFile(file, data);
-      await db.run(loadCsvSql(table, file));
+      await db.run(loadCsvSql(table, file, manifest.start));
       await db.dropFile(file);
     }),
   );
