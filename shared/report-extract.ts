@@ -11,18 +11,23 @@ export type ExtractTable = (typeof EXTRACT_TABLES)[number];
 
 export type ColumnType = 'VARCHAR' | 'TIMESTAMP' | 'DOUBLE' | 'INTEGER' | 'BOOLEAN';
 
+/** The columns a contact has the same in the file and in the table. */
+const CONTACT_IDENTITY: Record<string, ColumnType> = {
+  contact_id: 'VARCHAR',
+  site: 'VARCHAR',
+  handling_site: 'VARCHAR',
+  queue: 'VARCHAR',
+  team: 'VARCHAR',
+  agent_id: 'VARCHAR',
+  channel: 'VARCHAR',
+  /** Masked pseudonym (first characters of the keyed hash + '…'): never the full reference. */
+  customer: 'VARCHAR',
+};
+
 /** Column name → type, in file order. */
 export const EXTRACT_COLUMNS: Record<ExtractTable, Record<string, ColumnType>> = {
   contacts: {
-    contact_id: 'VARCHAR',
-    site: 'VARCHAR',
-    handling_site: 'VARCHAR',
-    queue: 'VARCHAR',
-    team: 'VARCHAR',
-    agent_id: 'VARCHAR',
-    channel: 'VARCHAR',
-    /** Masked pseudonym (first characters of the keyed hash + '…'): never the full reference. */
-    customer: 'VARCHAR',
+    ...CONTACT_IDENTITY,
     offered_at: 'TIMESTAMP',
     outcome: 'VARCHAR',
     outcome_at: 'TIMESTAMP',
@@ -72,14 +77,7 @@ export const EXTRACT_COLUMNS: Record<ExtractTable, Record<string, ColumnType>> =
  * when a wait spans a daylight-saving switch, so the wait stays exact.
  */
 export const CONTACT_WIRE_COLUMNS: Record<string, ColumnType | 'BIGINT'> = {
-  contact_id: 'VARCHAR',
-  site: 'VARCHAR',
-  handling_site: 'VARCHAR',
-  queue: 'VARCHAR',
-  team: 'VARCHAR',
-  agent_id: 'VARCHAR',
-  channel: 'VARCHAR',
-  customer: 'VARCHAR',
+  ...CONTACT_IDENTITY,
   base_ms: 'BIGINT',
   offered_d: 'BIGINT',
   outcome: 'VARCHAR',

@@ -48,32 +48,17 @@ export function loadCsvSql(table: ExtractTable, file: string, monthStart: string
   if (table !== 'contacts') return `CREATE OR REPLACE TABLE ${table} AS SELECT * FROM ${readCsv(file, EXTRACT_COLUMNS[table])}`;
   if (!/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$/.test(monthStart)) throw new Error(`month start: "${monthStart}" is not YYYY-MM-DD HH:MM:SS`);
   const at = (delta: string) => `TIMESTAMP '${monthStart}' + to_milliseconds(base_ms + ${delta})`;
-  const expr: Record<keyof typeof EXTRACT_COLUMNS.contacts, string> = {
-    contact_id: 'contact_id',
-    site: 'site',
-    handling_site: 'handling_site',
-    queue: 'queue',
-    team: 'team',
-    agent_id: 'agent_id',
-    channel: 'channel',
-    customer: 'customer',
+  const decoded: Partial<Record<keyof typeof EXTRACT_COLUMNS.contacts, string>> = {
     offered_at: at('offered_d'),
-    outcome: 'outcome',
     outcome_at: at('outcome_d'),
     // As shared/attribution.ts waitSec: max(0, (outcome − offered) / 1000) in UTC milliseconds.
     wait_sec: 'greatest(0, CAST(outcome_d - offered_d + coalesce(wait_fix_ms, 0) AS DOUBLE) / 1000)',
-    transfers: 'transfers',
-    talk_sec: 'talk_sec',
-    hold_sec: 'hold_sec',
-    handle_sec: 'handle_sec',
     wrapped_at: at('wrapped_d'),
     resolved_at: at('resolved_d'),
-    first_contact: 'first_contact',
-    repeated_later: 'repeated_later',
     survey_at: at('survey_d'),
-    survey_score: 'survey_score',
-    survey_scale: 'survey_scale',
   };
+  // Every other column is in the file as it is in the table.
+  const expr = Object.fromEntries(Object.keys(EXTRACT_COLUMNS.contacts).map((name) => [name, decoded[name as keyof typeof decoded] ?? name]));
   const select = Object.entries(expr).map(([name, e]) => `${e} AS ${name}`).join(', ');
   return `CREATE OR REPLACE TABLE contacts AS SELECT ${select} FROM ${readCsv(file, CONTACT_WIRE_COLUMNS)}`;
 }

@@ -145,32 +145,18 @@ export class MonthExtracts {
     const monthStartLocal = `epoch_ms(TIMESTAMP ${sqlString(`${dayKey(startMs, this.options.timeZone)} 00:00:00`)})`;
     const firstMs = `coalesce(offered_ms, ${outcomeMs}, wrapped_ms, resolved_ms, survey_ms)`;
     const delta = (column: string) => `${localMs(column)} - ${localMs(firstMs)}`;
-    const contactExpr: Record<keyof typeof CONTACT_WIRE_COLUMNS, string> = {
-      contact_id: 'contact_id',
-      site: 'site',
-      handling_site: 'handling_site',
-      queue: 'queue',
-      team: 'team',
-      agent_id: 'agent_id',
-      channel: 'channel',
+    const encoded: Partial<Record<keyof typeof CONTACT_WIRE_COLUMNS, string>> = {
       customer: `CASE WHEN customer_ref IS NULL THEN NULL ELSE left(customer_ref, ${MASK_KEEP}) || '…' END`,
       base_ms: `${localMs(firstMs)} - ${monthStartLocal}`,
       offered_d: delta('offered_ms'),
-      outcome: 'outcome',
       outcome_d: delta(outcomeMs),
       wait_fix_ms: `nullif((${outcomeMs} - offered_ms) - (${localMs(outcomeMs)} - ${localMs('offered_ms')}), 0)`,
-      transfers: 'transfers',
-      talk_sec: 'talk_sec',
-      hold_sec: 'hold_sec',
-      handle_sec: 'handle_sec',
       wrapped_d: delta('wrapped_ms'),
       resolved_d: delta('resolved_ms'),
-      first_contact: 'first_contact',
-      repeated_later: 'repeated_later',
       survey_d: delta('CASE WHEN survey_score IS NOT NULL THEN survey_ms END'),
-      survey_score: 'survey_score',
-      survey_scale: 'survey_scale',
     };
+    // Every other column is the records table's column of the same name.
+    const contactExpr = Object.fromEntries(Object.keys(CONTACT_WIRE_COLUMNS).map((name) => [name, encoded[name as keyof typeof encoded] ?? name]));
     const contacts = `SELECT ${Object.entries(contactExpr).map(([name, expr]) => `${expr} AS ${name}`).join(', ')}
       FROM contacts WHERE ${contactsInRange} AND (${inMonth('offered_ms')} OR ${inMonth(outcomeMs)} OR ${inMonth('wrapped_ms')}
         OR ${inMonth('resolved_ms')} OR ${inMonth('survey_ms')} OR (transfers > 0 AND list_any_value(list_filter(${transfersOf}, t -> t >= ${startMs} AND t < ${endMs})) IS NOT NULL))

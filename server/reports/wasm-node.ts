@@ -5,7 +5,8 @@
  */
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import type { Row, RunSql } from '../../shared/report-model.ts';
+import type { RunSql } from '../../shared/report-model.ts';
+import { arrowRows } from '../../shared/arrow-rows.ts';
 
 const require = createRequire(import.meta.url);
 
@@ -38,7 +39,7 @@ export async function openWasmDb(): Promise<WasmDb> {
   conn.query('SET autoinstall_known_extensions = false');
   conn.query('SET autoload_known_extensions = false');
   return {
-    run: async (sql) => conn.query(sql).toArray().map((r: { toJSON(): Row }) => r.toJSON()),
+    run: async (sql) => arrowRows(conn.query(sql)),
     registerText: (name, text) => db.registerFileText(name, text),
     registerBuffer: (name, bytes) => db.registerFileBuffer(name, bytes),
     insertArrowIpc: (table, bytes) => conn.insertArrowFromIPCStream(bytes, { name: table, create: true }),

@@ -7,6 +7,7 @@ import * as duckdb from '@duckdb/duckdb-wasm';
 import ehWasm from '@duckdb/duckdb-wasm/dist/duckdb-eh.wasm?url';
 import ehWorker from '@duckdb/duckdb-wasm/dist/duckdb-browser-eh.worker.js?url';
 import type { Row } from '../../shared/report-model.ts';
+import { arrowRows } from '../../shared/arrow-rows.ts';
 
 export interface QueryResult {
   columns: Array<{ name: string; type: string }>;
@@ -44,7 +45,7 @@ export class ReportDb {
   async query(sql: string): Promise<QueryResult> {
     const table = await this.conn.query(sql);
     const columns = table.schema.fields.map((f) => ({ name: f.name, type: String(f.type) }));
-    const rows = table.toArray().map((r: { toJSON(): Row }) => r.toJSON());
+    const rows = arrowRows(table) as Row[];
     return { columns, rows };
   }
 
