@@ -5,20 +5,20 @@
  */
 export interface ArrowTableLike {
   numRows: number;
-  schema: { fields: Array<{ name: string }> };
+  schema: { fields: Array<{ name: string; type: unknown }> };
   getChild(name: string): { nullCount: number; toArray(): ArrayLike<unknown>; get(index: number): unknown } | null;
 }
 
 export function arrowRows(table: ArrowTableLike): Array<Record<string, unknown>> {
   const names = table.schema.fields.map((f) => f.name);
-  const columns = names.map((name) => {
-    const vector = table.getChild(name)!;
-    // A primitive column's array has no nulls in it (a null reads as 0): read those one by one.
-    if (vector.nullCount > 0) return Array.from({ length: table.numRows }, (_, i) => vector.get(i) ?? null);
+  const columns = table.schema.fields.map((field) => {
+    const vector = table.getChild(field.name)!;
+    // Whole arrays only for plain numbers without nulls (in a typed array a null reads as 0, and
+    // a timestamp's array holds raw units); everything else value by value, as Arrow converts it.
+    const plain = /^(Float|Int|Uint)/.test(String(field.type)) && vector.nullCount === 0;
+    if (!plain) return Array.from({ length: table.numRows }, (_, i) => vector.get(i) ?? null);
     const values = vector.toArray();
-    return ArrayBuffer.isView(values) && (values as unknown as BigInt64Array).BYTES_PER_ELEMENT === 8 && typeof values[0] === 'bigint'
-      ? Array.from(values as unknown as BigInt64Array, Number)
-      : values;
+    return typeof values[0] === 'bigint' ? Array.from(values as unknown as BigInt64Array, Number) : values;
   });
   const rows: Array<Record<string, unknown>> = new Array(table.numRows);
   for (let i = 0; i < table.numRows; i++) {

@@ -83,6 +83,8 @@ describe('reports page', () => {
     expect(await page.textContent('[data-testid="drill-count"]')).toBe(`500 of ${outcomes} rows`);
     const cells = await page.locator('[data-testid="drill-table"] tbody tr td:nth-child(11)').allTextContents();
     expect(cells.filter((c) => c !== '').every((c) => /^c_[0-9a-f]{4}…$/.test(c))).toBe(true);
+    const outcomeTimes = await page.locator('[data-testid="drill-table"] tbody tr td:nth-child(4)').allTextContents();
+    expect(outcomeTimes.every((c) => /^2026-10-\d\d \d\d:\d\d:\d\d$/.test(c))).toBe(true);
     // Sort by wait, longest first, then filter by one agent.
     await page.click('[data-testid="drill-table"] th:nth-child(5) button');
     await page.click('[data-testid="drill-table"] th:nth-child(5) button');
