@@ -4,9 +4,10 @@
  * tables (`COPY … TO`), so a month of 3 M contacts never passes through JavaScript. Closed months
  * are written once and kept: their files never change, so browsers may cache them for good.
  *
- * Why CSV and not Arrow IPC or Parquet: measured in bench/reports.ts (README "Monthly reports").
- * DuckDB-WASM cannot load its parquet extension offline (STACK-NOTES §2a); gzip CSV was the
- * smallest transfer of the formats it can read, and its load time met the target.
+ * Why gzip CSV (measured by bench/reports.ts on a 3 M-contact month, README "Monthly reports"):
+ * DuckDB-WASM cannot load its parquet extension offline (STACK-NOTES §2a), so Parquet would need
+ * a second WASM decoder; Arrow IPC loaded about 1.6× faster in DuckDB-WASM but was 1.4× larger
+ * gzipped and would have to be built in JavaScript, where CSV is written by the native DuckDB.
  */
 import { mkdirSync, renameSync, rmSync, statSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
