@@ -30,6 +30,7 @@ import { securityHeaders } from './security/headers.ts';
 import { guardSockets } from './security/socket-guard.ts';
 import { canSeeScope, can } from '../shared/roles.ts';
 import { memoryIdentity, type Identity } from './users/identity.ts';
+import { reportsArea } from './http/report-routes.ts';
 import type { Secrets } from './security/secrets.ts';
 import { StoreError, type EventLog } from './store/event-log.ts';
 import { Metrics } from './http/metrics.ts';
@@ -206,6 +207,7 @@ export function createApp(deps: AppDeps): App {
   Object.assign(routes, userRoutes(context));
   Object.assign(routes, displayLinkRoutes(context, (name) => guard.screensOf(name)));
   Object.assign(routes, ingestKeyRoutes(context, keyUsage));
+  Object.assign(routes, reportsArea(context, async () => recordSync?.flush()));
 
   /** Whether a browser Origin header names this server or an allowed origin (absent: not a browser page). */
   const originAllowed = (origin: string | undefined, host: string | undefined) =>

@@ -13,6 +13,7 @@ export const PAGES: Record<string, PageLoader | 'wallboard'> = {
   '/wall': 'wallboard',
   '/signin': () => import('./signin/SignIn.svelte'),
   '/admin': () => import('./admin/Admin.svelte'),
+  '/reports': () => import('./reports/ReportsPage.svelte'),
 };
 
 /** The page for a location path (trailing slashes ignored); the wallboard when unknown. */

@@ -1,0 +1,89 @@
+/**
+ * The reports page's server side besides the extracts: `POST /api/v1/reports/exports` records an
+ * export in the audit log before the browser hands out the file (the file is made in the browser,
+ * so this is where the server learns of it), and `GET /api/v1/reports/summary?month=` gives a
+ * month's totals by dimension (the previous month of a report, without downloading its rows),
+ * from the same extract and the same SQL the browser runs.
+ */
+import { DuckDBInstance } from '@duckdb/node-api';
+import { z } from 'zod';
+import { isMonth } from '../../shared/report-extract.ts';
+import { buildReport, type Row } from '../../shared/report-model.ts';
+import { MonthExtracts } from '../reports/month-extract.ts';
+import type { DuckDbEventLog } from '../store/duckdb-event-log.ts';
+import { loadExtractNative } from '../reports/native-report.ts';
+import { HttpError } from './http-error.ts';
+import { extractRoutes } from './extract-routes.ts';
+import { targetRoutes } from './target-routes.ts';
+import { jsonBody, monthParam, remoteAddress, requireReports } from './report-access.ts';
+import { sendJson, type RouteContext, type Routes } from './route.ts';
+
+export const EXPORT_FORMATS = ['csv', 'xlsx', 'pdf'] as const;
+
+const exportSchema = z
+  .object({
+    format: z.enum(EXPORT_FORMATS),
+    month: z.string().refine(isMonth, 'a month YYYY-MM'),
+    file: z.string().min(1).max(200).regex(/^[^/\\]+$/, 'a file name without folders'),
+    /** What the file holds (e.g. the breakdown shown), for the audit trail. */
+    view: z.string().max(200).optional(),
+  })
+  .strict();
+
+/** Every route of the reports area (extracts, targets, exports, summaries) on one extract cache. */
+export function reportsArea(context: RouteContext, flushRecords: () => Promise<void>): Routes {
+  const { config, records, log } = context;
+  const ownConnection = (log as Partial<DuckDbEventLog>).connect?.bind(log);
+  const connect = ownConnection ?? (async () => records!.connection);
+  const extracts = records ? new MonthExtracts(connect, { dataDir: config.dataDir, timeZone: config.timeZone, centreName: config.centreName, settings: config.kpi }) : null;
+  return { ...extractRoutes(context, flushRecords, extracts), ...targetRoutes(context), ...reportRoutes(context, flushRecords, extracts) };
+}
+
+export function reportRoutes(context: RouteContext, flushRecords: () => Promise<void>, extracts: MonthExtracts | null): Routes {
+  const { config, clock } = context;
+  const summaries = new Map<string, unknown>();
+  return {
+    'POST /api/v1/reports/exports': async (req, res) => {
+      const principal = requireReports(context, req);
+      const parsed = exportSchema.safeParse(await jsonBody(req));
+      if (!parsed.success) {
+        const issue = parsed.error.issues[0];
+        throw new HttpError(400, `${issue.path.join('.') || 'body'}: ${issue.message}`);
+      }
+      const { format, month, file, view } = parsed.data;
+      const at = clock.now();
+      await context.audit.record({ at, actor: principal.name, role: principal.role, action: `export.${format}`, target: month, from: remoteAddress(req), detail: { file, ...(view ? { view } : {}) } });
+      sendJson(res, 201, { recorded: true, at: new Date(at).toISOString() });
+    },
+    'GET /api/v1/reports/summary': async (req, res, url) => {
+      requireReports(context, req);
+      if (!extracts) throw new HttpError(503, 'reports: this server runs without a store');
+      const month = monthParam(url);
+      const nowMs = clock.now();
+      const closed = extracts.isClosed(month, nowMs);
+      const cached = closed ? summaries.get(month) : undefined;
+      if (cached) return sendJson(res, 200, cached);
+      if (!closed) await flushRecords();
+      const { manifest, paths } = await extracts.get(month, nowMs);
+      const instance = await DuckDBInstance.create(':memory:');
+      const db = await instance.connect();
+      try {
+        const run = async (sql: string) => (await db.runAndReadAll(sql)).getRowObjectsJS() as Row[];
+        await loadExtractNative(run, paths, manifest.start);
+        const report = await buildReport(run, manifest, config.kpi);
+        const counters = (rows: typeof report.daily) => rows.map((r) => ({ group: r.group, counters: Array.from(r.counters) }));
+        const body = {
+          month,
+          closed,
+          total: Array.from(report.total.counters),
+          byDim: Object.fromEntries(Object.entries(report.byDim).map(([dim, rows]) => [dim, counters(rows)])),
+        };
+        if (closed) summaries.set(month, body);
+        sendJson(res, 200, body);
+      } finally {
+        db.closeSync();
+        instance.closeSync();
+      }
+    },
+  };
+}

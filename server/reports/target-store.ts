@@ -1,0 +1,49 @@
+/**
+ * Where target versions are kept: a table in the store's DuckDB file (append-only, like the
+ * audit log: a change is a new version, never an edit), or memory for a server without a store.
+ */
+import type { DuckDBConnection } from '@duckdb/node-api';
+import type { TargetVersion } from '../../shared/targets.ts';
+
+export interface TargetStore {
+  list(): Promise<TargetVersion[]>;
+  add(version: TargetVersion): Promise<void>;
+}
+
+export class MemoryTargetStore implements TargetStore {
+  private readonly versions: TargetVersion[] = [];
+  async list(): Promise<TargetVersion[]> {
+    return structuredClone(this.versions);
+  }
+  async add(version: TargetVersion): Promise<void> {
+    this.versions.push(structuredClone(version));
+  }
+}
+
+export class DuckDbTargetStore implements TargetStore {
+  private ready: Promise<void> | null = null;
+  constructor(private readonly db: DuckDBConnection) {}
+
+  private prepare(): Promise<void> {
+    this.ready ??= this.db
+      .run('CREATE TABLE IF NOT EXISTS target_versions (effective_from VARCHAR NOT NULL, targets JSON NOT NULL, changed_by VARCHAR, changed_at_ms BIGINT)')
+      .then(() => undefined);
+    return this.ready;
+  }
+
+  async list(): Promise<TargetVersion[]> {
+    await this.prepare();
+    const reader = await this.db.runAndReadAll('SELECT effective_from, targets::VARCHAR, changed_by, changed_at_ms FROM target_versions ORDER BY effective_from, changed_at_ms');
+    return reader.getRows().map(([from, targets, by, at]) => ({
+      effectiveFrom: String(from),
+      targets: JSON.parse(String(targets)),
+      changedBy: by === null ? null : String(by),
+      changedAtMs: at === null ? null : Number(at),
+    }));
+  }
+
+  async add(v: TargetVersion): Promise<void> {
+    await this.prepare();
+    await this.db.run('INSERT INTO target_versions VALUES ($1, $2, $3, $4)', [v.effectiveFrom, JSON.stringify(v.targets), v.changedBy, v.changedAtMs === null ? null : BigInt(v.changedAtMs)]);
+  }
+}

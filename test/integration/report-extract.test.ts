@@ -1,0 +1,148 @@
+/**
+ * Month extracts and the monthly report against the daily report API: a simulated stretch
+ * across a month boundary is stored in a real DuckDB file, the extract is downloaded over HTTP
+ * exactly as the reports page does, loaded into DuckDB-WASM under Node with the page's own
+ * report code, and every figure must equal the daily report's for the same days. Also: who may
+ * download, masking, immutability of a closed month.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openWasmDb, type WasmDb } from '../../server/reports/wasm-node.ts';
+import { CONTACT_WIRE_COLUMNS, EXTRACT_TABLES, type ExtractManifest } from '../../shared/report-extract.ts';
+import { buildReport, loadCsvSql, REPORT_KPIS, type ReportData } from '../../shared/report-model.ts';
+import { DEFAULT_KPI_SETTINGS, type Kpis } from '../../shared/kpi.ts';
+import { daysBetween } from '../../server/store/daily-report.ts';
+import { consistentDaily, simulateHistory } from '../fixtures/report-month.ts';
+import { ADMIN_TOKEN, DISPLAY_TOKEN, startTestServer, type TestServer } from '../fixtures/test-server.ts';
+
+const START = Date.parse('2026-09-28T00:00:00+08:00');
+const END = Date.parse('2026-10-03T00:00:00+08:00');
+const NOW = Date.parse('2026-11-10T10:00:00+08:00');
+
+let server: TestServer;
+let wasm: WasmDb;
+let manifest: ExtractManifest;
+let report: ReportData;
+
+async function download(url: string, token = ADMIN_TOKEN) {
+  return fetch(`${server.baseUrl}${url}`, { headers: { authorization: `Bearer ${token}` } });
+}
+
+beforeAll(async () => {
+  server = await startTestServer({ nowMs: START, durable: true });
+  await simulateHistory(server, { startMs: START, endMs: END, agents: 40, seed: 11 });
+  server.clock.set(NOW);
+  // Records the clock's jump changed (tickets now overdue) are written before anything is read.
+  await server.app.flushRecords();
+  const response = await download('/api/v1/extracts?month=2026-10');
+  expect(response.status).toBe(200);
+  manifest = await response.json();
+  wasm = await openWasmDb();
+  for (const table of EXTRACT_TABLES) {
+    const file = await download(manifest.files[table].url);
+    expect(file.status).toBe(200);
+    wasm.registerText(`${table}.csv`, await file.text());
+    await wasm.run(loadCsvSql(table, `${table}.csv`, manifest.start));
+  }
+  report = await buildReport(wasm.run, manifest, DEFAULT_KPI_SETTINGS);
+}, 170_000);
+
+afterAll(async () => {
+  wasm?.close();
+  await server?.close();
+});
+
+/** Sums the daily API's numerators and denominators over days, per group. */
+function sumDaily(rows: Array<{ group: string; kpis: Kpis }>): Map<string, Record<string, { num: number; den: number; value: number }>> {
+  const out = new Map<string, Record<string, { num: number; den: number; value: number }>>();
+  for (const row of rows) {
+    const sums = out.get(row.group) ?? {};
+    for (const name of REPORT_KPIS) {
+      const k = row.kpis[name];
+      const s = (sums[name] ??= { num: 0, den: 0, value: 0 });
+      s.num += k.num ?? 0;
+      s.den += k.den ?? 0;
+      s.value += k.num === undefined ? (k.value ?? 0) : 0;
+    }
+    out.set(row.group, sums);
+  }
+  return out;
+}
+
+function expectSame(browser: Kpis, api: Record<string, { num: number; den: number; value: number }>, where: string) {
+  for (const name of REPORT_KPIS) {
+    const b = browser[name];
+    const a = api[name];
+    if (b.num === undefined) expect(b.value, `${where} ${name}`).toBe(a.value);
+    else {
+      expect(b.num, `${where} ${name} numerator`).toBeCloseTo(a.num, 6);
+      expect(b.den, `${where} ${name} denominator`).toBeCloseTo(a.den, 6);
+    }
+  }
+}
+
+describe('month extract → DuckDB-WASM report', () => {
+  it('serves a closed month as immutable gzip CSV with the extract columns and masked customers', async () => {
+    expect(manifest).toMatchObject({ month: '2026-10', closed: true, start: '2026-10-01 00:00:00', end: '2026-11-01 00:00:00', format: 'csv' });
+    expect(manifest.files.contacts.rows).toBeGreaterThan(1000);
+    const file = await download(manifest.files.contacts.url);
+    expect(file.headers.get('cache-control')).toBe('private, max-age=31536000, immutable');
+    expect(file.headers.get('content-encoding')).toBe('gzip');
+    const etag = file.headers.get('etag')!;
+    const text = await file.text();
+    expect(text.split('\n')[0]).toBe(Object.keys(CONTACT_WIRE_COLUMNS).join(','));
+    const again = await fetch(`${server.baseUrl}${manifest.files.contacts.url}`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'if-none-match': etag } });
+    expect(again.status).toBe(304);
+    // Only masked references reach the browser: none of the stored pseudonyms appears whole.
+    const customers = await wasm.run(`SELECT DISTINCT customer FROM contacts WHERE customer IS NOT NULL`);
+    expect(customers.length).toBeGreaterThan(10);
+    for (const { customer } of customers) expect(customer).toMatch(/^c_[0-9a-f]{4}…$/);
+    // Pseudonyms are `c_` + 24 hex digits; the extract keeps the first 4 of them at most.
+    expect(text).toMatch(/,c_[0-9a-f]{4}…,/);
+    expect(text).not.toMatch(/c_[0-9a-f]{5}/);
+  });
+
+  it('has the same figures as the daily report API, day by day for the centre', async () => {
+    const days = daysBetween('2026-10-01', '2026-10-31');
+    const api = await consistentDaily(server, { from: days[0], to: days.at(-1)!, groupBy: 'centre' });
+    expect(api.length).toBeGreaterThanOrEqual(2);
+    expect(report.daily.map((r) => r.group)).toEqual(api.map((r) => r.day));
+    for (const row of api) {
+      const browser = report.daily.find((r) => r.group === row.day)!;
+      expectSame(browser.kpis, sumDaily([row]).get('centre')!, row.day);
+    }
+    const total = sumDaily(api).get('centre')!;
+    expectSame(report.total.kpis, total, 'month');
+    expect(report.total.kpis.offered.value).toBeGreaterThan(1000);
+  });
+
+  it.each(['site', 'queue', 'team', 'agent', 'channel'] as const)('has the same month figures by %s as the daily report API', async (groupBy) => {
+    const api = await consistentDaily(server, { from: '2026-10-01', to: '2026-10-31', groupBy });
+    const sums = sumDaily(api);
+    const rows = report.byDim[groupBy === 'agent' ? 'agent_id' : groupBy].filter((r) => r.group !== null);
+    expect(rows.map((r) => r.group).sort()).toEqual([...sums.keys()].sort());
+    for (const row of rows) expectSame(row.kpis, sums.get(row.group!)!, `${groupBy} ${row.group}`);
+  });
+
+  it('refuses extracts, summaries, exports and targets to display links and anonymous callers', async () => {
+    const paths = ['/api/v1/extracts?month=2026-10', manifest.files.contacts.url, '/api/v1/reports/summary?month=2026-10', '/api/v1/targets'];
+    for (const path of paths) {
+      const display = await server.request('GET', path, { token: DISPLAY_TOKEN });
+      expect(display.status, path).toBe(403);
+      expect(JSON.stringify(display.body)).not.toMatch(/contact_id|rows/);
+      expect((await server.request('GET', path, { token: null })).status, path).toBe(401);
+    }
+    expect((await server.request('POST', '/api/v1/reports/exports', { token: DISPLAY_TOKEN, body: { format: 'csv', month: '2026-10', file: 'x.csv' } })).status).toBe(403);
+  });
+
+  it('names the bad parameter of an extract request', async () => {
+    expect((await server.request('GET', '/api/v1/extracts?month=2026-13')).body.error).toMatch(/^month: /);
+    expect((await server.request('GET', '/api/v1/extracts/file?month=2026-10&table=events')).body.error).toMatch(/^table: must be one of contacts, transfers, tickets/);
+    expect((await server.request('GET', '/api/v1/extracts?month=2027-05')).status).toBe(404);
+  });
+
+  it('gives the month summary from the native DuckDB equal to the browser figures', async () => {
+    const summary = (await server.request('GET', '/api/v1/reports/summary?month=2026-10')).body;
+    summary.total.forEach((value: number, i: number) => expect(value).toBeCloseTo(report.total.counters[i], 6));
+    expect(summary.byDim.queue.map((r: { group: string }) => r.group)).toEqual(report.byDim.queue.map((r) => r.group));
+  });
+});
