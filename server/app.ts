@@ -29,6 +29,11 @@ import type { RecordStore } from './store/record-store.ts';
 import { RecordSync } from './store/record-sync.ts';
 import { scheduleRetention } from './store/retention.ts';
 import { daysBetween, GROUP_BYS, type GroupBy } from './store/daily-report.ts';
+import { ScreenHub } from './screens/screen-hub.ts';
+import { alertRoutes } from './http/alert-routes.ts';
+import { broadcastRoutes } from './http/broadcast-routes.ts';
+import { screenRoutes } from './http/screen-routes.ts';
+import { join } from 'node:path';
 
 export interface AppDeps {
   config: Config;
@@ -85,6 +90,7 @@ export function createApp(deps: AppDeps): App {
     seed,
     onAccepted: async (events) => {
       rooms.poke();
+      screens.noteEvents(events, true);
       await recordSync?.accept(events);
     },
     onRecordError: (error) => logger.error({ err: error.message }, 'events stored, but their records could not be updated'),
@@ -218,7 +224,10 @@ export function createApp(deps: AppDeps): App {
     socket.data.principal = principal;
     next();
   });
-  const rooms = new KpiRooms(io, engine, clock, { tickMs: deps.tickMs });
+  const rooms: KpiRooms = new KpiRooms(io, engine, clock, { tickMs: deps.tickMs, redactFor: (socket): boolean => screens.isVisitorSocket(socket) });
+  // Screens: assignments, visitor mode, broadcasts, alerts, agent board (issue 5).
+  const screens: ScreenHub = new ScreenHub(io, rooms, context, { file: records ? join(config.dataDir, 'screens.json') : null, webRoot });
+  Object.assign(routes, screenRoutes(context, screens), broadcastRoutes(context, screens), alertRoutes(context, screens));
 
   return {
     httpServer,
@@ -234,6 +243,7 @@ export function createApp(deps: AppDeps): App {
       await log.replay(engine.horizonMs, async (events, receivedMs) => {
         await seed(events);
         engine.applyReplayed(events, (i) => coveredThroughMs !== null && receivedMs !== undefined && receivedMs[i] < coveredThroughMs);
+        screens.noteEvents(events, false);
         count += events.length;
       });
       recordSync?.start();
@@ -248,6 +258,7 @@ export function createApp(deps: AppDeps): App {
     },
     async close() {
       rooms.close();
+      screens.close();
       await recordSync?.close();
       await new Promise<void>((resolve) => io.close(() => resolve()));
       // The records' connection first: DuckDB keeps the file locked while any connection is open.
