@@ -11,6 +11,7 @@ export type PageLoader = () => Promise<{ default: Component }>;
 export const PAGES: Record<string, PageLoader | 'wallboard'> = {
   '/': 'wallboard',
   '/wall': 'wallboard',
+  '/manager': () => import('./manager/Manager.svelte'),
 };
 
 /** The page for a location path (trailing slashes ignored); the wallboard when unknown. */

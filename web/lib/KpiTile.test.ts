@@ -91,11 +91,14 @@ describe('KpiTile trend', () => {
 
   it('highlights a changed figure by re-creating it, and leaves an unchanged one alone', async () => {
     const { rerender } = render(KpiTile, { kpi: 'inQueue', value: 4, lang: 'en' });
-    const first = tile().querySelector('.changed');
+    const first = tile().querySelector('.figure');
+    expect(first).not.toHaveClass('changed'); // the first figure is not news
     await rerender({ value: 4 });
-    expect(tile().querySelector('.changed')).toBe(first);
+    expect(tile().querySelector('.figure')).toBe(first);
     await rerender({ value: 5 });
-    expect(tile().querySelector('.changed')).not.toBe(first);
-    expect(tile().querySelector('.changed')).toHaveTextContent('5');
+    const second = tile().querySelector('.figure');
+    expect(second).not.toBe(first);
+    expect(second).toHaveClass('changed');
+    expect(second).toHaveTextContent('5');
   });
 });

@@ -23,6 +23,8 @@ export function alertTitle(alert: Alert, lang: Lang): string {
   if (alert.rule === 'no-agents-ready') return t(lang, 'alertRuleNoAgentsReady');
   if (alert.rule === 'source-silent') return t(lang, 'alertRuleSourceSilent', { n: alert.value ?? 0 });
   const kpi = alert.kpi as KpiName & MessageKey;
+  // A count of agents with no amber band reads better as the count itself.
+  if (kpi === 'agentsNotReadyOverLimit') return `${t(lang, kpi)}: ${alert.worst ?? alert.value ?? 0}`;
   const limit = formatKpi(kpi, alert.limit, lang);
   const value = formatKpi(kpi, alert.worst ?? alert.value, lang);
   const kind = DEFAULT_THRESHOLDS[kpi]?.kind ?? 'max';
