@@ -67,7 +67,7 @@ describe('KpiTile trend', () => {
   it('draws the last hour as a sparkline and says which way the figure is heading', () => {
     render(KpiTile, { kpi: 'serviceLevel', value: 0.8, lang: 'en', trend: falling });
     const arrow = screen.getByRole('img', { name: 'falling' });
-    expect(arrow).toHaveTextContent('▼');
+    expect(arrow).toHaveTextContent('↓');
     expect(tile().querySelector('[data-trend]')).toHaveAttribute('data-trend', 'down');
     const spark = screen.getByRole('img', { name: 'Service level · last hour' });
     const points = spark.querySelector('polyline')!.getAttribute('points')!.split(' ');
@@ -84,15 +84,16 @@ describe('KpiTile trend', () => {
     const gappy = [0.9, 0.91, null, 0.93, 0.94];
     const { rerender } = render(KpiTile, { kpi: 'answerRate', value: 0.94, lang: 'zh-CN', trend: gappy });
     expect(document.querySelectorAll('polyline')).toHaveLength(2);
-    expect(screen.getByRole('img', { name: '上升' })).toHaveTextContent('▲');
+    expect(screen.getByRole('img', { name: '上升' })).toHaveTextContent('↑');
     await rerender({ trend: [0.9] });
     expect(document.querySelector('svg')).toBeNull();
   });
 
   it('highlights a changed figure by re-creating it, and leaves an unchanged one alone', async () => {
-    const { rerender } = render(KpiTile, { kpi: 'inQueue', value: 4, lang: 'en' });
+    const { rerender } = render(KpiTile, { kpi: 'inQueue', value: null, lang: 'en' });
+    await rerender({ value: 4 });
     const first = tile().querySelector('.figure');
-    expect(first).not.toHaveClass('changed'); // the first figure is not news
+    expect(first).not.toHaveClass('changed'); // the first figure after "no data" is not news
     await rerender({ value: 4 });
     expect(tile().querySelector('.figure')).toBe(first);
     await rerender({ value: 5 });
