@@ -191,9 +191,12 @@ export function parseLang(raw: string | null | undefined): Lang {
 
 /** The text for `key` in `lang`, with `{name}` placeholders filled from `params`. */
 export function t(lang: Lang, key: MessageKey, params: Record<string, string | number> = {}): string {
-  return MESSAGES[lang][key].replace(/\{(\w+)\}/g, (whole, name: string) =>
-    name in params ? String(params[name]) : whole,
-  );
+  return fill(MESSAGES[lang][key], params);
+}
+
+/** Fills `{name}` placeholders; unknown ones stay visible so a missing value is noticed. */
+export function fill(template: string, params: Record<string, string | number>): string {
+  return template.replace(/\{(\w+)\}/g, (whole, name: string) => (name in params ? String(params[name]) : whole));
 }
 
 /** Queue ids of manual 003's seat types, in the order the floor is used to reading them. */

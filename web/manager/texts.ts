@@ -1,5 +1,5 @@
 /** Words of the duty-manager page in both languages (kept apart so TVs do not download them). */
-import type { Lang } from '../lib/i18n.ts';
+import { fill, type Lang } from '../lib/i18n.ts';
 
 const ZH = {
   title: '值班经理 · 大屏控制',
@@ -80,6 +80,5 @@ const EN: Record<ManagerKey, string> = {
 };
 
 export function mt(lang: Lang, key: ManagerKey, params: Record<string, string | number> = {}): string {
-  const text = (lang === 'en' ? EN : ZH)[key];
-  return text.replace(/\{(\w+)\}/g, (whole, name: string) => (name in params ? String(params[name]) : whole));
+  return fill((lang === 'en' ? EN : ZH)[key], params);
 }
