@@ -14,6 +14,8 @@ export const TREND_POINTS = 60;
 const STEP_MS = 60_000;
 /** A scope nobody asked about for this long is no longer sampled. */
 const WANTED_FOR_MS = 15 * 60_000;
+/** Scopes sampled on request at most; beyond, a request gets a one-off sample (bounded memory). */
+const MAX_WANTED = 500;
 
 interface Source {
   snapshot(scope: ScopeKey, window: KpiWindow): { kpis: Kpis; live: LiveState };
@@ -37,11 +39,17 @@ export class TrendHistory {
       if (nowMs - at > WANTED_FOR_MS) this.wanted.delete(scope);
       else scopes.add(scope);
     }
+    for (const scope of this.series.keys()) if (!scopes.has(scope)) this.series.delete(scope);
     for (const scope of scopes) this.sample(scope as ScopeKey, nowMs);
   }
 
   /** The series of a scope; starts sampling it if it was not. */
   get(scope: ScopeKey, nowMs: number): TrendSeries {
+    if (this.wanted.size >= MAX_WANTED && !this.wanted.has(scope) && !this.series.has(scope)) {
+      const { kpis, live } = this.source.snapshot(scope, 'today');
+      const series = Object.fromEntries(TREND_KPIS.map((kpi) => [kpi, [kpi === 'longestWaitSec' ? longestWaitSec(live, nowMs) : kpis[kpi].value]]));
+      return { scope, asOf: nowMs, stepMs: STEP_MS, series };
+    }
     this.wanted.set(scope, nowMs);
     if (!this.series.has(scope)) this.sample(scope, nowMs);
     const entry = this.series.get(scope)!;

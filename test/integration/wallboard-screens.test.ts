@@ -115,6 +115,13 @@ describe('screens, broadcasts, visitor mode and alerts', () => {
     expect(badRotate.body.error).toMatch(/^layout\.rotateSec:/);
     expect((await server.request('PUT', '/api/v1/screens/visitor-mode', { body: { screens: ['display'], on: 'yes' } })).body.error).toMatch(/^on:/);
     expect((await server.request('GET', '/api/v1/screens')).body.screens).toEqual([]);
+
+    // Trends: for every role (screens draw sparklines), never per agent.
+    const trends = await server.request('GET', '/api/v1/trends?scope=centre', { token: DISPLAY_TOKEN });
+    expect(trends.status).toBe(200);
+    expect(trends.body).toMatchObject({ scope: 'centre', stepMs: 60_000, series: { serviceLevel: [null], inQueue: [0] } });
+    expect((await server.request('GET', '/api/v1/trends?scope=agent:wang', { token: DISPLAY_TOKEN })).body.error).toMatch(/^scope:/);
+    expect((await server.request('GET', '/api/v1/trends?scope=centre', { token: null })).status).toBe(401);
   });
 
   it('visitor mode strips staffing figures and the agent board at once, and survives a restart', async () => {
@@ -162,8 +169,11 @@ describe('screens, broadcasts, visitor mode and alerts', () => {
     expect((await stateNow).agentBoard).toBe(false);
     // Updates keep coming redacted, and no agent board comes at all.
     boards = 0;
-    const update = await next<RoomMessage>(display, 'kpi:update', (m) => m.room === 'centre@today');
+    const updated = next<RoomMessage>(display, 'kpi:update', (m) => m.room === 'centre@today' && m.scopes.length > 0);
+    await server.post([{ id: 's4', type: 'agent.state', ts: NOW - 1_000, agentId: 'zhao.min', state: 'ready', team: 'red', site: 'hangzhou', queues: ['general'] }]);
+    const update = await updated;
     expect(update.redacted).toBe(true);
+    expect(update.scopes[0].kpis.agentsReady.value).toBeNull();
     await new Promise((resolve) => setTimeout(resolve, 1_200));
     expect(boards).toBe(0);
 
@@ -186,6 +196,7 @@ describe('screens, broadcasts, visitor mode and alerts', () => {
     const plain = await off;
     expect(plain.redacted).toBeUndefined();
     expect(plain.scopes[0].kpis.agentsBusy.value).toBe(1);
+    expect(plain.scopes[0].kpis.agentsReady.value).toBe(1);
     expect((await auditActions(server, 'visitor-mode')).map((e) => e.action)).toEqual(['visitor-mode.off', 'visitor-mode.on']);
   });
 
