@@ -5,7 +5,7 @@
 import type { KpiName } from './kpi.ts';
 import type { ScreenLayout } from './layouts.ts';
 
-export const ALERT_RULES = ['threshold', 'no-agents-ready', 'source-silent'] as const;
+export const ALERT_RULES = ['threshold', 'no-agents-ready', 'source-silent', 'volume-surge'] as const;
 export type AlertRule = (typeof ALERT_RULES)[number];
 
 export interface Alert {

@@ -105,6 +105,30 @@ describe('AlertEngine', () => {
     expect(engine.active()[0]).toMatchObject({ rule: 'source-silent', scope: 'centre' });
   });
 
+  it('raises a surge at twice yesterday\'s volume for the interval, and clears it under one and a half times', () => {
+    let offered = 25;
+    const source: AlertSource = {
+      snapshot: () => {
+        const live = { ...emptyLiveState(), agents: { ready: 2, busy: 0, acw: 0, not_ready: 0 } };
+        return { kpis: computeKpis(countersFrom({ offered }), live, T0), live };
+      },
+      scopeKeys: (d) => (d === 'queue' ? ['queue:complaints'] : []) as ScopeKey[],
+      usualOffered: (scope) => (scope === 'queue:complaints' ? 10 : null),
+    };
+    const changes: string[] = [];
+    const engine = new AlertEngine(source, { raiseAfterSec: 0, clearAfterSec: 0, cooldownSec: 0, minOutcomes: 10, silentAfterSec: 120 }, (a, c) => changes.push(`${c} ${a.rule} ${a.scope}`));
+    engine.evaluate(T0);
+    expect(engine.active()).toMatchObject([{ rule: 'volume-surge', scope: 'queue:complaints', value: 25, limit: 20 }]);
+    offered = 17; // 1.7×: calmer, but not back to usual
+    engine.evaluate(T0 + 60_000);
+    expect(engine.active()).toHaveLength(1);
+    offered = 14;
+    engine.evaluate(T0 + 120_000);
+    expect(engine.active()).toEqual([]);
+    // The centre has no yesterday to compare with: never judged.
+    expect(changes).toEqual(['raised volume-surge queue:complaints', 'cleared volume-surge queue:complaints']);
+  });
+
   it('reads its timings from the environment and names a bad variable', () => {
     expect(alertSettingsFromEnv({ ALERT_RAISE_SEC: '0', ALERT_CLEAR_SEC: '2' })).toMatchObject({ raiseAfterSec: 0, clearAfterSec: 2, cooldownSec: 300 });
     expect(() => alertSettingsFromEnv({ ALERT_COOLDOWN_SEC: 'soon' })).toThrow(/ALERT_COOLDOWN_SEC/);

@@ -52,7 +52,13 @@ export function thresholdFor(kpi: KpiName, _atMs: number): Threshold | undefined
 export interface AlertSource {
   snapshot(scope: ScopeKey, window: KpiWindow): { kpis: Kpis; live: LiveState };
   scopeKeys(dimension: 'site' | 'queue'): ScopeKey[];
+  /** Contacts offered in the same 15 minutes yesterday: the usual for now; null when unknown. */
+  usualOffered?(scope: ScopeKey, nowMs: number): number | null;
 }
+
+/** A surge: at least twice the usual volume; over once back under 1.5 times it (hysteresis). */
+const SURGE_RATIO = 2;
+const SURGE_CLEAR_RATIO = 1.5;
 
 type Condition = 'breach' | 'normal' | 'between';
 
@@ -123,6 +129,7 @@ export class AlertEngine {
       }
       this.judgeThreshold(scope, 'longestWaitSec', recent.kpis.longestWaitSec.value, nowMs);
       if (!scope.startsWith('queue:')) this.judgeThreshold(scope, 'agentsNotReadyOverLimit', recent.kpis.agentsNotReadyOverLimit.value, nowMs);
+      this.judgeSurge(scope, recent.kpis.offered.value ?? 0, nowMs);
       const { inQueue, agents } = recent.live;
       this.observe('no-agents-ready', undefined, scope, inQueue > 0 && agents.ready === 0 ? 'breach' : 'normal', inQueue, 0, nowMs);
     }
@@ -140,7 +147,19 @@ export class AlertEngine {
     this.observe('threshold', kpi, scope, condition, value, threshold.red, nowMs);
   }
 
-  private observe(rule: AlertRule, kpi: KpiName | undefined, scope: string, condition: Condition, value: number | null, limit: number, nowMs: number): void {
+  /**
+   * Calls surge (SPEC §5; on the complaints queue, the complaint surge): offered in the last 15
+   * minutes against the same interval yesterday. Without yesterday there is no "usual" to judge by.
+   */
+  private judgeSurge(scope: ScopeKey, offered: number, nowMs: number): void {
+    const usual = this.source.usualOffered?.(scope, nowMs) ?? null;
+    if (usual === null || usual <= 0) return this.observe('volume-surge', undefined, scope, 'normal', offered, null, nowMs);
+    const ratio = offered / usual;
+    const condition: Condition = offered >= this.settings.minOutcomes && ratio >= SURGE_RATIO ? 'breach' : ratio < SURGE_CLEAR_RATIO ? 'normal' : 'between';
+    this.observe('volume-surge', undefined, scope, condition, offered, usual * SURGE_RATIO, nowMs);
+  }
+
+  private observe(rule: AlertRule, kpi: KpiName | undefined, scope: string, condition: Condition, value: number | null, limit: number | null, nowMs: number): void {
     const key = `${rule}|${kpi ?? ''}|${scope}`;
     let tracker = this.trackers.get(key);
     if (!tracker) {

@@ -11,6 +11,9 @@ import type { Server } from 'socket.io';
 import type { Alert, ScreenState } from '../../shared/alerts.ts';
 import type { CallCentreEvent } from '../../shared/events.ts';
 import { parseScreenLayout } from '../../shared/layouts.ts';
+import { C } from '../../shared/kpi.ts';
+import type { ScopeKey } from '../../shared/scope.ts';
+import { dayKey, intervalStart } from '../../shared/time.ts';
 import type { ClientToServerEvents, InterServerEvents, ServerToClientEvents, SocketData } from '../../shared/socket-events.ts';
 import { AlertEngine, alertSettingsFromEnv, type AlertSettings } from '../alerts/alert-engine.ts';
 import type { RouteContext } from '../http/route.ts';
@@ -59,7 +62,12 @@ export class ScreenHub {
   ) {
     this.registry = new ScreenRegistry(options.file);
     this.trends = new TrendHistory(context.engine);
-    this.alerts = new AlertEngine(context.engine, options.alertSettings ?? alertSettingsFromEnv(process.env), (alert, change) => this.alertChanged(alert, change));
+    const source = {
+      snapshot: context.engine.snapshot.bind(context.engine),
+      scopeKeys: context.engine.scopeKeys.bind(context.engine),
+      usualOffered: (scope: ScopeKey, nowMs: number) => usualOffered(context, scope, nowMs),
+    };
+    this.alerts = new AlertEngine(source, options.alertSettings ?? alertSettingsFromEnv(process.env), (alert, change) => this.alertChanged(alert, change));
     this.buildId = buildIdOf(options.webRoot);
     io.on('connection', (socket) => this.handle(socket));
     this.timer = setInterval(() => this.tick(), options.tickMs ?? 1000);
@@ -177,6 +185,14 @@ export class ScreenHub {
     }
     for (const socket of this.io.sockets.sockets.values()) this.sendBoard(socket, false);
   }
+}
+
+/** Offered in the 15-minute interval this time yesterday (the engine keeps yesterday's intervals). */
+function usualOffered({ engine, config }: RouteContext, scope: ScopeKey, nowMs: number): number | null {
+  const yesterdayMs = nowMs - 86_400_000;
+  const start = intervalStart(yesterdayMs);
+  const interval = engine.intervals(scope, dayKey(yesterdayMs, config.timeZone)).find((i) => i.startMs === start);
+  return interval ? interval.counters[C.offered] : null;
 }
 
 /** A hash of the built index.html: it names every bundle, so it changes with each deployment. */

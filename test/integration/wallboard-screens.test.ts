@@ -228,4 +228,20 @@ describe('screens, broadcasts, visitor mode and alerts', () => {
     const [entry] = await auditActions(server, 'alert.ack');
     expect(entry).toMatchObject({ actor: 'token', role: 'admin', target: alert.id, detail: { rule: 'threshold', kpi: 'serviceLevel', scope: 'centre' } });
   });
+
+  it('raises a complaint surge against the same quarter hour yesterday', async () => {
+    server = await startTestServer({ nowMs: NOW });
+    const offer = (id: string, ts: number) => ({ id, type: 'contact.offered', ts, contactId: id, queue: 'complaints', site: 'hangzhou', channel: 'phone' });
+    // Yesterday 10:00–10:15: 10 complaints; today's last 15 minutes: 25.
+    await server.post(Array.from({ length: 10 }, (_, i) => offer(`y${i}`, NOW - 86_400_000 + 60_000 + i * 1000)));
+    await server.post(Array.from({ length: 25 }, (_, i) => offer(`t${i}`, NOW - 600_000 + i * 1000)));
+    await new Promise((resolve) => setTimeout(resolve, 1_200));
+    server.clock.set(NOW + 31_000);
+    let surge: any;
+    for (let i = 0; i < 30 && !surge; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      surge = (await server.request('GET', '/api/v1/alerts')).body.active.find((a: any) => a.rule === 'volume-surge');
+    }
+    expect(surge).toMatchObject({ scope: 'queue:complaints', value: 25, limit: 20 });
+  });
 });

@@ -22,6 +22,7 @@ export function scopeLabel(scope: string, lang: Lang): string {
 export function alertTitle(alert: Alert, lang: Lang): string {
   if (alert.rule === 'no-agents-ready') return t(lang, 'alertRuleNoAgentsReady');
   if (alert.rule === 'source-silent') return t(lang, 'alertRuleSourceSilent', { n: alert.value ?? 0 });
+  if (alert.rule === 'volume-surge') return t(lang, 'alertRuleSurge', { n: alert.value ?? 0, usual: Math.round((alert.limit ?? 0) / 2) });
   const kpi = alert.kpi as KpiName & MessageKey;
   // A count of agents with no amber band reads better as the count itself.
   if (kpi === 'agentsNotReadyOverLimit') return `${t(lang, kpi)}: ${alert.worst ?? alert.value ?? 0}`;
