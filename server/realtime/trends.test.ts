@@ -35,4 +35,27 @@ describe('TrendHistory', () => {
     trends.maybeSample(T0 + 110 * 60_000);
     expect(trends.get('queue:vip', T0 + 110 * 60_000 + 1).series.inQueue).toHaveLength(1);
   });
+
+  it('rebuilds the last hour from today\'s quarter hours when a scope is first sampled', () => {
+    const intervals = [
+      { startMs: T0 - 60 * 60_000, counters: countersFrom({ answered: 10, answeredInSl: 10 }) },
+      { startMs: T0 - 30 * 60_000, counters: countersFrom({ answered: 10, answeredInSl: 0 }) },
+    ];
+    const trends = new TrendHistory({
+      snapshot: () => {
+        const live = emptyLiveState();
+        return { kpis: computeKpis(countersFrom({ answered: 20, answeredInSl: 10 }), live, T0), live };
+      },
+      scopeKeys: () => [],
+      todayIntervals: () => ({ dayStartMs: T0 - 50 * 60_000 - 30_000, intervals }),
+    });
+    const sl = trends.get('centre', T0).series.serviceLevel!;
+    expect(sl).toHaveLength(TREND_POINTS);
+    // 59 and 58..51 minutes ago: before the day started (a centre opening at 09:09:30).
+    expect(sl.slice(0, 9)).toEqual(Array(9).fill(null));
+    expect(sl[9]).toBe(1); // 50 minutes ago: the first quarter hour, all within service level
+    expect(sl[29]).toBe(0.5); // 30 minutes ago: both quarter hours
+    expect(sl.at(-1)).toBe(0.5); // now, from the live snapshot
+    expect(trends.get('centre', T0).series.inQueue!.slice(0, 59)).toEqual(Array(59).fill(null));
+  });
 });

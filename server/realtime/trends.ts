@@ -5,7 +5,7 @@
  * scope a screen asked for lately; a few numbers per scope, so 500 queues cost nothing worth noting.
  */
 import type { TrendSeries } from '../../shared/alerts.ts';
-import { longestWaitSec, type KpiName, type Kpis, type LiveState } from '../../shared/kpi.ts';
+import { addCounters, computeKpis, emptyLiveState, longestWaitSec, newCounters, type Counters, type KpiName, type Kpis, type KpiSettings, type LiveState } from '../../shared/kpi.ts';
 import type { ScopeKey } from '../../shared/scope.ts';
 import type { KpiWindow } from '../../shared/time.ts';
 
@@ -20,6 +20,12 @@ const MAX_WANTED = 500;
 interface Source {
   snapshot(scope: ScopeKey, window: KpiWindow): { kpis: Kpis; live: LiveState };
   scopeKeys(dimension: 'site'): ScopeKey[];
+  /**
+   * Today's 15-minute intervals of a scope (with the day's start), so a scope first sampled now
+   * (after a restart, or first asked for) gets its last hour at once, at quarter-hour steps.
+   */
+  todayIntervals?(scope: ScopeKey, nowMs: number): { dayStartMs: number; intervals: Array<{ startMs: number; counters: Counters }> };
+  settings?: KpiSettings;
 }
 
 export class TrendHistory {
@@ -60,7 +66,7 @@ export class TrendHistory {
     const { kpis, live } = this.source.snapshot(scope, 'today');
     let entry = this.series.get(scope);
     if (!entry) {
-      entry = { asOf: nowMs, values: Object.fromEntries(TREND_KPIS.map((kpi) => [kpi, []])) };
+      entry = { asOf: nowMs, values: this.backfill(scope, nowMs) };
       this.series.set(scope, entry);
     }
     entry.asOf = nowMs;
@@ -69,5 +75,31 @@ export class TrendHistory {
       values.push(kpi === 'longestWaitSec' ? longestWaitSec(live, nowMs) : kpis[kpi].value);
       if (values.length > TREND_POINTS) values.shift();
     }
+  }
+
+  /**
+   * The hour before `nowMs` from today's intervals: each minute gets the day's figure with the
+   * quarter hour it falls in counted whole (a step line, at most 15 minutes early). Live figures
+   * (in queue, longest wait) have no history: null.
+   */
+  private backfill(scope: ScopeKey, nowMs: number): Record<string, Array<number | null>> {
+    const values: Record<string, Array<number | null>> = Object.fromEntries(TREND_KPIS.map((kpi) => [kpi, []]));
+    const today = this.source.todayIntervals?.(scope, nowMs);
+    if (!today || today.intervals.length === 0) return values;
+    const intervals = [...today.intervals].sort((a, b) => a.startMs - b.startMs);
+    const sum = newCounters();
+    let next = 0;
+    const live = emptyLiveState();
+    for (let back = TREND_POINTS - 1; back >= 1; back--) {
+      const atMs = nowMs - back * STEP_MS;
+      if (atMs < today.dayStartMs) {
+        for (const kpi of TREND_KPIS) values[kpi].push(null);
+        continue;
+      }
+      while (next < intervals.length && intervals[next].startMs <= atMs) addCounters(sum, intervals[next++].counters);
+      const kpis = computeKpis(sum, live, atMs, this.source.settings);
+      for (const kpi of TREND_KPIS) values[kpi].push(kpi === 'inQueue' || kpi === 'longestWaitSec' ? null : kpis[kpi].value);
+    }
+    return values;
   }
 }

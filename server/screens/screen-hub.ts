@@ -13,7 +13,7 @@ import type { CallCentreEvent } from '../../shared/events.ts';
 import { parseScreenLayout } from '../../shared/layouts.ts';
 import { C } from '../../shared/kpi.ts';
 import type { ScopeKey } from '../../shared/scope.ts';
-import { dayKey, intervalStart } from '../../shared/time.ts';
+import { dayBounds, dayKey, intervalStart } from '../../shared/time.ts';
 import type { ClientToServerEvents, InterServerEvents, ServerToClientEvents, SocketData } from '../../shared/socket-events.ts';
 import { AlertEngine, alertSettingsFromEnv, type AlertSettings } from '../alerts/alert-engine.ts';
 import type { RouteContext } from '../http/route.ts';
@@ -61,7 +61,15 @@ export class ScreenHub {
     options: ScreenHubOptions,
   ) {
     this.registry = new ScreenRegistry(options.file);
-    this.trends = new TrendHistory(context.engine);
+    this.trends = new TrendHistory({
+      snapshot: context.engine.snapshot.bind(context.engine),
+      scopeKeys: context.engine.scopeKeys.bind(context.engine),
+      settings: context.config.kpi,
+      todayIntervals: (scope, nowMs) => {
+        const today = dayBounds(nowMs, context.config.timeZone);
+        return { dayStartMs: today.startMs, intervals: context.engine.intervals(scope, today.day) };
+      },
+    });
     const source = {
       snapshot: context.engine.snapshot.bind(context.engine),
       scopeKeys: context.engine.scopeKeys.bind(context.engine),
