@@ -158,7 +158,7 @@ export class ScreenHub {
       const scope = (request as { scope?: unknown } | null)?.scope ?? 'centre';
       const parsed = parseScreenLayout({ scope });
       if (!parsed.ok) return ack({ ok: false, error: parsed.error });
-      this.wants.set(socket, { scope: parsed.value.scope, agentBoard: (request as { agentBoard?: unknown }).agentBoard === true, sentVersion: -1, sentAt: 0 });
+      this.wants.set(socket, { scope: parsed.value.scope, agentBoard: (request as { agentBoard?: unknown } | null)?.agentBoard === true, sentVersion: -1, sentAt: 0 });
       ack({ ok: true, data: this.stateFor(socket) });
       this.sendBoard(socket, true);
     });

@@ -116,6 +116,12 @@ describe('screens, broadcasts, visitor mode and alerts', () => {
     expect((await server.request('PUT', '/api/v1/screens/visitor-mode', { body: { screens: ['display'], on: 'yes' } })).body.error).toMatch(/^on:/);
     expect((await server.request('GET', '/api/v1/screens')).body.screens).toEqual([]);
 
+    // A screen that sends nonsense gets a refusal naming the field, and the socket stays usable.
+    const display = server.socket(DISPLAY_TOKEN);
+    expect(await (display as any).emitWithAck('screen:join', null)).toMatchObject({ ok: true, data: { screen: 'display' } });
+    expect(await (display as any).emitWithAck('screen:join', { scope: 'planet:mars' })).toEqual({ ok: false, error: expect.stringMatching(/^scope:/) });
+    expect(await (display as any).emitWithAck('screen:join', { scope: 'site:hangzhou' })).toMatchObject({ ok: true });
+
     // Trends: for every role (screens draw sparklines), never per agent.
     const trends = await server.request('GET', '/api/v1/trends?scope=centre', { token: DISPLAY_TOKEN });
     expect(trends.status).toBe(200);
