@@ -6,8 +6,9 @@
  * 2. Render cost per update with 500 queues: main-thread task time (Chrome's TaskDuration, which
  *    covers script, style, layout and paint) per room update, on the queue board and the overview
  *    at 4K, while events touch all 500 queues.
- * 3. Soak: the same server ticking every 50 ms (20 updates a second, so ten minutes are the
- *    updates of more than three hours at one a second), the screen rotating through all five
+ * 3. Soak: the same server ticking every 50 ms (rooms may update 20 times a second; the last
+ *    run got about 10, so ten minutes carry the updates of well over an hour and a half at one
+ *    a second; the count is in the results), the screen rotating through all five
  *    layouts every 5 s, broadcasts coming and going; the page's JS heap and DOM nodes after a
  *    forced GC, sampled over the run. Growth is last sample against the first after warm-up.
  *
