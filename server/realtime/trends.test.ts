@@ -36,26 +36,31 @@ describe('TrendHistory', () => {
     expect(trends.get('queue:vip', T0 + 110 * 60_000 + 1).series.inQueue).toHaveLength(1);
   });
 
-  it('rebuilds the last hour from today\'s quarter hours when a scope is first sampled', () => {
-    const intervals = [
-      { startMs: T0 - 60 * 60_000, counters: countersFrom({ answered: 10, answeredInSl: 10 }) },
-      { startMs: T0 - 30 * 60_000, counters: countersFrom({ answered: 10, answeredInSl: 0 }) },
-    ];
+  it('fills the minutes before its first sample from today\'s quarter hours', () => {
+    const intervals: Array<{ startMs: number; counters: ReturnType<typeof countersFrom> }> = [];
     const trends = new TrendHistory({
       snapshot: () => {
         const live = emptyLiveState();
-        return { kpis: computeKpis(countersFrom({ answered: 20, answeredInSl: 10 }), live, T0), live };
+        const answeredInSl = intervals.length === 0 ? 20 : 10;
+        return { kpis: computeKpis(countersFrom({ answered: 20, answeredInSl }), live, T0), live };
       },
       scopeKeys: () => [],
       todayIntervals: () => ({ dayStartMs: T0 - 50 * 60_000 - 30_000, intervals }),
     });
+    // Sampled before the morning's events arrived (late, after a restart): nothing to go back on.
+    expect(trends.get('centre', T0 - 60_000).series.serviceLevel).toEqual([1]);
+    intervals.push(
+      { startMs: T0 - 60 * 60_000, counters: countersFrom({ answered: 10, answeredInSl: 10 }) },
+      { startMs: T0 - 30 * 60_000, counters: countersFrom({ answered: 10, answeredInSl: 0 }) },
+    );
+    trends.maybeSample(T0);
     const sl = trends.get('centre', T0).series.serviceLevel!;
     expect(sl).toHaveLength(TREND_POINTS);
     // 59 and 58..51 minutes ago: before the day started (a centre opening at 09:09:30).
     expect(sl.slice(0, 9)).toEqual(Array(9).fill(null));
     expect(sl[9]).toBe(1); // 50 minutes ago: the first quarter hour, all within service level
     expect(sl[29]).toBe(0.5); // 30 minutes ago: both quarter hours
-    expect(sl.at(-1)).toBe(0.5); // now, from the live snapshot
-    expect(trends.get('centre', T0).series.inQueue!.slice(0, 59)).toEqual(Array(59).fill(null));
+    expect(sl.slice(-2)).toEqual([1, 0.5]); // the sample taken a minute ago (its snapshot said 100 %), and now
+    expect(trends.get('centre', T0).series.inQueue!.slice(0, 58)).toEqual(Array(58).fill(null)); // live figures have no history
   });
 });

@@ -59,6 +59,7 @@ export class TrendHistory {
     this.wanted.set(scope, nowMs);
     if (!this.series.has(scope)) this.sample(scope, nowMs);
     const entry = this.series.get(scope)!;
+    this.fillGap(scope, entry);
     return { scope, asOf: entry.asOf, stepMs: STEP_MS, series: entry.values };
   }
 
@@ -66,7 +67,7 @@ export class TrendHistory {
     const { kpis, live } = this.source.snapshot(scope, 'today');
     let entry = this.series.get(scope);
     if (!entry) {
-      entry = { asOf: nowMs, values: this.backfill(scope, nowMs) };
+      entry = { asOf: nowMs, values: Object.fromEntries(TREND_KPIS.map((kpi) => [kpi, []])) };
       this.series.set(scope, entry);
     }
     entry.asOf = nowMs;
@@ -75,14 +76,27 @@ export class TrendHistory {
       values.push(kpi === 'longestWaitSec' ? longestWaitSec(live, nowMs) : kpis[kpi].value);
       if (values.length > TREND_POINTS) values.shift();
     }
+    this.fillGap(scope, entry);
   }
 
   /**
-   * The hour before `nowMs` from today's intervals: each minute gets the day's figure with the
+   * Less than an hour sampled (a new scope, a restart, a morning's events sent late): the
+   * minutes before the first sample come from today's quarter hours as they stand now.
+   */
+  private fillGap(scope: string, entry: { asOf: number; values: Record<string, Array<number | null>> }): void {
+    const have = entry.values[TREND_KPIS[0]].length;
+    if (have >= TREND_POINTS) return;
+    const firstAt = entry.asOf - (have - 1) * STEP_MS;
+    const earlier = this.backfill(scope as ScopeKey, firstAt, TREND_POINTS - have);
+    for (const kpi of TREND_KPIS) if (earlier[kpi].length > 0) entry.values[kpi].unshift(...earlier[kpi]);
+  }
+
+  /**
+   * The `points` minutes before `nowMs` from today's intervals: each gets the day's figure with the
    * quarter hour it falls in counted whole (a step line, at most 15 minutes early). Live figures
    * (in queue, longest wait) have no history: null.
    */
-  private backfill(scope: ScopeKey, nowMs: number): Record<string, Array<number | null>> {
+  private backfill(scope: ScopeKey, nowMs: number, points: number): Record<string, Array<number | null>> {
     const values: Record<string, Array<number | null>> = Object.fromEntries(TREND_KPIS.map((kpi) => [kpi, []]));
     const today = this.source.todayIntervals?.(scope, nowMs);
     if (!today || today.intervals.length === 0) return values;
@@ -90,7 +104,7 @@ export class TrendHistory {
     const sum = newCounters();
     let next = 0;
     const live = emptyLiveState();
-    for (let back = TREND_POINTS - 1; back >= 1; back--) {
+    for (let back = points; back >= 1; back--) {
       const atMs = nowMs - back * STEP_MS;
       if (atMs < today.dayStartMs) {
         for (const kpi of TREND_KPIS) values[kpi].push(null);
