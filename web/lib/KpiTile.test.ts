@@ -81,7 +81,7 @@ describe('KpiTile trend', () => {
   });
 
   it('breaks the line where a minute had no value, and draws nothing from one sample', async () => {
-    const gappy = [0.9, 0.91, null, 0.93, 0.94];
+    const gappy = [0.9, 0.91, null, 0.93, 0.94, null];
     const { rerender } = render(KpiTile, { kpi: 'answerRate', value: 0.94, lang: 'zh-CN', trend: gappy });
     expect(document.querySelectorAll('polyline')).toHaveLength(2);
     expect(screen.getByRole('img', { name: '上升' })).toHaveTextContent('↑');

@@ -36,10 +36,14 @@ export class TrendFeed {
 
 /** Direction of a series: the newest value against the one `back` samples earlier. */
 export function trendOf(values: ReadonlyArray<number | null> | undefined, back = 15, tolerance = 0.002): 'up' | 'down' | 'flat' | null {
-  if (!values || values.length < 2) return null;
-  const last = values[values.length - 1];
-  const earlier = values[Math.max(0, values.length - 1 - back)];
-  if (last === null || earlier === null) return null;
+  if (!values) return null;
+  // The newest known value (a minute without a figure says nothing about the direction).
+  let end = values.length - 1;
+  while (end >= 0 && values[end] === null) end--;
+  if (end < 1) return null;
+  const last = values[end]!;
+  const earlier = values[Math.max(0, end - back)];
+  if (earlier === null) return null;
   const scale = Math.max(Math.abs(earlier), 1);
   if (Math.abs(last - earlier) <= tolerance * scale) return 'flat';
   return last > earlier ? 'up' : 'down';
