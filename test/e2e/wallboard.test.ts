@@ -212,7 +212,7 @@ describe('wallboard', () => {
         for (const layout of LAYOUTS) {
           const page = await openWallboard(lang, size, `&layout=${layout}`);
           if (layout === 'overview' || layout === 'queues') await page.waitForFunction(() => document.querySelectorAll('tbody tr[data-queue]').length >= 8);
-          if (layout === 'agents') await page.waitForFunction(() => document.querySelectorAll('tbody tr[data-agent]').length >= 16);
+          if (layout === 'agents') await page.waitForFunction(() => document.querySelectorAll('tbody tr[data-agent]').length >= 15);
           if (layout === 'sites') await page.waitForFunction(() => document.querySelectorAll('tbody tr[data-site]').length === 2);
           if (layout === 'alerts') await page.waitForSelector('.alerts-page [data-alert]');
           // Measure with the final fonts, not the fallback drawn before they load.
@@ -280,6 +280,8 @@ describe('wallboard', () => {
     await banner.waitFor({ timeout: 3_000 });
     expect(await banner.textContent()).toContain('热线系统故障，统一口径：预计 30 分钟内恢复');
     await wall.screenshot({ path: join(SCREENSHOT_DIR, 'wallboard-broadcast-1080p-zh-CN.png') });
+    await manager.locator('li[data-broadcast]').first().waitFor();
+    await manager.screenshot({ path: join(SCREENSHOT_DIR, 'manager-en.png'), fullPage: true });
 
     await manager.getByRole('button', { name: 'Withdraw' }).click();
     await banner.waitFor({ state: 'detached', timeout: 3_000 });
