@@ -281,7 +281,8 @@ describe('wallboard', () => {
     expect(await banner.textContent()).toContain('热线系统故障，统一口径：预计 30 分钟内恢复');
     await wall.screenshot({ path: join(SCREENSHOT_DIR, 'wallboard-broadcast-1080p-zh-CN.png') });
     await manager.locator('li[data-broadcast]').first().waitFor();
-    await manager.screenshot({ path: join(SCREENSHOT_DIR, 'manager-en.png'), fullPage: true });
+    await manager.evaluate(() => document.querySelector('main')?.scrollIntoView());
+    await manager.screenshot({ path: join(SCREENSHOT_DIR, 'manager-en.png') });
 
     await manager.getByRole('button', { name: 'Withdraw' }).click();
     await banner.waitFor({ state: 'detached', timeout: 3_000 });
