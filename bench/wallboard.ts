@@ -12,6 +12,9 @@
  *    layouts every 5 s, broadcasts coming and going; the page's JS heap and DOM nodes after a
  *    forced GC, sampled over the run. Growth is last sample against the first after warm-up.
  *
+ * 4. Alert evaluation: one pass of every rule over the centre, 6 sites and 500 queues (the
+ *    server does one a second), median of 20.
+ *
  * Writes bench/results/wallboard.json. The server runs in this process and shares the machine
  * (2 cores, shared with other work) with Chromium, so figures are pessimistic.
  */
@@ -21,6 +24,7 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { chromium, type Page } from 'playwright-core';
 import { ADMIN_TOKEN, startTestServer, type TestServer } from '../test/fixtures/test-server.ts';
+import { AlertEngine, DEFAULT_ALERT_SETTINGS } from '../server/alerts/alert-engine.ts';
 
 const QUICK = process.argv.includes('--quick') || process.env.BENCH_QUICK === '1';
 const QUEUES = 500;
@@ -125,6 +129,16 @@ async function main(): Promise<void> {
       await page.close();
     }
 
+    const alertEngine = new AlertEngine(server.app.engine, DEFAULT_ALERT_SETTINGS, () => {});
+    const passes: number[] = [];
+    for (let i = 0; i < 21; i++) {
+      const t = performance.now();
+      alertEngine.evaluate(Date.now());
+      if (i > 0) passes.push(performance.now() - t);
+    }
+    const alertPassMs = Math.round(median(passes) * 10) / 10;
+    console.log(`alert evaluation, centre + 6 sites + 500 queues: ${alertPassMs} ms per pass`);
+
     // Soak.
     const page = await browser.newPage({ viewport: { width: 1920, height: 1080 } });
     await page.goto(`${server.baseUrl}/wall?token=${ADMIN_TOKEN}&lang=zh-CN&layout=overview,queues,agents,alerts,sites&rotate=5`);
@@ -172,7 +186,7 @@ async function main(): Promise<void> {
     mkdirSync('bench/results', { recursive: true });
     writeFileSync(
       `bench/results/wallboard${QUICK ? '-quick' : ''}.json`,
-      JSON.stringify({ date: new Date().toISOString(), cores: cpus().length, cpu: cpus()[0]?.model, note: 'machine shared with other engineers\' work during the run', firstLoad: load, render, soak }, null, 2) + '\n',
+      JSON.stringify({ date: new Date().toISOString(), cores: cpus().length, cpu: cpus()[0]?.model, note: 'machine shared with other engineers\' work during the run', firstLoad: load, render, alertPassMs, soak }, null, 2) + '\n',
     );
   } finally {
     clearInterval(ticker);
