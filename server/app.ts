@@ -40,6 +40,11 @@ import { RecordSync } from './store/record-sync.ts';
 import { scheduleRetention } from './store/retention.ts';
 import { daysBetween, GROUP_BYS, type GroupBy } from './store/daily-report.ts';
 import { dayKey } from '../shared/time.ts';
+import { ScreenHub } from './screens/screen-hub.ts';
+import { alertRoutes } from './http/alert-routes.ts';
+import { broadcastRoutes } from './http/broadcast-routes.ts';
+import { screenRoutes } from './http/screen-routes.ts';
+import { join } from 'node:path';
 
 export interface AppDeps {
   config: Config;
@@ -103,6 +108,7 @@ export function createApp(deps: AppDeps): App {
     seed,
     onAccepted: async (events) => {
       rooms.poke();
+      screens.noteEvents(events, true);
       await recordSync?.accept(events);
     },
     onRecordError: (error) => logger.error({ err: error.message }, 'events stored, but their records could not be updated'),
@@ -284,7 +290,10 @@ export function createApp(deps: AppDeps): App {
     identity.accounts.pruneSessions().catch((error: Error) => logger.warn({ err: error.message }, 'could not prune expired sessions'));
   }, 3600_000);
   pruneTimer.unref();
-  const rooms = new KpiRooms(io, engine, clock, { tickMs: deps.tickMs });
+  const rooms: KpiRooms = new KpiRooms(io, engine, clock, { tickMs: deps.tickMs, redactFor: (socket): boolean => screens.isVisitorSocket(socket) });
+  // Screens: assignments, visitor mode, broadcasts, alerts, agent board (issue 5).
+  const screens: ScreenHub = new ScreenHub(io, rooms, context, { file: records ? join(config.dataDir, 'screens.json') : null, webRoot });
+  Object.assign(routes, screenRoutes(context, screens), broadcastRoutes(context, screens), alertRoutes(context, screens));
 
   /** Rebuilds live state from the store (see `App.restore`); returns how many events it replayed. */
   const restoreLiveState = async (): Promise<number> => {
@@ -296,6 +305,7 @@ export function createApp(deps: AppDeps): App {
       engine.restoreCounters(checkpoint.buckets);
       await log.agentStates(engine.horizonMs, checkpoint.throughReceivedMs, (events) => {
         for (const event of events) if (event.type === 'agent.state') engine.restoreAgentState(event);
+        screens.noteEvents(events, false);
       });
       engine.finishAgentRestore();
       engine.markStoredApplied();
@@ -307,6 +317,7 @@ export function createApp(deps: AppDeps): App {
       await log.replayCommittedAfter(checkpoint.throughReceivedMs, engine.horizonMs, async (events) => {
         await seed(events);
         for (const event of events) engine.apply(event);
+        screens.noteEvents(events, false);
         count += events.length;
       });
     } else if (records && log.replayCommittedAfter && log.agentStates) {
@@ -326,6 +337,7 @@ export function createApp(deps: AppDeps): App {
           if (event.ts < engine.horizonMs) engine.restoreAgentState(event);
           else engine.apply(event);
         }
+        screens.noteEvents(events, false);
       });
       engine.finishAgentRestore();
       engine.markStoredApplied();
@@ -333,6 +345,7 @@ export function createApp(deps: AppDeps): App {
       await log.replayCommittedAfter(coveredThroughMs - 60_000, engine.horizonMs, async (events) => {
         await seed(events);
         for (const event of events) engine.apply(event);
+        screens.noteEvents(events, false);
         count += events.length;
       });
     } else {
@@ -340,6 +353,7 @@ export function createApp(deps: AppDeps): App {
       await log.replay(engine.horizonMs, async (events) => {
         await seed(events);
         for (const event of events) engine.apply(event);
+        screens.noteEvents(events, false);
         count += events.length;
       });
       engine.markStoredApplied();
@@ -378,6 +392,7 @@ export function createApp(deps: AppDeps): App {
       rooms.close();
       guard.close();
       clearInterval(pruneTimer);
+      screens.close();
       await recordSync?.close();
       await new Promise<void>((resolve) => io.close(() => resolve()));
       // The records' connection first: DuckDB keeps the file locked while any connection is open.

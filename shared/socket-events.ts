@@ -6,6 +6,7 @@
 import type { Kpis, LiveState } from './kpi.ts';
 import type { KpiWindow } from './time.ts';
 import type { Principal } from './roles.ts';
+import type { AgentBoard, ScreenState } from './alerts.ts';
 
 /** KPIs of one scope in one window. */
 export interface ScopeKpis {
@@ -22,6 +23,8 @@ export interface RoomMessage {
   asOf: number;
   full: boolean;
   scopes: ScopeKpis[];
+  /** Visitor mode: staffing figures (agent counts, occupancy) were removed. */
+  redacted?: boolean;
 }
 
 export type Ack<T> = { ok: true; data: T } | { ok: false; error: string };
@@ -34,11 +37,17 @@ export interface SubscribeRequest {
 export interface ServerToClientEvents {
   'kpi:snapshot': (message: RoomMessage) => void;
   'kpi:update': (message: RoomMessage) => void;
+  /** The screen's assignment, visitor mode, broadcasts and alerts (issue 5). */
+  'screen:state': (state: ScreenState) => void;
+  /** Agents by state for screens showing the agent board; never in visitor mode. */
+  'agents:board': (board: AgentBoard) => void;
 }
 
 export interface ClientToServerEvents {
   'kpi:subscribe': (request: SubscribeRequest, ack: (result: Ack<RoomMessage[]>) => void) => void;
   'kpi:unsubscribe': (request: SubscribeRequest, ack: (result: Ack<null>) => void) => void;
+  /** A screen says which scope its agent board is about; answered with its state. */
+  'screen:join': (request: { scope?: string; agentBoard?: boolean }, ack: (result: Ack<ScreenState>) => void) => void;
 }
 
 export type InterServerEvents = Record<string, never>;

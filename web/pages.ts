@@ -14,6 +14,7 @@ export const PAGES: Record<string, PageLoader | 'wallboard'> = {
   '/signin': () => import('./signin/SignIn.svelte'),
   '/admin': () => import('./admin/Admin.svelte'),
   '/reports': () => import('./reports/ReportsPage.svelte'),
+  '/manager': () => import('./manager/Manager.svelte'),
 };
 
 /** The page for a location path (trailing slashes ignored); the wallboard when unknown. */

@@ -13,9 +13,13 @@ import type { KpiWindow } from '../../shared/time.ts';
 import type { KpiEngine } from '../engine/kpi-engine.ts';
 
 type KpiServer = Server<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;
-type KpiSocket = Socket<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;
+export type KpiSocket = Socket<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;
 
 interface RoomState {
+  /** The room name clients know (without the visitor suffix). */
+  name: string;
+  /** Visitor-mode copy: staffing figures removed before sending. */
+  redacted: boolean;
   window: KpiWindow;
   /** A scope key, or a whole dimension for `<dimension>:*` rooms. */
   scope: ScopeKey | { all: Dimension };
@@ -28,9 +32,29 @@ export interface KpiRoomsOptions {
   refreshMs?: number;
   heartbeatMs?: number;
   maxRoomsPerSocket?: number;
+  /** Sockets that get visitor-mode copies of their rooms (issue 5, manual 003). */
+  redactFor?: (socket: KpiSocket) => boolean;
 }
 
 const MAX_ROOM_NAME = 200;
+/** Socket.IO room of the visitor-mode copy of a room. */
+const REDACTED = '#visitor';
+
+/** KPIs that tell a visitor about staffing: agents by state, not-ready breaches, occupancy. */
+const STAFFING_KPIS = ['agentsReady', 'agentsBusy', 'agentsAcw', 'agentsNotReady', 'agentsNotReadyOverLimit', 'occupancy'] as const;
+
+/** A copy of the message without staffing figures (manual 003: no internal numbers for visitors). */
+export function redactMessage(message: RoomMessage): RoomMessage {
+  return {
+    ...message,
+    redacted: true,
+    scopes: message.scopes.map((scope) => {
+      const kpis = { ...scope.kpis };
+      for (const kpi of STAFFING_KPIS) kpis[kpi] = { value: null };
+      return { ...scope, kpis, live: { ...scope.live, agents: { ready: 0, busy: 0, acw: 0, not_ready: 0 }, notReadyOverLimit: 0 } };
+    }),
+  };
+}
 
 export class KpiRooms {
   private readonly rooms = new Map<string, RoomState>();
@@ -43,6 +67,7 @@ export class KpiRooms {
   private readonly refreshMs: number;
   private readonly heartbeatMs: number;
   private readonly maxRoomsPerSocket: number;
+  private readonly redactFor: (socket: KpiSocket) => boolean;
 
   constructor(
     private readonly io: KpiServer,
@@ -54,6 +79,7 @@ export class KpiRooms {
     this.refreshMs = options.refreshMs ?? 5000;
     this.heartbeatMs = options.heartbeatMs ?? 2000;
     this.maxRoomsPerSocket = options.maxRoomsPerSocket ?? 50;
+    this.redactFor = options.redactFor ?? (() => false);
     // The interval sends what time alone changes (refresh, heartbeat); `poke` sends new events
     // at once instead of waiting for it. Either way a room hears at most once per `tickMs`.
     this.timer = setInterval(() => {
@@ -87,20 +113,41 @@ export class KpiRooms {
       if (socket.rooms.size - 1 + rooms.length > this.maxRoomsPerSocket) {
         return ack({ ok: false, error: `rooms: at most ${this.maxRoomsPerSocket} per connection` });
       }
-      const snapshots = rooms.map((name) => {
-        const room = this.roomState(name);
-        socket.join(name);
-        return this.message(name, room, this.scopesOf(room), true);
-      });
-      ack({ ok: true, data: snapshots });
+      ack({ ok: true, data: rooms.map((name) => this.join(socket, name)) });
     });
     socket.on('kpi:unsubscribe', (request, ack) => {
       if (typeof ack !== 'function') return;
       const rooms = this.validRooms(request);
       if (typeof rooms === 'string') return ack({ ok: false, error: rooms });
-      for (const name of rooms) socket.leave(name);
+      for (const name of rooms) {
+        socket.leave(name);
+        socket.leave(name + REDACTED);
+      }
       ack({ ok: true, data: null });
     });
+  }
+
+  /** Joins the plain or the visitor copy of a room (leaving the other) and returns its snapshot. */
+  private join(socket: KpiSocket, name: string): RoomMessage {
+    const redacted = this.redactFor(socket);
+    const joined = redacted ? name + REDACTED : name;
+    socket.leave(redacted ? name : name + REDACTED);
+    const room = this.roomState(joined);
+    socket.join(joined);
+    return this.message(room, this.scopesOf(room), true);
+  }
+
+  /**
+   * Visitor mode changed for this socket: move it to the right copy of each of its rooms and send
+   * fresh snapshots at once, so internal figures leave the screen within a second.
+   */
+  resync(socket: KpiSocket): void {
+    const names = new Set<string>();
+    for (const joined of socket.rooms) {
+      const name = joined.endsWith(REDACTED) ? joined.slice(0, -REDACTED.length) : joined;
+      if (this.rooms.has(joined) && parseRoom(name)) names.add(name);
+    }
+    for (const name of names) socket.emit('kpi:snapshot', this.join(socket, name));
   }
 
   /** The requested room names, or an error naming what is wrong. */
@@ -123,12 +170,14 @@ export class KpiRooms {
     return parseScope(scope) ? (scope as ScopeKey) : null;
   }
 
-  private roomState(name: string): RoomState {
-    let room = this.rooms.get(name);
+  private roomState(joined: string): RoomState {
+    let room = this.rooms.get(joined);
     if (!room) {
+      const redacted = joined.endsWith(REDACTED);
+      const name = redacted ? joined.slice(0, -REDACTED.length) : joined;
       const parsed = parseRoom(name)!;
-      room = { window: parsed.window, scope: this.parseRoomScope(parsed.scope)!, seq: 0, lastSentMs: 0 };
-      this.rooms.set(name, room);
+      room = { name, redacted, window: parsed.window, scope: this.parseRoomScope(parsed.scope)!, seq: 0, lastSentMs: 0 };
+      this.rooms.set(joined, room);
     }
     return room;
   }
@@ -137,13 +186,14 @@ export class KpiRooms {
     return typeof room.scope === 'string' ? [room.scope] : this.engine.scopeKeys(room.scope.all);
   }
 
-  private message(name: string, room: RoomState, scopes: ScopeKey[], full: boolean): RoomMessage {
+  private message(room: RoomState, scopes: ScopeKey[], full: boolean): RoomMessage {
     const asOf = this.clock.now();
     const scopeKpis: ScopeKpis[] = scopes.map((scope) => {
       const snapshot = this.engine.snapshot(scope, room.window);
       return { scope, kpis: snapshot.kpis, live: snapshot.live };
     });
-    return { room: name, window: room.window, seq: room.seq, asOf, full, scopes: scopeKpis };
+    const message: RoomMessage = { room: room.name, window: room.window, seq: room.seq, asOf, full, scopes: scopeKpis };
+    return room.redacted ? redactMessage(message) : message;
   }
 
   /** Sends each occupied room what changed since the last tick (or everything on a refresh). */
@@ -169,7 +219,7 @@ export class KpiRooms {
       if (scopes.length === 0 && nowMs - room.lastSentMs < this.heartbeatMs) continue;
       room.seq++;
       room.lastSentMs = nowMs;
-      this.io.to(name).emit('kpi:update', this.message(name, room, scopes, false));
+      this.io.to(name).emit('kpi:update', this.message(room, scopes, false));
     }
   }
 }

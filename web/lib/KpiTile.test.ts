@@ -59,3 +59,47 @@ describe('KpiTile', () => {
     expect(tile().querySelector('.num')).toHaveTextContent('4');
   });
 });
+
+describe('KpiTile trend', () => {
+  // 60 one-minute samples: service level sliding from 95 % to 80 % over the hour.
+  const falling = Array.from({ length: 60 }, (_, i) => 0.95 - (0.15 * i) / 59);
+
+  it('draws the last hour as a sparkline and says which way the figure is heading', () => {
+    render(KpiTile, { kpi: 'serviceLevel', value: 0.8, lang: 'en', trend: falling });
+    const arrow = screen.getByRole('img', { name: 'falling' });
+    expect(arrow).toHaveTextContent('↓');
+    expect(tile().querySelector('[data-trend]')).toHaveAttribute('data-trend', 'down');
+    const spark = screen.getByRole('img', { name: 'Service level · last hour' });
+    const points = spark.querySelector('polyline')!.getAttribute('points')!.split(' ');
+    expect(points).toHaveLength(60);
+    // The newest point is at the right edge and lowest (SVG y grows downwards).
+    const [x, y] = points[59].split(',').map(Number);
+    expect(x).toBeCloseTo(100);
+    expect(y).toBeGreaterThan(Number(points[0].split(',')[1]));
+    // The line takes the tile's status colour (80 % is amber).
+    expect(spark).toHaveStyle({ color: STATUS_STYLE.amber.colour });
+  });
+
+  it('breaks the line where a minute had no value, and draws nothing from one sample', async () => {
+    const gappy = [0.9, 0.91, null, 0.93, 0.94, null];
+    const { rerender } = render(KpiTile, { kpi: 'answerRate', value: 0.94, lang: 'zh-CN', trend: gappy });
+    expect(document.querySelectorAll('polyline')).toHaveLength(2);
+    expect(screen.getByRole('img', { name: '上升' })).toHaveTextContent('↑');
+    await rerender({ trend: [0.9] });
+    expect(document.querySelector('svg')).toBeNull();
+  });
+
+  it('highlights a changed figure by re-creating it, and leaves an unchanged one alone', async () => {
+    const { rerender } = render(KpiTile, { kpi: 'inQueue', value: null, lang: 'en' });
+    await rerender({ value: 4 });
+    const first = tile().querySelector('.figure');
+    expect(first).not.toHaveClass('changed'); // the first figure after "no data" is not news
+    await rerender({ value: 4 });
+    expect(tile().querySelector('.figure')).toBe(first);
+    await rerender({ value: 5 });
+    const second = tile().querySelector('.figure');
+    expect(second).not.toBe(first);
+    expect(second).toHaveClass('changed');
+    expect(second).toHaveTextContent('5');
+  });
+});

@@ -18,6 +18,8 @@ export interface SentSubscribe {
 export class FakeSocket {
   connected = false;
   readonly subscribes: SentSubscribe[] = [];
+  /** Every other event the page sent, with its arguments (the last one is the ack, if any). */
+  readonly emitted: Array<{ event: string; args: unknown[] }> = [];
   readonly #listeners = new Map<string, Set<Listener>>();
 
   on(event: string, listener: Listener): this {
@@ -33,6 +35,7 @@ export class FakeSocket {
 
   emit(event: string, request: { rooms: string[] }, ack: SentSubscribe['ack']): this {
     if (event === 'kpi:subscribe') this.subscribes.push({ rooms: request.rooms, ack });
+    else this.emitted.push({ event, args: [request, ack] });
     return this;
   }
 

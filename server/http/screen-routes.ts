@@ -1,0 +1,95 @@
+/**
+ * Duty-manager control of the floor's screens (issue 5): which layout each screen shows and
+ * visitor mode; plus the trend series tiles draw their sparklines from. Every change is audited.
+ */
+import type { IncomingMessage } from 'node:http';
+import { LAYOUTS, parseScreenLayout } from '../../shared/layouts.ts';
+import { parseScope, type ScopeKey } from '../../shared/scope.ts';
+import type { Role } from '../../shared/roles.ts';
+import { readBody } from '../ingest/http-body.ts';
+import { remoteAddress } from '../security/auth.ts';
+import type { ScreenHub } from '../screens/screen-hub.ts';
+import { HttpError } from './http-error.ts';
+import { sendJson, type RouteContext, type Routes } from './route.ts';
+
+/** Who may steer the floor's screens. */
+export const MANAGERS: readonly Role[] = ['manager', 'admin'];
+const MAX_NAME = 128;
+
+/** A small JSON object body; 400 naming the problem otherwise. */
+export async function readJsonObject(req: IncomingMessage): Promise<Record<string, unknown>> {
+  const text = await readBody(req, 64 * 1024);
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    throw new HttpError(400, 'body: not valid JSON');
+  }
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) throw new HttpError(400, 'body: must be a JSON object');
+  return body as Record<string, unknown>;
+}
+
+/** A list of screen names, or 'all'. */
+export function parseScreens(value: unknown, field = 'screens'): 'all' | string[] {
+  if (value === 'all') return 'all';
+  if (!Array.isArray(value) || value.length === 0 || value.length > 500) throw new HttpError(400, `${field}: "all" or a list of 1 to 500 screen names`);
+  for (const [i, name] of value.entries()) {
+    if (typeof name !== 'string' || name.length === 0 || name.length > MAX_NAME) throw new HttpError(400, `${field}[${i}]: a screen name of 1 to ${MAX_NAME} characters`);
+  }
+  return [...new Set(value as string[])];
+}
+
+export function screenName(value: unknown, field = 'screen'): string {
+  if (typeof value !== 'string' || value.length === 0 || value.length > MAX_NAME) throw new HttpError(400, `${field}: a screen name of 1 to ${MAX_NAME} characters`);
+  return value;
+}
+
+export function screenRoutes({ access, audit, clock }: RouteContext, hub: ScreenHub): Routes {
+  return {
+    'GET /api/v1/screens': (req, res) => {
+      access.require(req, MANAGERS);
+      const connected = hub.connected();
+      const names = [...new Set([...hub.registry.knownScreens(), ...connected.keys()])].sort();
+      sendJson(res, 200, {
+        layouts: LAYOUTS,
+        screens: names.map((name) => ({ name, assigned: hub.registry.assigned(name), visitor: hub.registry.isVisitor(name), connected: connected.get(name) ?? 0 })),
+      });
+    },
+    'PUT /api/v1/screens/layout': async (req, res) => {
+      const principal = access.require(req, MANAGERS);
+      const body = await readJsonObject(req);
+      const screen = screenName(body.screen);
+      let layout = null;
+      if (body.layout !== null) {
+        if (body.layout === undefined || typeof body.layout !== 'object' || Array.isArray(body.layout)) throw new HttpError(400, 'layout: an object {layouts, scope, lang, rotateSec}, or null to remove the assignment');
+        const parsed = parseScreenLayout(body.layout as Record<string, unknown>);
+        if (!parsed.ok) throw new HttpError(400, `layout.${parsed.error}`);
+        layout = parsed.value;
+      }
+      const previous = hub.registry.assign(screen, layout);
+      await audit.record({ at: clock.now(), actor: principal.name, role: principal.role, action: 'screen.assign', target: screen, from: remoteAddress(req), detail: { layout, previous } });
+      hub.push([screen]);
+      sendJson(res, 200, { screen, assigned: layout });
+    },
+    'PUT /api/v1/screens/visitor-mode': async (req, res) => {
+      const principal = access.require(req, MANAGERS);
+      const body = await readJsonObject(req);
+      if (typeof body.on !== 'boolean') throw new HttpError(400, 'on: true or false');
+      const wanted = parseScreens(body.screens);
+      const screens = wanted === 'all' ? [...new Set([...hub.registry.knownScreens(), ...hub.connected().keys()])] : wanted;
+      const changed = screens.filter((screen) => hub.registry.setVisitor(screen, body.on as boolean));
+      const at = clock.now();
+      for (const screen of changed) {
+        await audit.record({ at, actor: principal.name, role: principal.role, action: body.on ? 'visitor-mode.on' : 'visitor-mode.off', target: screen, from: remoteAddress(req), detail: null });
+      }
+      hub.push(changed, true);
+      sendJson(res, 200, { on: body.on, changed, unchanged: screens.filter((s) => !changed.includes(s)) });
+    },
+    'GET /api/v1/trends': (req, res, url) => {
+      access.require(req, ['display', 'manager', 'director', 'admin']);
+      const scope = url.searchParams.get('scope') ?? 'centre';
+      if (!parseScope(scope) || scope.startsWith('agent:')) throw new HttpError(400, `scope: "${scope.slice(0, 60)}" is not centre, site:X, queue:X, team:X or channel:X`);
+      sendJson(res, 200, hub.trends.get(scope as ScopeKey, clock.now()));
+    },
+  };
+}
