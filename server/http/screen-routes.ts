@@ -2,11 +2,10 @@
  * Duty-manager control of the floor's screens (issue 5): which layout each screen shows and
  * visitor mode; plus the trend series tiles draw their sparklines from. Every change is audited.
  */
-import type { IncomingMessage } from 'node:http';
+import { readJsonObject } from '../security/json-body.ts';
 import { LAYOUTS, parseScreenLayout } from '../../shared/layouts.ts';
 import { parseScope, type ScopeKey } from '../../shared/scope.ts';
 import type { Role } from '../../shared/roles.ts';
-import { readBody } from '../ingest/http-body.ts';
 import { remoteAddress } from '../security/auth.ts';
 import type { ScreenHub } from '../screens/screen-hub.ts';
 import { HttpError } from './http-error.ts';
@@ -16,18 +15,8 @@ import { sendJson, type RouteContext, type Routes } from './route.ts';
 export const MANAGERS: readonly Role[] = ['manager', 'admin'];
 const MAX_NAME = 128;
 
-/** A small JSON object body; 400 naming the problem otherwise. */
-export async function readJsonObject(req: IncomingMessage): Promise<Record<string, unknown>> {
-  const text = await readBody(req, 64 * 1024);
-  let body: unknown;
-  try {
-    body = JSON.parse(text);
-  } catch {
-    throw new HttpError(400, 'body: not valid JSON');
-  }
-  if (body === null || typeof body !== 'object' || Array.isArray(body)) throw new HttpError(400, 'body: must be a JSON object');
-  return body as Record<string, unknown>;
-}
+// Bodies of the manager's actions are management API bodies: the same limits and checks.
+export { readJsonObject };
 
 /** A list of screen names, or 'all'. */
 export function parseScreens(value: unknown, field = 'screens'): 'all' | string[] {

@@ -100,9 +100,12 @@ describe('screens, broadcasts, visitor mode and alerts', () => {
       expect(response.status, JSON.stringify(body)).toBe(400);
       expect(response.body.error).toMatch(error);
     }
-    const raw = await fetch(`${server.baseUrl}/api/v1/broadcasts`, { method: 'POST', headers: { authorization: 'Bearer test-admin-token' }, body: '{"text":' });
+    const raw = await fetch(`${server.baseUrl}/api/v1/broadcasts`, { method: 'POST', headers: { authorization: 'Bearer test-admin-token', 'content-type': 'application/json' }, body: '{"text":' });
     expect(raw.status).toBe(400);
     expect((await raw.json()).error).toMatch(/^body: not valid JSON/);
+    // Like every management body: JSON only (a cross-site form cannot send it).
+    const form = await fetch(`${server.baseUrl}/api/v1/broadcasts`, { method: 'POST', headers: { authorization: 'Bearer test-admin-token', 'content-type': 'text/plain' }, body: '{"text":"x"}' });
+    expect(form.status).toBe(415);
     expect((await server.request('POST', '/api/v1/broadcasts', { token: DISPLAY_TOKEN, body: { text: 'hi', durationSec: 60 } })).status).toBe(403);
     expect((await server.request('POST', '/api/v1/broadcasts', { token: null, body: { text: 'hi', durationSec: 60 } })).status).toBe(401);
     expect((await server.request('PUT', '/api/v1/screens/visitor-mode', { token: DISPLAY_TOKEN, body: { screens: 'all', on: true } })).status).toBe(403);
