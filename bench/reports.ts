@@ -72,7 +72,7 @@ async function generate(dataDir: string): Promise<void> {
       CASE WHEN oc = 'answered' THEN o + w * 1000 + talk * 1000 + 30000 END, CASE WHEN oc = 'answered' THEN ${h(6)} < 880 END, ${h(7)} < 30,
       CASE WHEN oc = 'answered' AND ${h(8)} < 200 THEN o + w * 1000 + talk * 1000 + 90000 END,
       CASE WHEN oc = 'answered' AND ${h(8)} < 200 THEN 1 + ${h(9)} % 5 END, CASE WHEN oc = 'answered' AND ${h(8)} < 200 THEN 5 END,
-      '{}', 0
+      '{}', 0, NULL, NULL
     FROM (
       SELECT i, ${startMs} + (i * ${span} // ${ROWS}) AS o,
         ['general', 'general', 'general', 'customer', 'value_added', 'brand', 'vip', 'complaints', 'internal_help', 'back_office'][1 + CASE WHEN ${h(1)} < 800 THEN a % 10 ELSE (a * 7 + 3) % 10 END] AS q,

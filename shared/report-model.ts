@@ -6,7 +6,7 @@
  */
 import { COUNTER_NAMES, computeKpis, emptyLiveState, newCounters, type Counters, type KpiName, type Kpis, type KpiSettings } from './kpi.ts';
 import { CONTACT_WIRE_COLUMNS, EXTRACT_COLUMNS, type ExtractTable } from './report-extract.ts';
-import { CUBES, CUBE_COUNTERS, cubeSql, groupSql, REPORT_DIMS, type CubeFilter, type CubeName, type Grouping, type ReportDim, type ReportWindow } from './report-sql.ts';
+import { CUBES, CUBE_COUNTERS, cubeSql, groupSql, REPORT_DIMS, rollupSql, type CubeFilter, type CubeName, type Grouping, type ReportDim, type ReportWindow } from './report-sql.ts';
 
 export type Row = Record<string, unknown>;
 export type RunSql = (sql: string) => Promise<Row[]>;
@@ -134,12 +134,24 @@ export async function reportTables(
   now: () => number = () => performance.now(),
 ): Promise<ReportData> {
   const started = now();
-  const [total] = await reportTable(run, 'total', settings, filter);
-  const byDim = {} as Record<ReportDim, ReportRow[]>;
-  for (const dim of REPORT_DIMS) byDim[dim] = await reportTable(run, dim, settings, filter);
-  const daily = await reportTable(run, 'day', settings, filter);
-  const hourly = await reportTable(run, 'hour', settings, filter);
-  return { total, byDim, daily, hourly, elapsedMs: now() - started };
+  const tables = new Map<string, ReportRow[]>();
+  for (const cube of Object.keys(CUBES) as CubeName[]) {
+    for (const row of await run(rollupSql(cube, filter))) {
+      const grouping = String(row.grouping);
+      const group = row.grp === null || row.grp === undefined ? null : String(row.grp);
+      // As groupSql: the tier table has only rows with a tier (contacts have none).
+      if (grouping === 'tier' && group === null) continue;
+      const counters = countersOf(row);
+      const rows = tables.get(grouping) ?? [];
+      rows.push({ group, counters, kpis: kpisOf(counters, settings) });
+      tables.set(grouping, rows);
+    }
+  }
+  const table = (grouping: Grouping) => tables.get(grouping) ?? [];
+  const byDim = Object.fromEntries(REPORT_DIMS.map((dim) => [dim, table(dim)])) as Record<ReportDim, ReportRow[]>;
+  const zero = newCounters();
+  const total = table('total')[0] ?? { group: 'total', counters: zero, kpis: kpisOf(zero, settings) };
+  return { total, byDim, daily: table('day'), hourly: table('hour'), elapsedMs: now() - started };
 }
 
 /** Difference of two KPI values (null when either is missing). */
