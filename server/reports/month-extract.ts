@@ -1,8 +1,10 @@
 /**
  * Month extracts (SPEC §6): one gzip CSV file per table (contacts, transfers, tickets) with every
  * record that contributes to the month, written by the native DuckDB straight from the records
- * tables (`COPY … TO`), so a month of 3 M contacts never passes through JavaScript. Closed months
- * are written once and kept: their files never change, so browsers may cache them for good.
+ * tables (`COPY … TO`), so a month of 3 M contacts never passes through JavaScript, and the two
+ * report cubes summed from those files (native-report.ts): the page builds its tables from the
+ * cubes (1 MB for 3 M contacts) and fetches the rows only for a drill-down or a query. Closed
+ * months are written once and kept: their files never change, so browsers may cache them for good.
  *
  * Why gzip CSV (measured by bench/reports.ts on a 3 M-contact month, README "Monthly reports"):
  * DuckDB-WASM cannot load its parquet extension offline (STACK-NOTES §2a), so Parquet would need
