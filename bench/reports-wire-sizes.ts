@@ -1,6 +1,6 @@
 /**
- * `npx tsx bench/reports-wire-sizes.ts <extract dir>` (a month kept by `npm run bench:reports --
- * --keep=1`): how small the contact rows of a month extract get in other layouts, measured with
+ * `npx tsx bench/reports-wire-sizes.ts <kept dir>/extracts/2026-10.v3` (a month kept by
+ * `npm run bench:reports -- --keep=1`): how small the contact rows of a month extract get in other layouts, measured with
  * the native DuckDB's gzip CSV writer, to choose the next wire format (README "Monthly report in
  * the browser"). Layouts: as served; dictionary codes for the repeated strings; plus the base
  * time as a step from the previous row; plus later times as steps from the time before them;
