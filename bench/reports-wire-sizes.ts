@@ -7,13 +7,13 @@
  * and each column in a file of its own (what a columnar file would give).
  */
 import { DuckDBInstance } from '@duckdb/node-api';
-import { statSync, readdirSync, mkdirSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CONTACT_WIRE_COLUMNS } from '../shared/report-extract.ts';
 async function main() {
   const dir = process.argv[2];
-  const out = '/tmp/perfexp/out';
-  mkdirSync(out, { recursive: true });
+  const out = mkdtempSync(join(tmpdir(), 'wire-sizes-'));
   const db = await (await DuckDBInstance.create(':memory:')).connect();
   const types = Object.entries(CONTACT_WIRE_COLUMNS).map(([n, t]) => `'${n}': '${t}'`).join(', ');
   await db.run(`CREATE TABLE w AS SELECT * FROM read_csv('${dir}/contacts.csv.gz', header=true, auto_detect=false, columns={${types}})`);
@@ -46,5 +46,6 @@ async function main() {
     console.log('  column', c, MB(s));
   }
   console.log('column per file (coded, times as steps)', MB(total));
+  rmSync(out, { recursive: true, force: true });
 }
 main();
