@@ -6,13 +6,16 @@
  *    records tables of a fresh store (the HTTP path would take hours for this; the extract only
  *    reads the records tables). 5,000 agents, each in one site and team and serving two queues,
  *    waits and talk times random to the millisecond (so the files compress worse than real ones).
- * 2. The server builds the month's extract (gzip CSV via native COPY): build time and size.
+ * 2. The server builds the month's extract (gzip CSV via native COPY) and sums the report cubes
+ *    from it: build time and size.
  * 3. Formats, in DuckDB-WASM under Node (the page's engine): gzip CSV → read_csv, against Arrow
  *    IPC (made from the same rows) → insertArrowFromIPCStream, and the Parquet size the native
  *    DuckDB writes (DuckDB-WASM cannot read Parquet offline: its extension is fetched from the net).
+ *    Also what the page does: load the two cubes and build every report table from them.
  * 4. The real page in Chromium against the real server on this machine: time to a ready report
- *    (download + load + all report tables), the report tables alone, an ad-hoc GROUP BY through
- *    the SQL console, bytes transferred, and the peak RSS of all Chromium processes.
+ *    (cubes downloaded and loaded + all report tables), the report tables alone, bytes until
+ *    ready; then the SQL console: the first query (which downloads and loads the contact rows),
+ *    an ad-hoc GROUP BY after it, bytes in all, and the peak RSS of all Chromium processes.
  * 5. Reference: the same report SQL on the native DuckDB over the same files, same process.
  *
  * Flags: --rows=N, --rounds=N (default 3), --skip-browser. 2 cores, shared with other work.
@@ -30,8 +33,9 @@ import { openWasmDb } from '../server/reports/wasm-node.ts';
 import { loadExtractNative } from '../server/reports/native-report.ts';
 import { monthBoundsMs } from '../server/reports/month-extract.ts';
 import { DEFAULT_KPI_SETTINGS } from '../shared/kpi.ts';
-import { EXTRACT_TABLES, type ExtractManifest } from '../shared/report-extract.ts';
-import { buildReport, loadCsvSql, type Row } from '../shared/report-model.ts';
+import { CUBE_FILES, EXTRACT_TABLES, type ExtractManifest } from '../shared/report-extract.ts';
+import { buildReport, loadCsvSql, loadCubeSql, reportTables, type Row } from '../shared/report-model.ts';
+import type { CubeName } from '../shared/report-sql.ts';
 import { ADMIN_TOKEN, startTestServer } from '../test/fixtures/test-server.ts';
 
 const args = new Map(process.argv.slice(2).map((a) => a.replace(/^--/, '').split('=') as [string, string]));
@@ -68,7 +72,7 @@ async function generate(dataDir: string): Promise<void> {
       CASE WHEN oc = 'answered' THEN o + w * 1000 + talk * 1000 + 30000 END, CASE WHEN oc = 'answered' THEN ${h(6)} < 880 END, ${h(7)} < 30,
       CASE WHEN oc = 'answered' AND ${h(8)} < 200 THEN o + w * 1000 + talk * 1000 + 90000 END,
       CASE WHEN oc = 'answered' AND ${h(8)} < 200 THEN 1 + ${h(9)} % 5 END, CASE WHEN oc = 'answered' AND ${h(8)} < 200 THEN 5 END,
-      '{}', 0
+      '{}', 0, NULL, NULL
     FROM (
       SELECT i, ${startMs} + (i * ${span} // ${ROWS}) AS o,
         ['general', 'general', 'general', 'customer', 'value_added', 'brand', 'vip', 'complaints', 'internal_help', 'back_office'][1 + CASE WHEN ${h(1)} < 800 THEN a % 10 ELSE (a * 7 + 3) % 10 END] AS q,
@@ -115,12 +119,18 @@ async function main() {
     // fetch() inflates gzip; the wire size is the manifest's.
     const wireBytes = EXTRACT_TABLES.reduce((s, t) => s + manifest.files[t].bytes, 0);
     const csvBytes = EXTRACT_TABLES.reduce((s, t) => s + files[t].byteLength, 0);
+    const cubeNames = Object.keys(CUBE_FILES) as CubeName[];
+    const cubeBytes = cubeNames.reduce((s, c) => s + manifest.cubes[c].bytes, 0);
+    const cubeFiles = Object.fromEntries(
+      await Promise.all(cubeNames.map(async (c) => [c, new Uint8Array(await (await fetch(`${server.baseUrl}${manifest.cubes[c].url}`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } })).arrayBuffer())])),
+    ) as Record<CubeName, Uint8Array>;
     console.log(`reports bench: extract built in ${extractBuildMs} ms, ${MB(wireBytes)} MB gzip (${MB(csvBytes)} MB CSV)`);
 
     // Formats in DuckDB-WASM under Node.
     const csvLoad: number[] = [];
     const arrowLoad: number[] = [];
     const reportMs: number[] = [];
+    const cubeReportMs: number[] = [];
     const adHocMs: number[] = [];
     let arrowBytes = 0;
     let arrowGzipBytes = 0;
@@ -153,11 +163,21 @@ async function main() {
       fresh.insertArrowIpc('contacts', gunzipSync(ipcGz));
       arrowLoad.push(ms(started));
       fresh.close();
+      // What the page does now: the server's cubes, then every report table from them.
+      const cubes = await openWasmDb();
+      started = performance.now();
+      for (const c of cubeNames) {
+        cubes.registerBuffer(`${c}.csv`, cubeFiles[c]);
+        await cubes.run(loadCubeSql(c, `${c}.csv`));
+      }
+      await reportTables(cubes.run, DEFAULT_KPI_SETTINGS);
+      cubeReportMs.push(ms(started));
+      cubes.close();
     }
     // Parquet size, as the native DuckDB writes it (zstd).
     const native = await (await DuckDBInstance.create(':memory:')).connect();
     const run = async (sql: string) => (await native.runAndReadAll(sql)).getRowObjectsJS() as Row[];
-    const paths = Object.fromEntries(EXTRACT_TABLES.map((t) => [t, join(dataDir, 'extracts', `${MONTH}.v2`, `${t}.csv.gz`)])) as Record<(typeof EXTRACT_TABLES)[number], string>;
+    const paths = Object.fromEntries(EXTRACT_TABLES.map((t) => [t, join(dataDir, 'extracts', `${MONTH}.v3`, `${t}.csv.gz`)])) as Record<(typeof EXTRACT_TABLES)[number], string>;
     await loadExtractNative(run, paths, manifest.start);
     const parquetPath = join(dataDir, 'contacts.parquet');
     await native.run(`COPY contacts TO '${parquetPath}' (FORMAT parquet, COMPRESSION zstd)`);
@@ -174,14 +194,22 @@ async function main() {
     }
     native.closeSync();
     Object.assign(result, {
-      extract: { buildMs: extractBuildMs, rows: manifest.files.contacts.rows, tickets: manifest.files.tickets.rows, gzipCsvMB: MB(wireBytes), csvMB: MB(csvBytes) },
+      extract: {
+        buildMs: extractBuildMs,
+        rows: manifest.files.contacts.rows,
+        tickets: manifest.files.tickets.rows,
+        gzipCsvMB: MB(wireBytes),
+        csvMB: MB(csvBytes),
+        cubeRows: Object.fromEntries(cubeNames.map((c) => [c, manifest.cubes[c].rows])),
+        cubeGzipMB: MB(cubeBytes),
+      },
       formats: {
         note: 'contacts table only for Arrow/Parquet; CSV load includes gunzip + read_csv of all three tables',
         gzipCsv: { MB: MB(gz.contacts.byteLength), loadMsMedian: median(csvLoad) },
         arrowIpc: { MB: MB(arrowBytes), gzipMB: MB(arrowGzipBytes), loadMsMedian: median(arrowLoad) },
         parquetZstd: { MB: MB(parquetBytes), loadMs: null, why: 'DuckDB-WASM loads its parquet extension from the network, which hangs offline (STACK-NOTES §2a); a separate WASM Parquet decoder (parquet-wasm) was not measured' },
       },
-      wasmNode: { reportTablesMsMedian: median(reportMs), adHocGroupByMsMedian: median(adHocMs), duckdbMemoryMB: MB(wasmMemory) },
+      wasmNode: { cubeLoadAndReportTablesMsMedian: median(cubeReportMs), reportTablesFromRecordsMsMedian: median(reportMs), adHocGroupByMsMedian: median(adHocMs), duckdbMemoryMB: MB(wasmMemory) },
       nativeReference: { reportTablesMsMedian: median(nativeReport), adHocGroupByMsMedian: median(nativeAdHoc), threads: 'native default (2 cores)' },
       ratioWasmToNative: { reportTables: Math.round((median(reportMs) / median(nativeReport)) * 10) / 10, adHoc: Math.round((median(adHocMs) / median(nativeAdHoc)) * 10) / 10 },
     });
@@ -209,8 +237,10 @@ async function main() {
         await page.waitForSelector('main.reports[data-state="ready"]', { timeout: 600_000 });
         const readyMs = ms(started);
         const timing = await page.evaluate(() => ({ load: Number(document.querySelector('main.reports')!.getAttribute('data-load-ms')), report: Number(document.querySelector('main.reports')!.getAttribute('data-report-ms')) }));
+        const transferredAtReady = transferred;
         const adHoc: number[] = [];
-        for (let i = 0; i < 3; i++) {
+        // The first query also downloads and loads the rows (the page loads them at first use).
+        for (let i = 0; i < 4; i++) {
           await page.fill('[data-testid="sql-input"]', AD_HOC);
           await page.click('[data-testid="sql-run"]');
           await page.waitForSelector(`section.sql[data-runs="${i + 1}"]`);
@@ -218,7 +248,18 @@ async function main() {
           adHoc.push(Number(/in (\d+) ms/.exec(status ?? '')?.[1]));
         }
         clearInterval(sampler);
-        rounds.push({ readyMs, downloadAndLoadMs: timing.load, reportTablesMs: timing.report, adHocGroupByMs: median(adHoc), transferredMB: MB(transferred), peakChromiumRssMB: MB(peak) });
+        const recordsSec = Number(/([\d.]+) s/.exec((await page.textContent('[data-testid="records-status"]')) ?? '')?.[1]);
+        rounds.push({
+          readyMs,
+          cubeDownloadAndLoadMs: timing.load,
+          reportTablesMs: timing.report,
+          transferredAtReadyMB: MB(transferredAtReady),
+          firstQueryWithRowsLoadMs: adHoc[0],
+          rowsDownloadAndLoadMs: Math.round(recordsSec * 1000),
+          adHocGroupByMs: median(adHoc.slice(1)),
+          transferredWithRowsMB: MB(transferred),
+          peakChromiumRssMB: MB(peak),
+        });
         console.log('reports bench: browser round', rounds.at(-1));
         await context.close();
       }
@@ -226,10 +267,10 @@ async function main() {
       const m = (k: string) => median(rounds.map((r) => r[k]));
       result.browser = {
         rounds,
-        medians: { readyMs: m('readyMs'), downloadAndLoadMs: m('downloadAndLoadMs'), reportTablesMs: m('reportTablesMs'), adHocGroupByMs: m('adHocGroupByMs'), transferredMB: m('transferredMB'), peakChromiumRssMB: m('peakChromiumRssMB') },
+        medians: Object.fromEntries(Object.keys(rounds[0]).map((k) => [k, m(k)])),
         note: 'Chromium 156 headless on the same 2 cores as the server; server on 127.0.0.1 (no network latency)',
       };
-      result.ratioBrowserToNative = { reportTables: Math.round((m('reportTablesMs') / median(nativeReport)) * 10) / 10, adHoc: Math.round((m('adHocGroupByMs') / median(nativeAdHoc)) * 10) / 10 };
+      result.ratioBrowserToNative = { reportTablesFromCubesVsNativeFromRecords: Math.round((m('reportTablesMs') / median(nativeReport)) * 100) / 100, adHoc: Math.round((m('adHocGroupByMs') / median(nativeAdHoc)) * 10) / 10 };
     }
   } finally {
     await server.close();

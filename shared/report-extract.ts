@@ -6,8 +6,19 @@
  * zone database in the browser. Durations are precomputed by the server from shared/attribution.
  */
 
+import type { CubeName } from './report-sql.ts';
+
 export const EXTRACT_TABLES = ['contacts', 'transfers', 'tickets'] as const;
 export type ExtractTable = (typeof EXTRACT_TABLES)[number];
+
+/**
+ * The report cubes (shared/report-sql.ts CUBES) as files: the server sums them once from the
+ * extract with the report SQL, so the page builds its tables from a few thousand rows instead of
+ * scanning every contact (measured: bench/reports.ts). `file` is the `table=` of the file route.
+ */
+export const CUBE_FILES: Record<CubeName, string> = { dims: 'cube_dims', time: 'cube_time' };
+/** Every file of a month: the three record tables and the two cubes. */
+export const EXTRACT_FILES = [...EXTRACT_TABLES, ...Object.values(CUBE_FILES)] as const;
 
 export type ColumnType = 'VARCHAR' | 'TIMESTAMP' | 'DOUBLE' | 'INTEGER' | 'BOOLEAN';
 
@@ -109,7 +120,15 @@ export interface ExtractManifest {
   /** Closed months never change: their files are cached as immutable. */
   closed: boolean;
   format: 'csv';
-  files: Record<ExtractTable, { url: string; rows: number; bytes: number }>;
+  files: Record<ExtractTable, ExtractFile>;
+  /** The report cubes, summed by the server from these files with the report SQL. */
+  cubes: Record<CubeName, ExtractFile>;
+}
+
+export interface ExtractFile {
+  url: string;
+  rows: number;
+  bytes: number;
 }
 
 /** Leading characters of a pseudonym kept when shown: `c_` and 4 hex digits (65,536 buckets, no caller). */

@@ -6,7 +6,7 @@
  */
 import { COUNTER_NAMES, computeKpis, emptyLiveState, newCounters, type Counters, type KpiName, type Kpis, type KpiSettings } from './kpi.ts';
 import { CONTACT_WIRE_COLUMNS, EXTRACT_COLUMNS, type ExtractTable } from './report-extract.ts';
-import { cubeSql, groupSql, REPORT_DIMS, type CubeFilter, type Grouping, type ReportDim, type ReportWindow } from './report-sql.ts';
+import { CUBES, CUBE_COUNTERS, cubeSql, groupSql, REPORT_DIMS, rollupSql, type CubeFilter, type CubeName, type Grouping, type ReportDim, type ReportWindow } from './report-sql.ts';
 
 export type Row = Record<string, unknown>;
 export type RunSql = (sql: string) => Promise<Row[]>;
@@ -63,6 +63,14 @@ export function loadCsvSql(table: ExtractTable, file: string, monthStart: string
   return `CREATE OR REPLACE TABLE contacts AS SELECT ${select} FROM ${readCsv(file, CONTACT_WIRE_COLUMNS)}`;
 }
 
+/** `CREATE TABLE <cube> AS …` from a cube file the server wrote (`COPY <cube> TO … csv`). */
+export function loadCubeSql(cube: CubeName, file: string): string {
+  const { table, keys } = CUBES[cube];
+  const columns: Record<string, string> = Object.fromEntries(keys.map((k) => [k, k === 'hour_key' ? 'INTEGER' : 'VARCHAR']));
+  for (const c of CUBE_COUNTERS) columns[c] = 'DOUBLE';
+  return `CREATE OR REPLACE TABLE ${table} AS SELECT * FROM ${readCsv(file, columns)}`;
+}
+
 /** Counters of one result row (columns named as COUNTER_NAMES). */
 export function countersOf(row: Row): Counters {
   const counters = newCounters();
@@ -99,7 +107,7 @@ export async function reportTable(run: RunSql, grouping: Grouping, settings: Pic
   });
 }
 
-/** Builds the cube for the loaded month and every report table from it. */
+/** Builds the cubes from the loaded month's record tables, then every report table from them. */
 export async function buildReport(
   run: RunSql,
   window: ReportWindow,
@@ -108,14 +116,42 @@ export async function buildReport(
   now: () => number = () => performance.now(),
 ): Promise<ReportData> {
   const started = now();
-  await run(cubeSql(window, settings, 'dims'));
-  await run(cubeSql(window, settings, 'time'));
-  const [total] = await reportTable(run, 'total', settings, filter);
-  const byDim = {} as Record<ReportDim, ReportRow[]>;
-  for (const dim of REPORT_DIMS) byDim[dim] = await reportTable(run, dim, settings, filter);
-  const daily = await reportTable(run, 'day', settings, filter);
-  const hourly = await reportTable(run, 'hour', settings, filter);
-  return { total, byDim, daily, hourly, elapsedMs: now() - started };
+  await buildCubes(run, window, settings);
+  const report = await reportTables(run, settings, filter, now);
+  return { ...report, elapsedMs: now() - started };
+}
+
+/** Both cubes (report_cube_dims, report_cube_time) from the record tables. */
+export async function buildCubes(run: RunSql, window: ReportWindow, settings: KpiSettings): Promise<void> {
+  for (const cube of Object.keys(CUBES) as CubeName[]) await run(cubeSql(window, settings, cube));
+}
+
+/** Every report table from cubes already in the database (built here or loaded from the server's files). */
+export async function reportTables(
+  run: RunSql,
+  settings: Pick<KpiSettings, 'serviceLevelVariant'>,
+  filter: CubeFilter = {},
+  now: () => number = () => performance.now(),
+): Promise<ReportData> {
+  const started = now();
+  const tables = new Map<string, ReportRow[]>();
+  for (const cube of Object.keys(CUBES) as CubeName[]) {
+    for (const row of await run(rollupSql(cube, filter))) {
+      const grouping = String(row.grouping);
+      const group = row.grp === null || row.grp === undefined ? null : String(row.grp);
+      // As groupSql: the tier table has only rows with a tier (contacts have none).
+      if (grouping === 'tier' && group === null) continue;
+      const counters = countersOf(row);
+      const rows = tables.get(grouping) ?? [];
+      rows.push({ group, counters, kpis: kpisOf(counters, settings) });
+      tables.set(grouping, rows);
+    }
+  }
+  const table = (grouping: Grouping) => tables.get(grouping) ?? [];
+  const byDim = Object.fromEntries(REPORT_DIMS.map((dim) => [dim, table(dim)])) as Record<ReportDim, ReportRow[]>;
+  const zero = newCounters();
+  const total = table('total')[0] ?? { group: 'total', counters: zero, kpis: kpisOf(zero, settings) };
+  return { total, byDim, daily: table('day'), hourly: table('hour'), elapsedMs: now() - started };
 }
 
 /** Difference of two KPI values (null when either is missing). */

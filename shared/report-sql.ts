@@ -183,6 +183,35 @@ export function groupSql(grouping: Grouping, filter: CubeFilter = {}): string {
   return `SELECT ${expr} AS grp, ${sums} FROM ${cube.table} ${where}${extra} GROUP BY ALL ORDER BY grp NULLS LAST`;
 }
 
+/**
+ * Every report table of one cube in a single query (GROUPING SETS): the dimension cube gives the
+ * total and each breakdown, the time cube the days and the hours. Row for row the same as
+ * `groupSql` per grouping (a test holds them equal); one scan instead of one per table, which
+ * is most of what the tables cost in DuckDB-WASM. Columns: `grouping`, `grp`, the counters.
+ */
+export function rollupSql(cube: CubeName, filter: CubeFilter = {}): string {
+  const { table, keys } = CUBES[cube];
+  const sums = CUBE_COUNTERS.map((c) => `sum("${c}") AS "${c}"`).join(', ');
+  const where = whereOf(filter, keys);
+  const groupings: Array<[Grouping, string]> =
+    cube === 'dims'
+      ? REPORT_DIMS.map((dim) => [dim, dim])
+      : [
+          ['day', `strftime(epoch_ms(hour_key * 3600000::BIGINT), '%Y-%m-%d')`],
+          ['hour', `lpad(CAST(hour_key % 24 AS VARCHAR), 2, '0')`],
+        ];
+  const columns = groupings.map(([name, expr]) => `${expr} AS g_${name}`).join(', ');
+  const names = groupings.map(([name]) => `g_${name}`);
+  // grouping(a, b, …) has a bit set for each column a row is summed over: one clear bit names the table.
+  const bit = (i: number) => (1 << names.length) - 1 - (1 << (names.length - 1 - i));
+  const which = `CASE grouping(${names.join(', ')}) ${groupings.map(([name], i) => `WHEN ${bit(i)} THEN '${name}'`).join(' ')} ELSE 'total' END`;
+  const grp = `CASE grouping(${names.join(', ')}) ${names.map((n, i) => `WHEN ${bit(i)} THEN ${n}`).join(' ')} ELSE 'total' END`;
+  const sets = [...(cube === 'dims' ? ['()'] : []), ...names.map((n) => `(${n})`)].join(', ');
+  return `SELECT ${which} AS grouping, ${grp} AS grp, ${sums}
+FROM (SELECT ${columns}, * FROM ${table} ${where}) GROUP BY GROUPING SETS (${sets})
+ORDER BY grouping, grp NULLS LAST`;
+}
+
 /** KPIs whose figures a drill-down explains, with the rows and time behind them. */
 export const DRILL_SOURCES = {
   offered: { table: 'contacts', at: 'offered_at', where: '' },

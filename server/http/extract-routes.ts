@@ -1,12 +1,13 @@
 /**
  * Month extracts for the reports page (SPEC §6): `GET /api/v1/extracts?month=YYYY-MM` answers
  * the manifest (files, row counts, the month's local bounds, the KPI settings), and
- * `GET /api/v1/extracts/file?month=&table=` the gzip CSV of one table. Closed months are served
+ * `GET /api/v1/extracts/file?month=&table=` the gzip CSV of one table or report cube. Closed months are served
  * as immutable (a browser keeps them); the open month is rebuilt on each request.
  */
 import { createReadStream, statSync } from 'node:fs';
 import { createHash } from 'node:crypto';
-import { EXTRACT_TABLES, type ExtractTable } from '../../shared/report-extract.ts';
+import { CUBE_FILES, EXTRACT_FILES, type ExtractTable } from '../../shared/report-extract.ts';
+import type { CubeName } from '../../shared/report-sql.ts';
 import { MonthExtracts, monthBoundsMs } from '../reports/month-extract.ts';
 import { HttpError } from './http-error.ts';
 import { monthParam, requireReports } from './report-access.ts';
@@ -32,9 +33,10 @@ export function extractRoutes(context: RouteContext, flushRecords: () => Promise
       requireReports(context, req);
       const month = monthParam(url);
       const table = url.searchParams.get('table') ?? '';
-      if (!(EXTRACT_TABLES as readonly string[]).includes(table)) throw new HttpError(400, `table: must be one of ${EXTRACT_TABLES.join(', ')}`);
-      const { manifest, paths } = await get(month);
-      const path = paths[table as ExtractTable];
+      if (!(EXTRACT_FILES as readonly string[]).includes(table)) throw new HttpError(400, `table: must be one of ${EXTRACT_FILES.join(', ')}`);
+      const { manifest, paths, cubePaths } = await get(month);
+      const cube = Object.entries(CUBE_FILES).find(([, file]) => file === table)?.[0] as CubeName | undefined;
+      const path = cube ? cubePaths[cube] : paths[table as ExtractTable];
       const stat = statSync(path);
       const etag = `"${createHash('sha1').update(`${path}|${stat.size}|${stat.mtimeMs}`).digest('hex').slice(0, 20)}"`;
       const headers = {

@@ -3,15 +3,15 @@
  * export in the audit log before the browser hands out the file (the file is made in the browser,
  * so this is where the server learns of it), and `GET /api/v1/reports/summary?month=` gives a
  * month's totals by dimension (the previous month of a report, without downloading its rows),
- * from the same extract and the same SQL the browser runs.
+ * from the same report cubes the browser loads.
  */
-import { DuckDBInstance } from '@duckdb/node-api';
 import { z } from 'zod';
 import { isMonth } from '../../shared/report-extract.ts';
-import { buildReport, type Row } from '../../shared/report-model.ts';
+import { loadCubeSql, reportTables } from '../../shared/report-model.ts';
+import type { CubeName } from '../../shared/report-sql.ts';
 import { MonthExtracts } from '../reports/month-extract.ts';
 import type { DuckDbEventLog } from '../store/duckdb-event-log.ts';
-import { loadExtractNative } from '../reports/native-report.ts';
+import { privateDuckDb } from '../reports/native-report.ts';
 import { HttpError } from './http-error.ts';
 import { extractRoutes } from './extract-routes.ts';
 import { targetRoutes } from './target-routes.ts';
@@ -64,13 +64,11 @@ export function reportRoutes(context: RouteContext, flushRecords: () => Promise<
       const cached = closed ? summaries.get(month) : undefined;
       if (cached) return sendJson(res, 200, cached);
       if (!closed) await flushRecords();
-      const { manifest, paths } = await extracts.get(month, nowMs);
-      const instance = await DuckDBInstance.create(':memory:');
-      const db = await instance.connect();
+      const { cubePaths } = await extracts.get(month, nowMs);
+      const { run, close } = await privateDuckDb();
       try {
-        const run = async (sql: string) => (await db.runAndReadAll(sql)).getRowObjectsJS() as Row[];
-        await loadExtractNative(run, paths, manifest.start);
-        const report = await buildReport(run, manifest, config.kpi);
+        for (const cube of Object.keys(cubePaths) as CubeName[]) await run(loadCubeSql(cube, cubePaths[cube]));
+        const report = await reportTables(run, config.kpi);
         const counters = (rows: typeof report.daily) => rows.map((r) => ({ group: r.group, counters: Array.from(r.counters) }));
         const body = {
           month,
@@ -81,8 +79,7 @@ export function reportRoutes(context: RouteContext, flushRecords: () => Promise<
         if (closed) summaries.set(month, body);
         sendJson(res, 200, body);
       } finally {
-        db.closeSync();
-        instance.closeSync();
+        close();
       }
     },
   };

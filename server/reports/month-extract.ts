@@ -1,8 +1,10 @@
 /**
  * Month extracts (SPEC §6): one gzip CSV file per table (contacts, transfers, tickets) with every
  * record that contributes to the month, written by the native DuckDB straight from the records
- * tables (`COPY … TO`), so a month of 3 M contacts never passes through JavaScript. Closed months
- * are written once and kept: their files never change, so browsers may cache them for good.
+ * tables (`COPY … TO`), so a month of 3 M contacts never passes through JavaScript, and the two
+ * report cubes summed from those files (native-report.ts): the page builds its tables from the
+ * cubes (1 MB for 3 M contacts) and fetches the rows only for a drill-down or a query. Closed
+ * months are written once and kept: their files never change, so browsers may cache them for good.
  *
  * Why gzip CSV (measured by bench/reports.ts on a 3 M-contact month, README "Monthly reports"):
  * DuckDB-WASM cannot load its parquet extension offline (STACK-NOTES §2a), so Parquet would need
@@ -12,7 +14,9 @@
 import { mkdirSync, renameSync, rmSync, statSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { CONTACT_WIRE_COLUMNS, EXTRACT_TABLES, MASK_KEEP, nextMonth, type ExtractManifest, type ExtractTable } from '../../shared/report-extract.ts';
+import { CONTACT_WIRE_COLUMNS, CUBE_FILES, EXTRACT_TABLES, MASK_KEEP, nextMonth, type ExtractManifest, type ExtractTable } from '../../shared/report-extract.ts';
+import type { CubeName } from '../../shared/report-sql.ts';
+import { writeCubeFiles } from './native-report.ts';
 import type { KpiSettings } from '../../shared/kpi.ts';
 import { dayBounds, dayKey } from '../../shared/time.ts';
 
@@ -22,7 +26,7 @@ export const CLOSE_GRACE_MS = 2 * 86_400_000;
 const LOOKBACK_DAYS = 31;
 const DAY_MS = 86_400_000;
 /** Bumped when the file layout changes, so cached files of an old layout are not served. */
-const LAYOUT_VERSION = 'v2';
+const LAYOUT_VERSION = 'v3';
 
 export interface MonthExtractOptions {
   dataDir: string;
@@ -35,6 +39,8 @@ export interface BuiltExtract {
   manifest: ExtractManifest;
   /** table → path of its gzip CSV file. */
   paths: Record<ExtractTable, string>;
+  /** cube → path of its gzip CSV file. */
+  cubePaths: Record<CubeName, string>;
 }
 
 /** [start, end) of a local month in epoch ms. */
@@ -71,7 +77,7 @@ export class MonthExtracts {
     const dir = join(this.options.dataDir, 'extracts', `${month}.${LAYOUT_VERSION}`);
     if (closed && existsSync(join(dir, 'manifest.json'))) {
       const manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as ExtractManifest;
-      return Promise.resolve({ manifest, paths: this.pathsIn(dir) });
+      return Promise.resolve({ manifest, paths: this.pathsIn(dir), cubePaths: this.cubePathsIn(dir) });
     }
     const key = `${month}|${closed}`;
     let build = this.building.get(key);
@@ -80,6 +86,10 @@ export class MonthExtracts {
       this.building.set(key, build);
     }
     return build;
+  }
+
+  private cubePathsIn(dir: string): Record<CubeName, string> {
+    return Object.fromEntries(Object.entries(CUBE_FILES).map(([cube, file]) => [cube, join(dir, `${file}.csv.gz`)])) as Record<CubeName, string>;
   }
 
   private pathsIn(dir: string): Record<ExtractTable, string> {
@@ -105,23 +115,24 @@ export class MonthExtracts {
     }
     const local = (ms: number) => new Date(ms + this.offsetMs(ms)).toISOString().replace('T', ' ').slice(0, 19);
     const paths = this.pathsIn(tmp);
+    const window = { start: `${month}-01 00:00:00`, end: `${nextMonth(month)}-01 00:00:00`, asOf: local(Math.min(nowMs, endMs)) };
+    const cubeRows = await writeCubeFiles(paths, window, this.options.settings, tmp);
+    const cubePaths = this.cubePathsIn(tmp);
+    const fileOf = (table: string, count: number, path: string) => ({ url: `/api/v1/extracts/file?month=${month}&table=${table}`, rows: count, bytes: statSync(path).size });
     const manifest: ExtractManifest = {
       month,
       centreName,
       timeZone,
-      start: `${month}-01 00:00:00`,
-      end: `${nextMonth(month)}-01 00:00:00`,
-      asOf: local(Math.min(nowMs, endMs)),
+      ...window,
       closed,
       format: 'csv',
-      files: Object.fromEntries(
-        EXTRACT_TABLES.map((t) => [t, { url: `/api/v1/extracts/file?month=${month}&table=${t}`, rows: rows[t], bytes: statSync(paths[t]).size }]),
-      ) as ExtractManifest['files'],
+      files: Object.fromEntries(EXTRACT_TABLES.map((t) => [t, fileOf(t, rows[t], paths[t])])) as ExtractManifest['files'],
+      cubes: Object.fromEntries(Object.entries(CUBE_FILES).map(([cube, file]) => [cube, fileOf(file, cubeRows[cube as CubeName], cubePaths[cube as CubeName])])) as ExtractManifest['cubes'],
     };
     writeFileSync(join(tmp, 'manifest.json'), JSON.stringify(manifest));
     rmSync(dir, { recursive: true, force: true });
     renameSync(tmp, dir);
-    return { manifest, paths: this.pathsIn(dir) };
+    return { manifest, paths: this.pathsIn(dir), cubePaths: this.cubePathsIn(dir) };
   }
 
   /** Offset of the centre's zone from UTC at `ms` (for the manifest's local times). */

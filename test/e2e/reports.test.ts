@@ -52,6 +52,12 @@ async function openReport(options: { lang?: string; token?: string; width?: numb
   return page;
 }
 
+/** The extract files (`table=`) the page has fetched so far, in order. */
+async function fetched(page: Page): Promise<string[]> {
+  const urls = await page.evaluate(() => performance.getEntriesByType('resource').map((e) => e.name));
+  return urls.map((u) => /\/api\/v1\/extracts\/file\?.*table=(\w+)/.exec(u)?.[1]).filter((t): t is string => !!t);
+}
+
 /** The month's total of a ratio from the daily API: Σ num ÷ Σ den. */
 function monthRatio(kpi: keyof Kpis): number {
   const num = octoberDaily.reduce((s, r) => s + (r.kpis[kpi].num ?? 0), 0);
@@ -73,12 +79,19 @@ describe('reports page', () => {
     expect(slRow).toContain('90.0%'); // the default target in force
     expect(slRow).toMatch(/[+−±]\d+\.\d pt/); // vs target and vs September
     expect(await page.locator('[data-testid="daily-chart"][data-ready="true"]').count()).toBe(1);
+    // The report came from the server's cubes: no contact row was downloaded yet.
+    expect(await fetched(page)).toEqual(expect.arrayContaining(['cube_dims', 'cube_time']));
+    expect(await fetched(page)).not.toContain('contacts');
+    expect(await page.textContent('[data-testid="records-status"]')).toBe('the rows load at the first drill-down or query');
   });
 
   it('drills from a figure into its masked rows, filters and sorts them', async () => {
     const page = report;
     await page.click('[data-testid="kpi-abandonRate"]');
     await page.waitForSelector('.drill[data-ready="true"]');
+    // The first drill-down fetched the rows, once.
+    expect((await fetched(page)).filter((t) => t === 'contacts')).toEqual(['contacts']);
+    expect(await page.textContent('[data-testid="records-status"]')).toMatch(/^rows loaded in \d+\.\d s$/);
     const outcomes = monthCount('answered') + monthCount('abandoned') + monthCount('flowedOut');
     expect(await page.textContent('[data-testid="drill-count"]')).toBe(`500 of ${outcomes} rows`);
     const cells = await page.locator('[data-testid="drill-table"] tbody tr td:nth-child(11)').allTextContents();

@@ -7,8 +7,9 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openWasmDb, type WasmDb } from '../../server/reports/wasm-node.ts';
-import { CONTACT_WIRE_COLUMNS, EXTRACT_TABLES, type ExtractManifest } from '../../shared/report-extract.ts';
-import { buildReport, loadCsvSql, REPORT_KPIS, type ReportData } from '../../shared/report-model.ts';
+import { CONTACT_WIRE_COLUMNS, CUBE_FILES, EXTRACT_TABLES, type ExtractManifest } from '../../shared/report-extract.ts';
+import { buildReport, loadCsvSql, loadCubeSql, REPORT_KPIS, reportTables, type ReportData } from '../../shared/report-model.ts';
+import { REPORT_DIMS, type CubeName } from '../../shared/report-sql.ts';
 import { DEFAULT_KPI_SETTINGS, type Kpis } from '../../shared/kpi.ts';
 import { daysBetween } from '../../server/store/daily-report.ts';
 import { consistentDaily, simulateHistory } from '../fixtures/report-month.ts';
@@ -21,7 +22,10 @@ const NOW = Date.parse('2026-11-10T10:00:00+08:00');
 let server: TestServer;
 let wasm: WasmDb;
 let manifest: ExtractManifest;
+/** The report as the page builds it: from the cubes the server summed. */
 let report: ReportData;
+/** The same report built in DuckDB-WASM from the record tables (the drill-down's and SQL's rows). */
+let fromRecords: ReportData;
 
 async function download(url: string, token = ADMIN_TOKEN) {
   return fetch(`${server.baseUrl}${url}`, { headers: { authorization: `Bearer ${token}` } });
@@ -43,7 +47,20 @@ beforeAll(async () => {
     wasm.registerText(`${table}.csv`, await file.text());
     await wasm.run(loadCsvSql(table, `${table}.csv`, manifest.start));
   }
-  report = await buildReport(wasm.run, manifest, DEFAULT_KPI_SETTINGS);
+  fromRecords = await buildReport(wasm.run, manifest, DEFAULT_KPI_SETTINGS);
+  // A fresh database holding only the cubes, as the page has before any drill-down.
+  const cubes = await openWasmDb();
+  try {
+    for (const cube of Object.keys(CUBE_FILES) as CubeName[]) {
+      const file = await download(manifest.cubes[cube].url);
+      expect(file.status).toBe(200);
+      cubes.registerText(`${cube}.csv`, await file.text());
+      await cubes.run(loadCubeSql(cube, `${cube}.csv`));
+    }
+    report = await reportTables(cubes.run, DEFAULT_KPI_SETTINGS);
+  } finally {
+    cubes.close();
+  }
 }, 170_000);
 
 afterAll(async () => {
@@ -101,6 +118,24 @@ describe('month extract → DuckDB-WASM report', () => {
     expect(text).not.toMatch(/c_[0-9a-f]{5}/);
   });
 
+  it('serves report cubes whose every table equals the report built from the record rows', async () => {
+    expect(manifest.cubes.dims.rows).toBeGreaterThan(40);
+    expect(manifest.cubes.time.rows).toBeGreaterThan(24);
+    const cubeFile = await download(manifest.cubes.dims.url);
+    expect(cubeFile.headers.get('cache-control')).toBe('private, max-age=31536000, immutable');
+    // Counters only: no contact id, customer or time reaches the browser in a cube.
+    expect(await cubeFile.text()).not.toMatch(/c_[0-9a-f]{4}|2026-/);
+    const same = (a: ReportData['total'][], b: ReportData['total'][], where: string) => {
+      expect(a.map((r) => r.group), where).toEqual(b.map((r) => r.group));
+      a.forEach((row, i) => row.counters.forEach((v, c) => expect(v, `${where} ${row.group} counter ${c}`).toBeCloseTo(b[i].counters[c], 6)));
+    };
+    same([report.total], [fromRecords.total], 'total');
+    for (const dim of REPORT_DIMS) same(report.byDim[dim], fromRecords.byDim[dim], dim);
+    same(report.daily, fromRecords.daily, 'daily');
+    same(report.hourly, fromRecords.hourly, 'hourly');
+    expect(report.total.counters.some((v) => v > 0)).toBe(true);
+  });
+
   it('has the same figures as the daily report API, day by day for the centre', async () => {
     const days = daysBetween('2026-10-01', '2026-10-31');
     const api = await consistentDaily(server, { from: days[0], to: days.at(-1)!, groupBy: 'centre' });
@@ -136,7 +171,7 @@ describe('month extract → DuckDB-WASM report', () => {
 
   it('names the bad parameter of an extract request', async () => {
     expect((await server.request('GET', '/api/v1/extracts?month=2026-13')).body.error).toMatch(/^month: /);
-    expect((await server.request('GET', '/api/v1/extracts/file?month=2026-10&table=events')).body.error).toMatch(/^table: must be one of contacts, transfers, tickets/);
+    expect((await server.request('GET', '/api/v1/extracts/file?month=2026-10&table=events')).body.error).toMatch(/^table: must be one of contacts, transfers, tickets, cube_dims, cube_time/);
     expect((await server.request('GET', '/api/v1/extracts?month=2027-05')).status).toBe(404);
   });
 

@@ -6,8 +6,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openWasmDb, type WasmDb } from '../../server/reports/wasm-node.ts';
 import { EXTRACT_COLUMNS, type ExtractTable } from '../../shared/report-extract.ts';
-import { buildReport, loadCsvSql, type ReportData } from '../../shared/report-model.ts';
-import { drillSourceOf, drillSql } from '../../shared/report-sql.ts';
+import { buildReport, loadCsvSql, reportTable, type ReportData } from '../../shared/report-model.ts';
+import { drillSourceOf, drillSql, REPORT_DIMS } from '../../shared/report-sql.ts';
 import { DEFAULT_KPI_SETTINGS } from '../../shared/kpi.ts';
 
 /** CSV text of rows given as column → value objects (missing columns empty). */
@@ -84,6 +84,16 @@ describe('report SQL', () => {
     expect(k.closedOverOpened).toEqual({ value: 0.5, num: 1, den: 2 });
     // Steps: notified 1.5 h after (missed, 1 h), acknowledged at 1 h (in time), feedback missed at 72 h.
     expect(k.escalationCompliance).toEqual({ value: 1 / 3, num: 1, den: 3 });
+  });
+
+  it('builds every table in one query per cube, row for row as one query per table', async () => {
+    for (const grouping of ['total', ...REPORT_DIMS, 'day', 'hour'] as const) {
+      const single = await reportTable(wasm.run, grouping, DEFAULT_KPI_SETTINGS);
+      const rolled = grouping === 'total' ? [report.total] : grouping === 'day' ? report.daily : grouping === 'hour' ? report.hourly : report.byDim[grouping];
+      expect(rolled.map((r) => r.group), grouping).toEqual(single.map((r) => r.group));
+      rolled.forEach((row, i) => expect(Array.from(row.counters), `${grouping} ${row.group}`).toEqual(Array.from(single[i].counters)));
+    }
+    expect(report.byDim.tier.length).toBeGreaterThan(0);
   });
 
   it('breaks down by day, hour, queue, agent, channel and ticket tier', () => {

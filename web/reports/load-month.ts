@@ -1,10 +1,13 @@
 /**
- * Loading a month into the page's DuckDB-WASM: the manifest, each table's gzip CSV (the browser
- * inflates it), the report tables, the targets in force that month and last month's totals.
+ * Loading a month into the page's DuckDB-WASM. The report tables come from the two cubes the
+ * server summed (a few thousand rows: fast to download and group); the contact, transfer and
+ * ticket rows (most of the bytes and of the load time) are fetched only when a drill-down or the
+ * SQL console first needs them (`records()`). Also the targets in force and last month's totals.
  */
-import { EXTRACT_TABLES, previousMonth, type ExtractManifest } from '../../shared/report-extract.ts';
+import { CUBE_FILES, EXTRACT_TABLES, previousMonth, type ExtractManifest } from '../../shared/report-extract.ts';
 import type { KpiSettings, Kpis } from '../../shared/kpi.ts';
-import { buildReport, kpisOf, loadCsvSql, type ReportData } from '../../shared/report-model.ts';
+import { kpisOf, loadCsvSql, loadCubeSql, reportTables, type ReportData } from '../../shared/report-model.ts';
+import type { CubeName } from '../../shared/report-sql.ts';
 import type { Targets } from '../../shared/targets.ts';
 import { ApiError, type ReportApi } from './api.ts';
 import type { ReportDb } from './duckdb.ts';
@@ -14,26 +17,42 @@ export interface LoadedMonth {
   data: ReportData;
   targets: Targets;
   previous: Kpis | null;
+  /** Milliseconds from the first request to the cubes being in DuckDB. */
   loadMs: number;
   bytes: number;
+  /** The record tables (contacts, transfers, tickets), loaded on the first call. */
+  records: () => Promise<RecordsLoaded>;
+}
+
+export interface RecordsLoaded {
+  loadMs: number;
+  bytes: number;
+}
+
+/** Downloads one extract file into a table. */
+async function loadFile(api: ReportApi, db: ReportDb, url: string, name: string, sql: (file: string) => string): Promise<number> {
+  const data = await api.bytes(url);
+  const file = `${name}.csv`;
+  await db.registerFile(file, data);
+  await db.run(sql(file));
+  await db.dropFile(file);
+  return data.byteLength;
 }
 
 export async function loadMonth(api: ReportApi, db: ReportDb, month: string): Promise<LoadedMonth> {
   const started = performance.now();
   const manifest = await api.json<LoadedMonth['manifest']>(`/api/v1/extracts?month=${month}`);
-  let bytes = 0;
-  await Promise.all(
-    EXTRACT_TABLES.map(async (table) => {
-      const data = await api.bytes(manifest.files[table].url);
-      bytes += data.byteLength;
-      const file = `${month}-${table}.csv`;
-      await db.registerFile(file, data);
-      await db.run(loadCsvSql(table, file, manifest.start));
-      await db.dropFile(file);
-    }),
+  const sizes = await Promise.all(
+    (Object.keys(CUBE_FILES) as CubeName[]).map((cube) => loadFile(api, db, manifest.cubes[cube].url, `${month}-${CUBE_FILES[cube]}`, (file) => loadCubeSql(cube, file))),
   );
   const loadMs = performance.now() - started;
-  const data = await buildReport(db.run, manifest, manifest.settings);
+  const data = await reportTables(db.run, manifest.settings);
+  let records: Promise<RecordsLoaded> | null = null;
+  const loadRecords = async (): Promise<RecordsLoaded> => {
+    const from = performance.now();
+    const bytes = await Promise.all(EXTRACT_TABLES.map((table) => loadFile(api, db, manifest.files[table].url, `${month}-${table}`, (file) => loadCsvSql(table, file, manifest.start))));
+    return { loadMs: performance.now() - from, bytes: bytes.reduce((a, b) => a + b, 0) };
+  };
   const [targets, previous] = await Promise.all([
     api.json<{ inForce: Targets }>(`/api/v1/targets?month=${month}`).then((r) => r.inForce),
     api
@@ -45,5 +64,14 @@ export async function loadMonth(api: ReportApi, db: ReportDb, month: string): Pr
         throw error;
       }),
   ]);
-  return { manifest, data, targets, previous, loadMs, bytes };
+  return {
+    manifest,
+    data,
+    targets,
+    previous,
+    loadMs,
+    bytes: sizes.reduce((a, b) => a + b, 0),
+    // A failed load is tried again on the next use rather than remembered.
+    records: () => (records ??= loadRecords().catch((error: unknown) => ((records = null), Promise.reject(error)))),
+  };
 }
