@@ -803,16 +803,20 @@ export class KpiEngine {
     const newestMinute = nowMinute + (MINUTE_SLOTS - ROLLING_MINUTES['60m'] - 2) * MINUTE_MS;
     const horizon = this.yesterday.startMs;
     const states = (applied.states ??= applied.scopes.map((key) => this.scope(key)));
-    for (let s = 0; s < applied.scopes.length; s++) {
-      const state = states[s];
-      this.dirty.add(applied.scopes[s]);
-      for (let i = 0; i < contributions.length; i += 3) {
-        if (mask !== null && mask[i / 3] === 0) continue;
-        const tsMs = contributions[i];
-        if (tsMs < horizon) continue;
-        const minute = minuteStart(tsMs);
-        state.add(minute >= oldestMinute && minute <= newestMinute ? minute : null, intervalStart(tsMs), this.dayOf(tsMs), contributions[i + 1], sign * contributions[i + 2]);
-      }
+    for (let s = 0; s < applied.scopes.length; s++) this.dirty.add(applied.scopes[s]);
+    // Contribution by contribution, its buckets found once for all scopes. Each scope still sees
+    // its increments in the same order, and scopes share no counters, so the sums are the same.
+    for (let i = 0; i < contributions.length; i += 3) {
+      if (mask !== null && mask[i / 3] === 0) continue;
+      const tsMs = contributions[i];
+      if (tsMs < horizon) continue;
+      const minute = minuteStart(tsMs);
+      const inRing = minute >= oldestMinute && minute <= newestMinute ? minute : null;
+      const interval = intervalStart(tsMs);
+      const day = this.dayOf(tsMs);
+      const counter = contributions[i + 1];
+      const amount = sign * contributions[i + 2];
+      for (let s = 0; s < states.length; s++) states[s].add(inRing, interval, day, counter, amount);
     }
   }
 
