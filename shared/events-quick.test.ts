@@ -100,3 +100,11 @@ describe('quickParse', () => {
     );
   });
 });
+
+describe('quickParse and names of Object.prototype', () => {
+  it('finds no spec for a type like "constructor"', () => {
+    for (const type of ['constructor', 'toString', '__proto__', 'hasOwnProperty']) {
+      expect(quickParse(type as EventType, { id: 'e1', ts: TS, type }), type).toBeNull();
+    }
+  });
+});
