@@ -5,7 +5,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { AGENT_STATES, CHANNELS, EVENT_TYPES, eventSchemas, FLOW_OUT_REASONS, QUICK_SPEC_KEYS, quickParse, TICKET_TIERS, type EventType } from './events.ts';
+import { AGENT_STATES, CHANNELS, EVENT_TYPES, eventSchemas, validateEvent, FLOW_OUT_REASONS, QUICK_SPEC_KEYS, quickParse, TICKET_TIERS, type EventType } from './events.ts';
 
 const TS = Date.UTC(2026, 10, 22, 3, 0, 0);
 
@@ -106,5 +106,10 @@ describe('quickParse and names of Object.prototype', () => {
     for (const type of ['constructor', 'toString', '__proto__', 'hasOwnProperty']) {
       expect(quickParse(type as EventType, { id: 'e1', ts: TS, type }), type).toBeNull();
     }
+  });
+
+  it('validateEvent calls such a type unknown, naming the field', () => {
+    expect(validateEvent({ id: 'e1', ts: TS, type: 'constructor' }, 'event[3]')).toEqual({ ok: false, error: 'event[3].type: unknown event type "constructor"' });
+    expect(validateEvent({ id: 'e1', ts: TS, type: 'toString' })).toEqual({ ok: false, error: 'type: unknown event type "toString"' });
   });
 });

@@ -173,7 +173,8 @@ export function validateEvent(raw: unknown, at = ''): ValidationResult {
     return { ok: false, error: `${at || 'event'}: must be a JSON object` };
   }
   const type = (raw as { type?: unknown }).type;
-  const schema = typeof type === 'string' ? (eventSchemas as Record<string, z.ZodType>)[type] : undefined;
+  // Own keys only: "constructor" or "toString" must be an unknown type, not Object.prototype's.
+  const schema = typeof type === 'string' && Object.hasOwn(eventSchemas, type) ? (eventSchemas as Record<string, z.ZodType>)[type] : undefined;
   if (schema !== undefined) {
     const fast = quickParse(type as EventType, raw as Record<string, unknown>);
     if (fast !== null) return { ok: true, event: fast };
