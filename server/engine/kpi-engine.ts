@@ -36,7 +36,7 @@ interface Applied {
 interface ContactEntry extends ContactFold {
   applied: Applied;
   /** The scope inputs `applied.scopes` was built from. */
-  scopesKey?: string;
+  scopedBy?: ScopeInputs;
   /** The team the contact counted for when last applied (explicit or from its agent). */
   team?: string;
   /** Server time of the last change: settled contacts idle this long may be evicted. */
@@ -91,10 +91,30 @@ export interface ScopeSnapshot {
   live: LiveState;
 }
 
-/** A key of the fields a contact's scopes come from, to tell whether they changed. */
-function scopesOfKey(site?: string, queue?: string, team?: string, agentId?: string, channel?: string): string {
-  return `${site}\u0000${queue}\u0000${team}\u0000${agentId}\u0000${channel}`;
+/** The fields a contact's scopes come from, kept to tell whether they changed. */
+interface ScopeInputs {
+  site?: string;
+  queue?: string;
+  team?: string;
+  agentId?: string;
+  channel?: string;
 }
+
+/**
+ * Whether a contact's scope inputs are still `by`: compared field by field, as most events leave
+ * them as they were and a key built per event was a measurable share of ingest (SPEC §9).
+ */
+function sameInputs(by: ScopeInputs | undefined, r: ContactRecord, team: string | undefined): boolean {
+  return by !== undefined && by.site === r.site && by.queue === r.queue && by.team === team && by.agentId === r.agentId && by.channel === r.channel;
+}
+
+/** `mask` if it holds `n` entries, else a bigger one. */
+function maskOf(mask: Uint8Array<ArrayBuffer>, n: number): Uint8Array<ArrayBuffer> {
+  return mask.length >= n ? mask : new Uint8Array(Math.max(n, mask.length * 2));
+}
+
+/** No waiting scopes: shared, never written to. */
+const NO_SCOPES: ScopeKey[] = [];
 
 function sameScopes(a: ScopeKey[], b: ScopeKey[]): boolean {
   if (a.length !== b.length) return false;
@@ -138,6 +158,9 @@ export class KpiEngine {
   /** Customers of contacts that left memory, per day they left: a new call of one may be a repeat. */
   private readonly customersLeft = new Map<string, BloomFilter>();
   private readonly leftMemoryCapacity: number;
+  /** Scratch masks of replaceContributions, grown as needed. */
+  private removedMask = new Uint8Array(32);
+  private addedMask = new Uint8Array(32);
 
   constructor(options: KpiEngineOptions) {
     this.settings = options.settings;
@@ -202,7 +225,7 @@ export class KpiEngine {
     for (const id of this.changedContacts) {
       const entry = this.contacts.get(id);
       if (!entry) continue;
-      const { applied: _applied, team, touchedMs: _touched, scopesKey: _key, ...fold } = entry;
+      const { applied: _applied, team, touchedMs: _touched, scopedBy: _by, ...fold } = entry;
       contacts.push({ fold, team });
     }
     const tickets: TicketSnapshot[] = [];
@@ -272,9 +295,9 @@ export class KpiEngine {
     if (r.agentId !== undefined) this.agentEntry(r.agentId).contactIds.add(id);
     const team = entry.explicitTeam;
     entry.team = team;
-    entry.scopesKey = scopesOfKey(r.site, r.queue, team, r.agentId, r.channel);
-    const scopes = scopesOf({ site: r.site, queue: r.queue, team, agentId: r.agentId, channel: r.channel });
-    entry.applied = { scopes, contributions: packedContactContributions(r, this.settings), waitingScopes: isWaiting(r) ? scopes : [] };
+    entry.scopedBy = { site: r.site, queue: r.queue, team, agentId: r.agentId, channel: r.channel };
+    const scopes = scopesOf(entry.scopedBy);
+    entry.applied = { scopes, contributions: packedContactContributions(r, this.settings), waitingScopes: isWaiting(r) ? scopes : NO_SCOPES };
     // Who waits is live state, not counters: it is rebuilt, not restored.
     this.setWaiting(entry.applied, id, r.offeredTsMs);
   }
@@ -569,15 +592,14 @@ export class KpiEngine {
     this.changedContacts.add(r.contactId);
     const previous = entry.applied;
     // Most events leave the contact's scopes as they were: keep the array and its states.
-    const scopesKey = scopesOfKey(r.site, r.queue, team, r.agentId, r.channel);
     let scopes = previous.scopes;
     let states = previous.states;
-    if (scopes.length === 0 || scopesKey !== entry.scopesKey) {
-      scopes = scopesOf({ site: r.site, queue: r.queue, team, agentId: r.agentId, channel: r.channel });
+    if (scopes.length === 0 || !sameInputs(entry.scopedBy, r, team)) {
+      entry.scopedBy = { site: r.site, queue: r.queue, team, agentId: r.agentId, channel: r.channel };
+      scopes = scopesOf(entry.scopedBy);
       states = undefined;
-      entry.scopesKey = scopesKey;
     }
-    const next: Applied = { scopes, states, contributions: packedContactContributions(r, this.settings), waitingScopes: isWaiting(r) ? scopes : [] };
+    const next: Applied = { scopes, states, contributions: packedContactContributions(r, this.settings), waitingScopes: isWaiting(r) ? scopes : NO_SCOPES };
     this.setWaiting(entry.applied, r.contactId, undefined);
     this.replaceContributions(entry.applied, next);
     entry.applied = next;
@@ -587,7 +609,7 @@ export class KpiEngine {
   /** Puts a contact in (offer time given) or takes it out of the queues of its waiting scopes. */
   private setWaiting(applied: Applied, contactId: string, offeredTsMs: number | undefined): void {
     if (applied.waitingScopes.length === 0) return;
-    const states = (applied.states ??= applied.scopes.map((key) => this.scope(key)));
+    const states = this.statesOf(applied);
     for (let i = 0; i < states.length; i++) {
       if (offeredTsMs === undefined) states[i].waiting.delete(contactId);
       else states[i].waiting.set(contactId, offeredTsMs);
@@ -723,6 +745,17 @@ export class KpiEngine {
 
   // ---- counters -------------------------------------------------------------------------
 
+  /**
+   * The states of a record's scopes, looked up once per scope set. A loop, not a `map` with an
+   * arrow: tsx names every closure it creates (a call and a property write), per event here.
+   */
+  private statesOf(applied: Applied): ScopeState[] {
+    if (applied.states !== undefined) return applied.states;
+    const states: ScopeState[] = new Array(applied.scopes.length);
+    for (let i = 0; i < applied.scopes.length; i++) states[i] = this.scope(applied.scopes[i]);
+    return (applied.states = states);
+  }
+
   private scope(key: ScopeKey): ScopeState {
     let state = this.scopes.get(key);
     if (!state) {
@@ -736,6 +769,8 @@ export class KpiEngine {
   /**
    * Swaps a record's applied contributions for new ones. Most events change one or two of a
    * record's contributions, so only the difference is applied when the scopes are the same.
+   * The difference is marked in two reused masks rather than copied out, as this runs for
+   * every event (SPEC §9); the increments are the same, in the same order.
    */
   private replaceContributions(previous: Applied, next: Applied): void {
     if (!sameScopes(previous.scopes, next.scopes)) {
@@ -745,41 +780,54 @@ export class KpiEngine {
     }
     const before = previous.contributions;
     const after = next.contributions;
-    const removed: PackedContributions = [];
-    const matched = new Uint8Array(after.length / 3);
+    const removed = maskOf(this.removedMask, before.length / 3);
+    const added = maskOf(this.addedMask, after.length / 3);
+    this.removedMask = removed;
+    this.addedMask = added;
+    added.fill(1, 0, after.length / 3);
+    let removedCount = 0;
     outer: for (let i = 0; i < before.length; i += 3) {
       for (let j = 0; j < after.length; j += 3) {
-        if (!matched[j / 3] && after[j] === before[i] && after[j + 1] === before[i + 1] && after[j + 2] === before[i + 2]) {
-          matched[j / 3] = 1;
+        if (added[j / 3] && after[j] === before[i] && after[j + 1] === before[i + 1] && after[j + 2] === before[i + 2]) {
+          added[j / 3] = 0;
+          removed[i / 3] = 0;
           continue outer;
         }
       }
-      removed.push(before[i], before[i + 1], before[i + 2]);
+      removed[i / 3] = 1;
+      removedCount++;
     }
-    const added: PackedContributions = [];
-    for (let j = 0; j < after.length; j += 3) if (!matched[j / 3]) added.push(after[j], after[j + 1], after[j + 2]);
+    const addedCount = after.length / 3 - (before.length / 3 - removedCount);
     next.states ??= previous.states;
-    this.applyContributions({ scopes: next.scopes, states: next.states, contributions: removed, waitingScopes: [] }, -1);
-    this.applyContributions({ scopes: next.scopes, states: next.states, contributions: added, waitingScopes: [] }, 1);
+    if (removedCount > 0) this.applyPacked(next, before, removed, -1);
+    if (addedCount > 0) this.applyPacked(next, after, added, 1);
   }
 
   private applyContributions(applied: Applied, sign: 1 | -1): void {
-    const contributions = applied.contributions;
-    if (contributions.length === 0) return;
+    if (applied.contributions.length > 0) this.applyPacked(applied, applied.contributions, null, sign);
+  }
+
+  /** Applies the contributions (those whose `mask` entry is 1, when given) to every scope of `applied`. */
+  private applyPacked(applied: Applied, contributions: PackedContributions, mask: Uint8Array | null, sign: 1 | -1): void {
     const nowMinute = minuteStart(this.clock.now());
     const oldestMinute = nowMinute - (ROLLING_MINUTES['60m'] + 1) * MINUTE_MS;
     const newestMinute = nowMinute + (MINUTE_SLOTS - ROLLING_MINUTES['60m'] - 2) * MINUTE_MS;
     const horizon = this.yesterday.startMs;
-    const states = (applied.states ??= applied.scopes.map((key) => this.scope(key)));
-    for (let s = 0; s < applied.scopes.length; s++) {
-      const state = states[s];
-      this.dirty.add(applied.scopes[s]);
-      for (let i = 0; i < contributions.length; i += 3) {
-        const tsMs = contributions[i];
-        if (tsMs < horizon) continue;
-        const minute = minuteStart(tsMs);
-        state.add(minute >= oldestMinute && minute <= newestMinute ? minute : null, intervalStart(tsMs), this.dayOf(tsMs), contributions[i + 1], sign * contributions[i + 2]);
-      }
+    const states = this.statesOf(applied);
+    for (let s = 0; s < applied.scopes.length; s++) this.dirty.add(applied.scopes[s]);
+    // Contribution by contribution, its buckets found once for all scopes. Each scope still sees
+    // its increments in the same order, and scopes share no counters, so the sums are the same.
+    for (let i = 0; i < contributions.length; i += 3) {
+      if (mask !== null && mask[i / 3] === 0) continue;
+      const tsMs = contributions[i];
+      if (tsMs < horizon) continue;
+      const minute = minuteStart(tsMs);
+      const inRing = minute >= oldestMinute && minute <= newestMinute ? minute : null;
+      const interval = intervalStart(tsMs);
+      const day = this.dayOf(tsMs);
+      const counter = contributions[i + 1];
+      const amount = sign * contributions[i + 2];
+      for (let s = 0; s < states.length; s++) states[s].add(inRing, interval, day, counter, amount);
     }
   }
 
