@@ -298,6 +298,13 @@ export function createApp(deps: AppDeps): App {
   /** Rebuilds live state from the store (see `App.restore`); returns how many events it replayed. */
   const restoreLiveState = async (): Promise<number> => {
     let count = 0;
+    /** Events replayed after what the store reflects: applied as if they had just come in. */
+    const replayBatch = async (events: CallCentreEvent[]) => {
+      await seed(events);
+      for (const event of events) engine.apply(event);
+      screens.noteEvents(events, false);
+      count += events.length;
+    };
     const checkpoint = records ? await records.loadCheckpoint() : null;
     if (records && checkpoint && log.replayCommittedAfter && log.agentStates) {
       // From the checkpoint: its counters, the agents' states, who waits, open tickets and the
@@ -312,14 +319,10 @@ export function createApp(deps: AppDeps): App {
       for (const snapshot of await records.loadWaitingContacts(engine.horizonDay)) engine.seedContact(snapshot);
       const ticketsFrom = dayKey(engine.horizonMs - 30 * 86_400_000, config.timeZone);
       for (const ticket of await records.loadLiveTickets(ticketsFrom)) engine.seedTicket(ticket, checkpoint.atMs);
-      await records.forEachTicket(ticketsFrom, (ticketId) => engine.restoreStoredTicket(ticketId));
+      // Only the live days' tickets can be met again by an event the engine applies.
+      await records.forEachTicket(engine.horizonDay, (ticketId) => engine.restoreStoredTicket(ticketId));
       await records.forEachContactKey(engine.horizonDay, (contactKey, customerKey) => engine.restoreStoredContact(contactKey, customerKey));
-      await log.replayCommittedAfter(checkpoint.throughReceivedMs, engine.horizonMs, async (events) => {
-        await seed(events);
-        for (const event of events) engine.apply(event);
-        screens.noteEvents(events, false);
-        count += events.length;
-      });
+      await log.replayCommittedAfter(checkpoint.throughReceivedMs, engine.horizonMs, replayBatch);
     } else if (records && log.replayCommittedAfter && log.agentStates) {
       // No checkpoint yet (records imported, or written by an older version): count the live
       // days' records and agent states, then replay the events the records may not reflect.
@@ -342,20 +345,10 @@ export function createApp(deps: AppDeps): App {
       engine.finishAgentRestore();
       engine.markStoredApplied();
       await records.backfillKeys(engine.horizonDay);
-      await log.replayCommittedAfter(coveredThroughMs - 60_000, engine.horizonMs, async (events) => {
-        await seed(events);
-        for (const event of events) engine.apply(event);
-        screens.noteEvents(events, false);
-        count += events.length;
-      });
+      await log.replayCommittedAfter(coveredThroughMs - 60_000, engine.horizonMs, replayBatch);
     } else {
       // A log without a store (tests, a demo without DATA_DIR): replay the live days' events.
-      await log.replay(engine.horizonMs, async (events) => {
-        await seed(events);
-        for (const event of events) engine.apply(event);
-        screens.noteEvents(events, false);
-        count += events.length;
-      });
+      await log.replay(engine.horizonMs, replayBatch);
       engine.markStoredApplied();
     }
     recordSync?.start();

@@ -53,11 +53,8 @@ export interface EventLog {
   readonly lastCommittedMs: number;
   /** Whether writes work now (logs that cannot fail leave it out). */
   health?(): StoreHealth;
-  /**
-   * Calls `onBatch` with every stored event with `ts >= sinceMs`, in ts order, a batch at a
-   * time, with the time each was stored when the log knows it.
-   */
-  replay(sinceMs: number, onBatch: (events: CallCentreEvent[], receivedMs?: number[]) => Promise<void> | void): Promise<void>;
+  /** Calls `onBatch` with every stored event with `ts >= sinceMs`, in ts order, a batch at a time. */
+  replay(sinceMs: number, onBatch: (events: CallCentreEvent[]) => Promise<void> | void): Promise<void>;
   /** Events committed after `afterReceivedMs` (with `ts >= sinceMs`), in commit order: the tail after a checkpoint. */
   replayCommittedAfter?(afterReceivedMs: number, sinceMs: number, onBatch: (events: CallCentreEvent[]) => Promise<void> | void): Promise<void>;
   /**
