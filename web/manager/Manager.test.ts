@@ -14,17 +14,19 @@ const ALERT: Alert = { id: 'A1', rule: 'threshold', kpi: 'serviceLevel', scope: 
 describe('Manager page', () => {
   let calls: Array<{ method: string; path: string; body: any; auth: string | null }>;
   let refuse: string | null;
+  let alerts: Alert[];
 
   beforeEach(() => {
     calls = [];
     refuse = null;
+    alerts = [ALERT];
     window.history.replaceState({}, '', '/manager?token=duty-token&lang=en');
     vi.stubGlobal('fetch', async (path: string, init: RequestInit) => {
       const method = init.method ?? 'GET';
       calls.push({ method, path, body: init.body ? JSON.parse(init.body as string) : null, auth: new Headers(init.headers).get('authorization') });
       const json = (status: number, body: unknown) => new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
       if (refuse && method !== 'GET') return json(400, { error: refuse });
-      if (path === '/api/v1/alerts') return json(200, { now: T0, active: [ALERT], recent: [ALERT] });
+      if (path === '/api/v1/alerts') return json(200, { now: T0, active: alerts.filter((a) => a.clearedAt === null), recent: alerts });
       if (path === '/api/v1/broadcasts' && method === 'GET') return json(200, { now: T0, broadcasts: [] });
       if (path === '/api/v1/screens') return json(200, { screens: [{ name: 'floor-1', assigned: null, visitor: false, connected: 2 }, { name: 'lobby', assigned: null, visitor: true, connected: 1 }] });
       return json(200, {});
@@ -56,6 +58,14 @@ describe('Manager page', () => {
     await settle();
     const assign = calls.find((c) => c.path === '/api/v1/screens/layout')!;
     expect(assign.body).toEqual({ screen: 'floor-1', layout: { layouts: ['overview', 'agents'], scope: 'centre', lang: 'en', rotateSec: 20 } });
+  });
+
+  it('offers no acknowledge for an alert that has cleared', async () => {
+    alerts = [{ ...ALERT, clearedAt: T0 - 30_000 }];
+    render(Manager);
+    await settle();
+    expect(screen.getByText(/cleared/)).toBeInTheDocument();
+    expect(screen.queryByRole('button', { name: 'Acknowledge' })).toBeNull();
   });
 
   it('sends a broadcast to chosen screens and shows a refusal in words', async () => {
