@@ -301,7 +301,7 @@ export function createApp(deps: AppDeps): App {
     /** Events replayed after what the store reflects: applied as if they had just come in. */
     const replayBatch = async (events: CallCentreEvent[]) => {
       await seed(events);
-      for (const event of events) engine.apply(event);
+      engine.applyBatch(events);
       screens.noteEvents(events, false);
       count += events.length;
     };

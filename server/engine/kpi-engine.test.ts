@@ -4,6 +4,7 @@
  * and partly re-sent, for every scope and window.
  */
 import { describe, expect, it } from 'vitest';
+import { validateEvent } from '../../shared/events.ts';
 import { DEFAULT_KPI_SETTINGS } from '../../shared/kpi.ts';
 import { DIMENSIONS, type ScopeKey } from '../../shared/scope.ts';
 import { WINDOWS } from '../../shared/time.ts';
@@ -23,6 +24,20 @@ function newPipeline(nowMs = NOW_MS) {
 }
 
 const items = (values: unknown[]): BatchItem[] => values.map((value, index) => ({ index, value }));
+
+function expectSameFigures(actual: Record<string, unknown>, expected: Record<string, unknown>): void {
+  expect(Object.keys(actual).sort()).toEqual(Object.keys(expected).sort());
+  for (const [key, figures] of Object.entries(expected)) {
+    const got = actual[key] as Record<string, { value: number | null; num?: number; den?: number }>;
+    for (const [name, value] of Object.entries(figures as typeof got)) {
+      for (const part of ['value', 'num', 'den'] as const) {
+        const want = value[part];
+        if (want === undefined || want === null) expect(got[name][part], `${key} ${name} ${part}`).toBe(want);
+        else expect(got[name][part], `${key} ${name} ${part}`).toBeCloseTo(want, 6);
+      }
+    }
+  }
+}
 
 function allFigures(engine: KpiEngine): Record<string, unknown> {
   const keys: ScopeKey[] = ['centre', ...DIMENSIONS.flatMap((d) => engine.scopeKeys(d))];
@@ -53,20 +68,74 @@ describe('KpiEngine: order and repetition do not change the figures', () => {
       for (const name of ['fcr', 'csat', 'closureRate', 'escalationCompliance', 'occupancy', 'writtenFirstResponse'] as const) {
         expect(centre[name].den, name).toBeGreaterThan(0);
       }
-      const actual = allFigures(messy.engine);
-      expect(Object.keys(actual).sort()).toEqual(Object.keys(expected).sort());
-      for (const [key, figures] of Object.entries(expected)) {
-        const got = actual[key] as Record<string, { value: number | null; num?: number; den?: number }>;
-        for (const [name, value] of Object.entries(figures as typeof got)) {
-          for (const part of ['value', 'num', 'den'] as const) {
-            const want = value[part];
-            if (want === undefined || want === null) expect(got[name][part], `${key} ${name} ${part}`).toBe(want);
-            else expect(got[name][part], `${key} ${name} ${part}`).toBeCloseTo(want, 6);
-          }
-        }
+      expectSameFigures(allFigures(messy.engine), expected);
+    });
+  }
+
+  for (const seed of [6, 7, 8]) {
+    it(`seed ${seed}: events applied in batches give what they give one by one`, () => {
+      const random = seededRandom(seed);
+      // Agents moved to another team mid-stream: their contacts answered after that move with them.
+      const moves = Array.from({ length: 8 }, (_, i) => ({ id: `move-${i}`, type: 'agent.state', ts: NOW_MS - 100 * 60_000 + i * 5 * 60_000, agentId: `a${i}`, state: 'ready', team: 'moved' }));
+      const events = shuffled([...randomStream(seed, NOW_MS), ...moves], random).map((input, i) => {
+        const result = validateEvent(input, `event[${i}]`);
+        if (!result.ok) throw new Error(result.error);
+        return result.event;
+      });
+      const clock = { now: () => NOW_MS };
+      const oneByOne = new KpiEngine({ settings: DEFAULT_KPI_SETTINGS, timeZone: 'Asia/Shanghai', clock });
+      for (const event of events) oneByOne.apply(event);
+      const batched = new KpiEngine({ settings: DEFAULT_KPI_SETTINGS, timeZone: 'Asia/Shanghai', clock });
+      // Batches of 1 to 400 events: a contact's events land in one batch or across several.
+      for (let i = 0; i < events.length;) {
+        const size = 1 + Math.floor(random() * 400);
+        batched.applyBatch(events.slice(i, i + size));
+        i += size;
+      }
+      const expected = allFigures(oneByOne);
+      expect(Object.keys(expected).length).toBeGreaterThan(60);
+      expect((expected['centre@today'] as Record<string, { value: number }>).answered.value).toBeGreaterThan(0);
+      expect((expected['team:moved@today'] as Record<string, { value: number }>).handled.value).toBeGreaterThan(0);
+      expectSameFigures(allFigures(batched), expected);
+      // The waiting contacts too (in queue, longest wait), scope by scope.
+      for (const key of Object.keys(expected)) {
+        const [scope, window] = key.split('@') as [ScopeKey, (typeof WINDOWS)[number]];
+        expect(batched.snapshot(scope, window).kpis.inQueue, key).toEqual(oneByOne.snapshot(scope, window).kpis.inQueue);
+        expect(batched.snapshot(scope, window).kpis.longestWaitSec, key).toEqual(oneByOne.snapshot(scope, window).kpis.longestWaitSec);
       }
     });
   }
+
+  it('counts only the latest contact of a customer with hundreds of calls as first-contact resolved, in any order', () => {
+    const random = seededRandom(42);
+    const clock = { now: () => NOW_MS };
+    const events = [];
+    // Three callers (one behind a switchboard) with 50, 200 and 400 contacts over the last 15 h,
+    // each resolved at first contact by the agent; the repeat rule makes all but the latest not-first.
+    for (const [c, calls] of [[0, 50], [1, 200], [2, 400]] as const) {
+      for (let k = 0; k < calls; k++) {
+        const contactId = `c${c}-${k}`;
+        const ts = NOW_MS - 15 * 3600_000 + Math.floor(random() * 14 * 3600_000);
+        events.push(
+          { id: `${contactId}-o`, type: 'contact.offered', ts, contactId, queue: 'general', site: 'hz', channel: 'phone', customerRef: `cust-${c}` },
+          { id: `${contactId}-a`, type: 'contact.answered', ts: ts + 5_000, contactId, agentId: 'a1' },
+          { id: `${contactId}-r`, type: 'contact.resolved', ts: ts + 60_000, contactId, firstContact: true },
+        );
+      }
+    }
+    const stream = shuffled(events, random).map((input, i) => {
+      const result = validateEvent(input, `event[${i}]`);
+      if (!result.ok) throw new Error(result.error);
+      return result.event;
+    });
+    const batched = new KpiEngine({ settings: DEFAULT_KPI_SETTINGS, timeZone: 'Asia/Shanghai', clock });
+    for (let i = 0; i < stream.length; i += 97) batched.applyBatch(stream.slice(i, i + 97));
+    const oneByOne = new KpiEngine({ settings: DEFAULT_KPI_SETTINGS, timeZone: 'Asia/Shanghai', clock });
+    for (const event of stream) oneByOne.apply(event);
+    for (const engine of [batched, oneByOne]) {
+      expect(engine.snapshot('centre', 'today').kpis.fcr).toEqual({ value: 3 / 650, num: 3, den: 650 });
+    }
+  });
 
   it('excludes drill contacts from every figure', async () => {
     const { engine, ingestor } = newPipeline();

@@ -113,6 +113,16 @@ function maskOf(mask: Uint8Array<ArrayBuffer>, n: number): Uint8Array<ArrayBuffe
   return mask.length >= n ? mask : new Uint8Array(Math.max(n, mask.length * 2));
 }
 
+/**
+ * A customer's contacts in memory, when there are several: all of them, those not yet marked as
+ * repeated by a later contact, and the latest offer time among them (never lowered).
+ */
+interface CustomerContacts {
+  ids: Set<string>;
+  unmarked: Set<string>;
+  latestOfferMs: number;
+}
+
 /** No waiting scopes: shared, never written to. */
 const NO_SCOPES: ScopeKey[] = [];
 
@@ -135,7 +145,7 @@ export class KpiEngine {
   private readonly tickets = new Map<string, TicketEntry>();
   private readonly agents = new Map<string, AgentEntry>();
   /** Contacts in memory by customer (most customers have one: a bare id, not an array). */
-  private readonly customersInMemory = new Map<string, string | string[]>();
+  private readonly customersInMemory = new Map<string, string | CustomerContacts>();
   private readonly ticketsByContact = new Map<string, Set<string>>();
   private readonly deadlines = new MinHeap<string>();
   private dirty = new Set<ScopeKey>();
@@ -161,6 +171,8 @@ export class KpiEngine {
   /** Scratch masks of replaceContributions, grown as needed. */
   private removedMask = new Uint8Array(32);
   private addedMask = new Uint8Array(32);
+  /** Contacts to re-attribute at the end of the batch being applied (see applyBatch); null outside one. */
+  private deferred: Set<ContactEntry> | null = null;
 
   constructor(options: KpiEngineOptions) {
     this.settings = options.settings;
@@ -179,6 +191,36 @@ export class KpiEngine {
   /** Folds one validated, de-duplicated event into the live state. */
   apply(event: CallCentreEvent): void {
     this.advance(this.clock.now());
+    this.applyOne(event);
+  }
+
+  /**
+   * Folds a commit's events into the live state. The result is the same as applying them one by
+   * one (a contact's figures depend only on its folded record and its agent's states, not on the
+   * order they came in), but each contact is re-attributed once per batch instead of once per
+   * event: an import or a burst carries several events of a contact in one batch (SPEC §9).
+   */
+  applyBatch(events: readonly CallCentreEvent[]): void {
+    this.advance(this.clock.now());
+    const deferred = (this.deferred = new Set());
+    try {
+      for (let i = 0; i < events.length; i++) this.applyOne(events[i]);
+    } finally {
+      this.deferred = null;
+      for (const entry of deferred) {
+        // Only an entry still held (nothing lets one go during a batch, but stay safe).
+        if (this.contacts.get(entry.record.contactId) === entry) this.reapplyContact(entry);
+      }
+    }
+  }
+
+  /** Re-attributes a contact now, or at the end of the batch being applied. */
+  private touchContact(entry: ContactEntry): void {
+    if (this.deferred !== null) this.deferred.add(entry);
+    else this.reapplyContact(entry);
+  }
+
+  private applyOne(event: CallCentreEvent): void {
     if (event.ts < this.horizonMs) return;
     switch (event.type) {
       case 'agent.state':
@@ -287,7 +329,7 @@ export class KpiEngine {
     if (snapshot.team !== undefined && entry.explicitTeam === undefined) entry.explicitTeam = snapshot.team;
     this.contacts.set(id, entry);
     const r = entry.record;
-    if (r.customerRef !== undefined) this.indexCustomer(r.customerRef, id);
+    if (r.customerRef !== undefined) this.rememberCustomer(this.indexCustomer(r.customerRef, r), r);
     if (!this.storedAreApplied) {
       this.reapplyContact(entry);
       return;
@@ -414,27 +456,43 @@ export class KpiEngine {
     }
   }
 
-  private indexCustomer(ref: string, contactId: string): void {
-    const ids = this.customersInMemory.get(ref);
-    if (ids === undefined) this.customersInMemory.set(ref, contactId);
-    else if (typeof ids === 'string') {
-      if (ids !== contactId) this.customersInMemory.set(ref, [ids, contactId]);
-    } else if (!ids.includes(contactId)) ids.push(contactId);
+  /**
+   * Adds a contact to its customer's contacts in memory. Returns them when there are others (null
+   * while the contact is its customer's only one, by far the most common case).
+   */
+  private indexCustomer(ref: string, r: ContactRecord): CustomerContacts | null {
+    const known = this.customersInMemory.get(ref);
+    if (known === undefined) {
+      this.customersInMemory.set(ref, r.contactId);
+      return null;
+    }
+    let group: CustomerContacts;
+    if (typeof known === 'string') {
+      if (known === r.contactId) return null;
+      group = { ids: new Set([known]), unmarked: new Set(), latestOfferMs: -Infinity };
+      const first = this.contacts.get(known)?.record;
+      if (first) this.rememberCustomer(group, first);
+      this.customersInMemory.set(ref, group);
+    } else group = known;
+    group.ids.add(r.contactId);
+    return group;
+  }
+
+  /** Notes a contact of the group as a candidate to be marked by a later one, and its offer time. */
+  private rememberCustomer(group: CustomerContacts | null, r: ContactRecord): void {
+    if (group === null) return;
+    if (!r.repeatedLater) group.unmarked.add(r.contactId);
+    if (r.offeredTsMs !== undefined && r.offeredTsMs > group.latestOfferMs) group.latestOfferMs = r.offeredTsMs;
   }
 
   private unindexCustomer(ref: string, contactId: string): void {
-    const ids = this.customersInMemory.get(ref);
-    if (ids === contactId) this.customersInMemory.delete(ref);
-    else if (Array.isArray(ids)) {
-      const at = ids.indexOf(contactId);
-      if (at >= 0) ids.splice(at, 1);
-      if (ids.length === 0) this.customersInMemory.delete(ref);
+    const known = this.customersInMemory.get(ref);
+    if (known === contactId) this.customersInMemory.delete(ref);
+    else if (typeof known === 'object') {
+      known.ids.delete(contactId);
+      known.unmarked.delete(contactId);
+      if (known.ids.size === 0) this.customersInMemory.delete(ref);
     }
-  }
-
-  private customerContacts(ref: string): string[] {
-    const ids = this.customersInMemory.get(ref);
-    return ids === undefined ? [] : typeof ids === 'string' ? [ids] : [...ids];
   }
 
   private mayHaveCustomerLeft(ref: string): boolean {
@@ -550,7 +608,7 @@ export class KpiEngine {
     const r = entry.record;
     foldContactEvent(entry, event);
     if (event.type === 'contact.offered' && r.customerRef !== undefined) this.linkRepeatContacts(entry);
-    this.reapplyContact(entry);
+    this.touchContact(entry);
     // Tickets raised from this contact take its queue, site and channel when they lack their own.
     if (event.type === 'contact.offered') {
       for (const ticketId of this.ticketsByContact.get(r.contactId) ?? []) {
@@ -567,20 +625,40 @@ export class KpiEngine {
   private linkRepeatContacts(entry: ContactEntry): void {
     const r = entry.record;
     const ref = r.customerRef!;
+    const offeredMs = r.offeredTsMs!;
     const windowMs = this.settings.fcrRepeatDays * DAY_MS;
-    this.indexCustomer(ref, r.contactId);
-    const ids = this.customerContacts(ref);
-    for (const otherId of ids) {
+    const group = this.indexCustomer(ref, r);
+    if (group === null) return;
+    // Earlier contacts not yet marked (usually just the customer's latest): this one repeats them.
+    // The work per offer does not grow with the customer's contacts of the day, as a caller
+    // behind a switchboard or a withheld number can make thousands.
+    for (const otherId of group.unmarked) {
       if (otherId === r.contactId) continue;
-      const other = this.contacts.get(otherId);
-      if (!other || other.record.offeredTsMs === undefined || other.record.customerRef !== ref) continue;
-      const otherMs = other.record.offeredTsMs;
-      if (otherMs < r.offeredTsMs! && r.offeredTsMs! - otherMs <= windowMs && !other.record.repeatedLater) {
-        other.record.repeatedLater = true;
-        this.reapplyContact(other);
+      const other = this.contacts.get(otherId)?.record;
+      if (!other || other.customerRef !== ref || other.repeatedLater || other.offeredTsMs === undefined) {
+        group.unmarked.delete(otherId);
+        continue;
       }
-      if (otherMs > r.offeredTsMs! && otherMs - r.offeredTsMs! <= windowMs) r.repeatedLater = true;
+      if (other.offeredTsMs < offeredMs && offeredMs - other.offeredTsMs <= windowMs) {
+        other.repeatedLater = true;
+        group.unmarked.delete(otherId);
+        this.touchContact(this.contacts.get(otherId)!);
+      }
     }
+    // A later contact of the same customer makes this one a repeat: only when this offer came out
+    // of order (one later than it is already known) is there one to look for.
+    if (group.latestOfferMs > offeredMs && !r.repeatedLater) {
+      for (const otherId of group.ids) {
+        if (otherId === r.contactId) continue;
+        const other = this.contacts.get(otherId)?.record;
+        if (other?.customerRef !== ref || other.offeredTsMs === undefined) continue;
+        if (other.offeredTsMs > offeredMs && other.offeredTsMs - offeredMs <= windowMs) {
+          r.repeatedLater = true;
+          break;
+        }
+      }
+    }
+    this.rememberCustomer(group, r);
   }
 
   private reapplyContact(entry: ContactEntry): void {
@@ -714,7 +792,7 @@ export class KpiEngine {
     if (episode.team !== undefined && episode.team !== previous?.team) {
       for (const contactId of agent.contactIds) {
         const contact = this.contacts.get(contactId);
-        if (contact && contact.explicitTeam === undefined) this.reapplyContact(contact);
+        if (contact && contact.explicitTeam === undefined) this.touchContact(contact);
       }
     }
   }

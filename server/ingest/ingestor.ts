@@ -41,9 +41,7 @@ export interface IngestorOptions {
 export class Ingestor {
   constructor(private readonly options: IngestorOptions) {
     // The engine applies each commit as it lands, before the next: see CommitListener.
-    options.log.onCommit((events) => {
-      for (const event of events) options.engine.apply(event);
-    });
+    options.log.onCommit((events) => options.engine.applyBatch(events));
   }
 
   /**
