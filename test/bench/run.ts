@@ -68,7 +68,7 @@ async function startServer(): Promise<{ baseUrl: string; child: ChildProcess }> 
       LOG_LEVEL: 'error',
       MAX_BODY_BYTES: String(64 * 1024 * 1024),
     },
-    stdio: ['ignore', 'ignore', 'inherit'],
+    stdio: ['ignore', process.env.BENCH_SERVER_STDOUT ? 'inherit' : 'ignore', 'inherit'],
   });
   const baseUrl = `http://127.0.0.1:${port}`;
   for (let i = 0; i < 200; i++) {
