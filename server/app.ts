@@ -276,7 +276,8 @@ export function createApp(deps: AppDeps): App {
     // Larger socket messages close the connection (the server itself is untouched).
     maxHttpBufferSize: 64 * 1024,
     perMessageDeflate: false,
-    connectionStateRecovery: { maxDisconnectionDuration: 2 * 60_000, skipMiddlewares: false },
+    // No connection state recovery: it keeps every packet sent for its whole window to replay
+    // to screens that reconnect, and the screens resubscribe for a full snapshot anyway.
     allowRequest: (req, callback) => {
       if (!originAllowed(req.headers.origin, req.headers.host)) return callback('origin not allowed', false);
       if (handshakes.take(remoteAddress(req) ?? 'unknown') > 0) return callback('rate limit: too many connections from this address', false);
@@ -285,6 +286,11 @@ export function createApp(deps: AppDeps): App {
   });
   // Before the rooms: the guard's packet checks must run ahead of the rooms' handlers.
   const guard = guardSockets(io, access);
+  // The handshake keeps what the guard needs (headers, address); the first HTTP request of each
+  // connection need not stay in memory with it (socket.io's memory advice; SPEC §9: ≤ 100 KB a screen).
+  io.on('connection', (socket) => {
+    (socket.conn as { request: unknown }).request = null;
+  });
   // Expired sessions already open nothing; this only keeps the table small.
   const pruneTimer = setInterval(() => {
     identity.accounts.pruneSessions().catch((error: Error) => logger.warn({ err: error.message }, 'could not prune expired sessions'));
