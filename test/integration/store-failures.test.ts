@@ -291,7 +291,7 @@ describe('store failures: DuckDbEventLog on a full disk', () => {
   it('an automatic checkpoint that fails after a durable commit: that batch is acknowledged, later ones refused until a restart', async () => {
     const dataDir = mountTmpfs('log-autocheckpoint', '8m');
     const log = await DuckDbEventLog.open({ dataDir, clock });
-    const first = stream(31, 600);
+    const first = stream(31, 700);
     const second = stream(32, 5);
     const third = stream(33, 5);
     expect((await log.append(first)).accepted).toHaveLength(first.length);
