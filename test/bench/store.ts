@@ -422,8 +422,10 @@ async function generateDay(dataDir: string, contacts = CONTACTS) {
       offered + 1000 + wait_ms + (talk + hold + wrap) * 1000 AS wrapped
     FROM gen`);
   await db.run(`
-    INSERT INTO events
-    SELECT id, ts, ts + 40, type, contact_id, NULL, agent_id, body FROM (
+    INSERT INTO events (id, ts, received_ms, type, contact_id, ticket_id, agent_id, body)
+    -- Bodies as the server writes them: only what the columns do not hold.
+    SELECT id, ts, ts + 40, type, contact_id, NULL, agent_id,
+      json_merge_patch(body, '{"id":null,"ts":null,"type":null,"contactId":null,"ticketId":null,"agentId":null}') FROM (
       SELECT cid || '-o' AS id, offered AS ts, 'contact.offered' AS type, cid AS contact_id, NULL AS agent_id,
         json_object('id', cid || '-o', 'ts', offered, 'site', site, 'queue', queue, 'channel', channel, 'type', 'contact.offered', 'contactId', cid, 'customerRef', cref) AS body FROM gen2
       UNION ALL
