@@ -41,7 +41,7 @@ interface PendingAppend {
 export interface DuckDbEventLogOptions {
   dataDir: string;
   clock: { now(): number };
-  /** DuckDB's memory limit in MB (default 256). */
+  /** DuckDB's memory limit in MB (default 224). */
   memoryLimitMb?: number;
 }
 
@@ -124,7 +124,7 @@ export class DuckDbEventLog implements EventLog {
       await connection.run("SET checkpoint_threshold = '64MB'");
       // DuckDB's buffer pool would grow to most of the machine's memory (it caches what it read);
       // the server shares a 1 GB budget with the live state. Larger queries spill to disk.
-      await connection.run(`SET memory_limit = '${options.memoryLimitMb ?? 256}MB'`);
+      await connection.run(`SET memory_limit = '${options.memoryLimitMb ?? 224}MB'`);
       const log = new DuckDbEventLog(path, instance, connection, await instance.connect(), options);
       const last = await connection.runAndReadAll('SELECT CAST(max(received_ms) AS DOUBLE) FROM events');
       log.lastCommittedMs = Number(last.getRows()[0]?.[0] ?? 0);

@@ -283,6 +283,15 @@ describe('wallboard', () => {
     await manager.locator('li[data-broadcast]').first().waitFor();
     await manager.evaluate(() => document.querySelector('main')?.scrollIntoView());
     await manager.screenshot({ path: join(SCREENSHOT_DIR, 'manager-en.png') });
+    // The same page in Chinese: the alerts, the broadcast and the screens in its words.
+    const managerZh = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+    await managerZh.goto(`${baseUrl}/manager?token=${ADMIN_TOKEN}&lang=zh-CN`);
+    await managerZh.locator('li[data-broadcast]').first().waitFor();
+    expect(await managerZh.getByRole('heading', { level: 1 }).textContent()).toBe('值班经理 · 大屏控制');
+    expect(await managerZh.getByRole('button', { name: '撤回' }).count()).toBeGreaterThan(0);
+    await managerZh.evaluate(() => document.querySelector('main')?.scrollIntoView());
+    await managerZh.screenshot({ path: join(SCREENSHOT_DIR, 'manager-zh-CN.png') });
+    await managerZh.close();
 
     await manager.getByRole('button', { name: 'Withdraw' }).click();
     await banner.waitFor({ state: 'detached', timeout: 3_000 });
