@@ -17,32 +17,20 @@ import { join } from 'node:path';
 import { io as connect, type Socket } from 'socket.io-client';
 import type { ClientToServerEvents, RoomMessage, ServerToClientEvents } from '../../shared/socket-events.ts';
 import { freePort } from '../fixtures/server-process.ts';
+import { benchArgs, median, numberFlag, percentile } from './bench-kit.ts';
 
 const INGEST_KEY = 'bench-ingest-key';
 const ADMIN_TOKEN = 'bench-admin-token';
-const args = new Map(process.argv.slice(2).map((a) => a.replace(/^--/, '').split('=') as [string, string]));
-// --quick (or BENCH_QUICK=1): small sizes for a correctness run; any flag below still wins.
-const QUICK = args.has('quick') || process.env.BENCH_QUICK === '1';
-const ROUNDS = Number(args.get('rounds') ?? (QUICK ? 3 : 5));
-const EVENTS_PER_ROUND = Number(args.get('events') ?? (QUICK ? 20_000 : 200_000));
-const BATCH = Number(args.get('batch') ?? (QUICK ? 2_000 : 10_000));
-const SCREENS = Number(args.get('screens') ?? (QUICK ? 20 : 1000));
-const LOAD_EVENTS_PER_SEC = Number(args.get('load') ?? (QUICK ? 2_000 : 20_000));
-const PROBES = Number(args.get('probes') ?? (QUICK ? 8 : 60));
+const ROUNDS = numberFlag('rounds', 5, 3);
+const EVENTS_PER_ROUND = numberFlag('events', 200_000, 20_000);
+const BATCH = numberFlag('batch', 10_000, 2_000);
+const SCREENS = numberFlag('screens', 1000, 20);
+const LOAD_EVENTS_PER_SEC = numberFlag('load', 20_000, 2_000);
+const PROBES = numberFlag('probes', 60, 8);
 /** --skip-ingest: only the latency part; the ingest figures of the last run are kept. */
-const SKIP_INGEST = args.has('skip-ingest');
+const SKIP_INGEST = benchArgs.has('skip-ingest');
 const QUEUES = 500;
 const AGENTS = 10_000;
-
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
-const percentile = (xs: number[], p: number) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)];
-};
-
 
 function previousIngest(): unknown {
   try {

@@ -22,34 +22,22 @@ import { join } from 'node:path';
 import { io as connect, type Socket } from 'socket.io-client';
 import type { ClientToServerEvents, ServerToClientEvents } from '../../shared/socket-events.ts';
 import { freePort } from '../fixtures/server-process.ts';
+import { median, numberFlag, procStatus, QUICK, sleep } from './bench-kit.ts';
 
 const INGEST_KEY = 'bench-ingest-key';
 const ADMIN_TOKEN = 'bench-admin-token';
-const args = new Map(process.argv.slice(2).map((a) => a.replace(/^--/, '').split('=') as [string, string]));
-const QUICK = args.has('quick') || process.env.BENCH_QUICK === '1';
-const MAX_SCREENS = Number(args.get('screens') ?? (QUICK ? 200 : 5000));
-const LOAD_EVENTS_PER_SEC = Number(args.get('load') ?? (QUICK ? 500 : 2000));
-const MEASURE_SEC = Number(args.get('measure') ?? (QUICK ? 5 : 20));
+const MAX_SCREENS = numberFlag('screens', 5000, 200);
+const LOAD_EVENTS_PER_SEC = numberFlag('load', 2000, 500);
+const MEASURE_SEC = numberFlag('measure', 20, 5);
 /**
  * Seconds of load before the reference reading: settled contacts leave memory after 2 minutes,
  * so by then the server's own state has stopped growing and what grows after is the screens'.
  */
-const WARMUP_SEC = Number(args.get('warmup') ?? (QUICK ? 3 : 150));
+const WARMUP_SEC = numberFlag('warmup', 150, 3);
 const STEPS = [...new Set([Math.round(MAX_SCREENS / 5), Math.round(MAX_SCREENS / 2), MAX_SCREENS])];
 const QUEUES = 500;
 
 type Screen = Socket<ServerToClientEvents, ClientToServerEvents> & { updates?: number };
-
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-function procStatus(pid: number, field: 'VmRSS' | 'VmHWM'): number {
-  const m = readFileSync(`/proc/${pid}/status`, 'utf8').match(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm'));
-  return m ? Number(m[1]) * 1024 : NaN;
-}
 
 /** CPU seconds (user + system) the process has used. */
 function cpuSec(pid: number): number {

@@ -37,16 +37,13 @@ import { join } from 'node:path';
 import { customerRefOf } from '../../server/ingest/pseudonymize.ts';
 import { dayBounds } from '../../shared/time.ts';
 import { freePort } from '../fixtures/server-process.ts';
+import { benchArgs, median, numberFlag, procStatus, QUICK, sleep } from './bench-kit.ts';
 
 const INGEST_KEY = 'bench-ingest-key';
 const ADMIN_TOKEN = 'bench-admin-token';
 const TZ = 'Asia/Shanghai';
-const args = new Map(process.argv.slice(2).map((a) => {
-  const [k, v] = a.replace(/^--/, '').split('=');
-  return [k, v ?? '1'] as [string, string];
-}));
-const QUICK = args.get('quick') === '1' || process.env.BENCH_QUICK === '1';
-const num = (name: string, full: number, quick: number) => Number(args.get(name) ?? (QUICK ? quick : full));
+const args = benchArgs;
+const num = numberFlag;
 const ROUNDS = num('rounds', 3, 3);
 const EVENTS_PER_ROUND = num('events', 300_000, 20_000);
 const BATCH = num('batch', 10_000, 2_000);
@@ -88,13 +85,8 @@ function fromEventLogSource(pattern: RegExp, what: string): string {
 const EVENTS_SCHEMA = fromEventLogSource(/(CREATE TABLE IF NOT EXISTS events \([\s\S]*?\);)/, 'events schema');
 const INSERT_SQL = fromEventLogSource(/`(INSERT INTO events[\s\S]*?)`/, 'events insert');
 
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
 const round1 = (x: number) => Math.round(x * 10) / 10;
 const mb = (bytes: number) => Math.round(bytes / 1e5) / 10;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 
 interface Server {
@@ -191,11 +183,6 @@ async function centreKpis(baseUrl: string): Promise<{ offered: number; answered:
   return { offered: kpis.offered.value, answered: kpis.answered?.value };
 }
 
-/** kB of a field of /proc/<pid>/status (VmRSS, VmHWM), in bytes. */
-function procStatus(pid: number, field: 'VmRSS' | 'VmHWM'): number {
-  const m = readFileSync(`/proc/${pid}/status`, 'utf8').match(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm'));
-  return m ? Number(m[1]) * 1024 : NaN;
-}
 
 function storeBytes(dataDir: string): { duckdb: number; wal: number; total: number; files: string[] } {
   const size = (name: string) => (existsSync(join(dataDir, name)) ? statSync(join(dataDir, name)).size : 0);
