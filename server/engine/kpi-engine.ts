@@ -144,7 +144,7 @@ export class KpiEngine {
   private readonly contacts = new Map<string, ContactEntry>();
   private readonly tickets = new Map<string, TicketEntry>();
   private readonly agents = new Map<string, AgentEntry>();
-  /** Contacts in memory by customer (most customers have one: a bare id, not an array). */
+  /** Contacts in memory by customer (most customers have one: a bare id, not a CustomerContacts). */
   private readonly customersInMemory = new Map<string, string | CustomerContacts>();
   private readonly ticketsByContact = new Map<string, Set<string>>();
   private readonly deadlines = new MinHeap<string>();
@@ -634,15 +634,16 @@ export class KpiEngine {
     // behind a switchboard or a withheld number can make thousands.
     for (const otherId of group.unmarked) {
       if (otherId === r.contactId) continue;
-      const other = this.contacts.get(otherId)?.record;
-      if (!other || other.customerRef !== ref || other.repeatedLater || other.offeredTsMs === undefined) {
+      const otherEntry = this.contacts.get(otherId);
+      const other = otherEntry?.record;
+      if (!otherEntry || !other || other.customerRef !== ref || other.repeatedLater || other.offeredTsMs === undefined) {
         group.unmarked.delete(otherId);
         continue;
       }
       if (other.offeredTsMs < offeredMs && offeredMs - other.offeredTsMs <= windowMs) {
         other.repeatedLater = true;
         group.unmarked.delete(otherId);
-        this.touchContact(this.contacts.get(otherId)!);
+        this.touchContact(otherEntry);
       }
     }
     // A later contact of the same customer makes this one a repeat: only when this offer came out
