@@ -9,7 +9,7 @@ import { Server } from 'socket.io';
 import sirv from 'sirv';
 import type { Logger } from 'pino';
 import type { ClientToServerEvents, InterServerEvents, ServerToClientEvents, SocketData } from '../shared/socket-events.ts';
-import { parseScope, type ScopeKey } from '../shared/scope.ts';
+import { parseScope, SCOPE_FORMS, type ScopeKey } from '../shared/scope.ts';
 import { WINDOWS, type KpiWindow } from '../shared/time.ts';
 import type { Config } from './config.ts';
 import { KpiEngine } from './engine/kpi-engine.ts';
@@ -42,8 +42,17 @@ import { daysBetween, GROUP_BYS, type GroupBy } from './store/daily-report.ts';
 import { dayKey } from '../shared/time.ts';
 import { ScreenHub } from './screens/screen-hub.ts';
 import { alertRoutes } from './http/alert-routes.ts';
+import { kpiContactRoutes } from './http/kpi-contact-routes.ts';
+import { scopeRoutes } from './http/scope-routes.ts';
 import { broadcastRoutes } from './http/broadcast-routes.ts';
 import { screenRoutes } from './http/screen-routes.ts';
+import { staffingRoutes } from './http/staffing-routes.ts';
+import { agentRoutes } from './http/agent-routes.ts';
+import { AgentFeed } from './realtime/agent-feed.ts';
+import { Intraday } from './reports/intraday.ts';
+import { intervalRoutes } from './http/interval-routes.ts';
+import { ticketRoutes } from './http/ticket-routes.ts';
+import { IntervalFeed } from './realtime/interval-feed.ts';
 import { join } from 'node:path';
 
 export interface AppDeps {
@@ -153,7 +162,7 @@ export function createApp(deps: AppDeps): App {
       const principal = requireRead(req);
       const scope = url.searchParams.get('scope') ?? 'centre';
       const window = (url.searchParams.get('window') ?? 'today') as KpiWindow;
-      if (!parseScope(scope)) throw new HttpError(400, `scope: "${scope.slice(0, 60)}" is not centre, site:X, queue:X, team:X, agent:X or channel:X`);
+      if (!parseScope(scope)) throw new HttpError(400, `scope: must be one of ${SCOPE_FORMS}`);
       if (!canSeeScope(principal.role, scope)) throw new HttpError(403, `scope: the ${principal.role} role sees centre, site, queue and channel figures only`);
       if (!WINDOWS.includes(window)) throw new HttpError(400, `window: must be one of ${WINDOWS.join(', ')}`);
       const snapshot = engine.snapshot(scope as ScopeKey, window);
@@ -182,6 +191,7 @@ export function createApp(deps: AppDeps): App {
       sendJson(res, 200, {
         sites: engine.scopeKeys('site'),
         queues: engine.scopeKeys('queue'),
+        siteQueues: engine.scopeKeys('siteQueue'),
         // Team names are internal staffing: not for floor screens.
         ...(can(principal.role, 'kpi:read-agents') ? { teams: engine.scopeKeys('team') } : {}),
         channels: engine.scopeKeys('channel'),
@@ -214,6 +224,10 @@ export function createApp(deps: AppDeps): App {
   Object.assign(routes, displayLinkRoutes(context, (name) => guard.screensOf(name)));
   Object.assign(routes, ingestKeyRoutes(context, keyUsage));
   Object.assign(routes, reportsArea(context, async () => recordSync?.flush()));
+  Object.assign(routes, kpiContactRoutes(context, async () => recordSync?.flush()));
+  // Intraday intervals and open tickets for the duty manager's console (issue 10).
+  const intraday = new Intraday(context, async () => recordSync?.flush());
+  Object.assign(routes, intervalRoutes(context, intraday), ticketRoutes(context));
 
   /** Whether a browser Origin header names this server or an allowed origin (absent: not a browser page). */
   const originAllowed = (origin: string | undefined, host: string | undefined) =>
@@ -297,9 +311,14 @@ export function createApp(deps: AppDeps): App {
   }, 3600_000);
   pruneTimer.unref();
   const rooms: KpiRooms = new KpiRooms(io, engine, clock, { tickMs: deps.tickMs, redactFor: (socket): boolean => screens.isVisitorSocket(socket) });
+  const intervalFeed = new IntervalFeed(io, intraday, config.timeZone, clock, { tickMs: deps.tickMs });
   // Screens: assignments, visitor mode, broadcasts, alerts, agent board (issue 5).
   const screens: ScreenHub = new ScreenHub(io, rooms, context, { file: records ? join(config.dataDir, 'screens.json') : null, webRoot });
   Object.assign(routes, screenRoutes(context, screens), broadcastRoutes(context, screens), alertRoutes(context, screens));
+  // The console's agents of a scope (issue 10), from the screens' agent board and the engine.
+  const agentFeed = new AgentFeed(io, screens.agents, { engine, clock, timeZone: config.timeZone, notReadyLimitSec: config.kpi.notReadyLimitSec });
+  Object.assign(routes, staffingRoutes(context), agentRoutes(context, agentFeed));
+  Object.assign(routes, scopeRoutes(context, screens.agents));
 
   /** Rebuilds live state from the store (see `App.restore`); returns how many events it replayed. */
   const restoreLiveState = async (): Promise<number> => {
@@ -389,6 +408,8 @@ export function createApp(deps: AppDeps): App {
     },
     async close() {
       rooms.close();
+      intervalFeed.close();
+      agentFeed.close();
       guard.close();
       clearInterval(pruneTimer);
       screens.close();

@@ -25,7 +25,40 @@ export interface Alert {
   limit: number | null;
   ackedBy: string | null;
   ackedAt: number | null;
+  /** The incident the alert belongs to (see `Incident`). */
+  incidentId?: string;
 }
+
+/**
+ * One problem on the floor (issue 10): alerts of the same rule (and KPI) at related scopes — a
+ * queue within its site, the site, the queue across sites, the centre — raised within
+ * `INCIDENT_WINDOW_MS` of each other while the incident is active and not yet acknowledged. One
+ * stuck queue breaching at queue, site and centre is one incident, acknowledged once with a note.
+ */
+export interface Incident {
+  /** `I…`: never the id of an alert. */
+  id: string;
+  rule: AlertRule;
+  kpi?: KpiName;
+  /** Scopes of its alerts, in the order they were raised. */
+  scopes: string[];
+  /** When its first alert was raised. */
+  raisedAt: number;
+  /** When its last active alert cleared; null while any is active. */
+  clearedAt: number | null;
+  /** Who acknowledged it (all its alerts at once), and when; null until then. */
+  ackedBy: string | null;
+  ackedAt: number | null;
+  /** What the duty manager wrote when acknowledging it; null when nothing. */
+  note: string | null;
+  /** Its alerts, in the order they were raised. */
+  alertIds: string[];
+}
+
+/** Alerts raised this close to an incident's latest one join it (when related and of the same rule). */
+export const INCIDENT_WINDOW_MS = 2 * 60_000;
+/** Longest acknowledgement note, in characters. */
+export const MAX_ACK_NOTE_CHARS = 500;
 
 export interface Broadcast {
   id: string;

@@ -18,7 +18,7 @@ export const MAX_ROTATE_SEC = 3600;
 export interface ScreenLayout {
   /** Pages in rotation order; one page means no rotation. */
   layouts: Layout[];
-  /** `centre`, `site:X`, `queue:X` or `team:X`: what the figures are about. */
+  /** `centre`, `site:X`, `queue:X`, `site:X/queue:Y` or `team:X`: what the figures are about. */
   scope: string;
   lang: ScreenLang;
   /** Seconds per page when several layouts rotate. */
@@ -45,7 +45,7 @@ export function parseScreenLayout(input: {
   }
   const scope = input.scope ?? DEFAULT_SCREEN_LAYOUT.scope;
   if (typeof scope !== 'string' || scope.length > 200 || !parseScope(scope) || scope.startsWith('agent:') || scope.startsWith('channel:')) {
-    return { ok: false, error: `scope: "${String(scope).slice(0, 60)}" is not centre, site:X, queue:X or team:X` };
+    return { ok: false, error: 'scope: must be centre, site:X, queue:X, site:X/queue:Y or team:X' };
   }
   const lang = input.lang ?? DEFAULT_SCREEN_LAYOUT.lang;
   if (!(SCREEN_LANGS as readonly unknown[]).includes(lang)) return { ok: false, error: `lang: must be ${SCREEN_LANGS.join(' or ')}` };

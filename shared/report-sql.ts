@@ -24,7 +24,8 @@ export interface ReportWindow {
 type ReportSettings = Pick<KpiSettings, 'serviceLevelSec' | 'shortAbandonSec' | 'writtenResponseSec' | 'escalationSec'>;
 
 const ts = (text: string) => {
-  if (!/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$/.test(text)) throw new Error(`report window: "${text}" is not YYYY-MM-DD HH:MM:SS`);
+  // Milliseconds are allowed: the live drill-down (server/store/kpi-population-sql.ts) bounds to the engine's clock.
+  if (!/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}(\.\d{3})?$/.test(text)) throw new Error(`report window: "${text}" is not YYYY-MM-DD HH:MM:SS`);
   return `TIMESTAMP '${text}'`;
 };
 const num = (n: number) => {
@@ -33,7 +34,7 @@ const num = (n: number) => {
 };
 
 /** One kind of contribution: the rows it comes from, when it counts, and what it adds. */
-interface Kind {
+export interface Kind {
   from: string;
   at: string;
   where?: string;
@@ -44,7 +45,12 @@ interface Kind {
 const CONTACT_DIMS = { site: 'site', queue: 'queue', team: 'team', agent_id: 'agent_id', channel: 'channel', tier: 'NULL::VARCHAR' };
 const TICKET_DIMS = { site: 'site', queue: 'queue', team: 'team', agent_id: 'NULL::VARCHAR', channel: 'channel', tier: 'tier' };
 
-function kinds(s: ReportSettings, asOf: string): Kind[] {
+/**
+ * Every kind of contribution, in SQL over tables shaped like the month extract's. Also the
+ * population rows of the live drill-down (server/store/kpi-population-sql.ts), over views of the
+ * record store with those columns.
+ */
+export function kinds(s: ReportSettings, asOf: string): Kind[] {
   const T = num(s.serviceLevelSec);
   const S = num(s.shortAbandonSec);
   const written = `channel IN ('email', 'chat', 'social')`;

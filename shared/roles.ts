@@ -25,6 +25,8 @@ export const PERMISSIONS = {
   'kpi:read': ['display', 'manager', 'director', 'admin'],
   /** Live KPIs of teams and single agents (the floor drill-down). */
   'kpi:read-agents': ['manager', 'director', 'admin'],
+  /** The contacts and tickets behind a live figure (masked customers; never a floor screen). */
+  'kpi:drill': ['manager', 'director', 'admin'],
   /** Alerts and broadcasts addressed to screens (what a wallboard shows). */
   'alerts:read': ['display', 'manager', 'director', 'admin'],
   'alerts:ack': ['manager', 'admin'],
@@ -34,6 +36,8 @@ export const PERMISSIONS = {
   'screens:configure': ['manager', 'admin'],
   /** Daily and monthly KPI reports (aggregates, every grouping). */
   'reports:read': ['manager', 'director', 'admin'],
+  /** Staffing figures: Erlang C required agents, the what-if calculator, seats vs. agents logged in. */
+  'staffing:read': ['manager', 'director', 'admin'],
   /** Month extracts of contact records (masked) and drill-down to contacts. */
   'contacts:read': ['director', 'admin'],
   'reports:export': ['director', 'admin'],
@@ -59,12 +63,13 @@ export function permissionsOf(role: Role): Permission[] {
 export const AGENT_LEVEL_DIMENSIONS: readonly Dimension[] = ['team', 'agent'];
 
 /**
- * Whether a role may see a scope (`centre`, `queue:X`, `agent:*`, ...). Team and agent scopes
+ * Whether a role may see a scope (`centre`, `queue:X`, `site:X/queue:Y`, `agent:*`, ...). Team and agent scopes
  * need `kpi:read-agents`; everything else `kpi:read`.
  */
 export function canSeeScope(role: Role, scope: string): boolean {
+  // A queue within a site (`site:X/queue:Y`) is an aggregate like its site and its queue.
   const dimension = scopeDimension(scope);
-  const agentLevel = dimension !== 'centre' && AGENT_LEVEL_DIMENSIONS.includes(dimension);
+  const agentLevel = (AGENT_LEVEL_DIMENSIONS as readonly string[]).includes(dimension);
   return can(role, agentLevel ? 'kpi:read-agents' : 'kpi:read');
 }
 

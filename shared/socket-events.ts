@@ -7,6 +7,8 @@ import type { Kpis, LiveState } from './kpi.ts';
 import type { KpiWindow } from './time.ts';
 import type { Principal } from './roles.ts';
 import type { AgentBoard, ScreenState } from './alerts.ts';
+import type { AgentFeedMessage, AgentFeedRow } from './agent-feed.ts';
+import type { IntervalDay, IntervalUpdate } from './intervals.ts';
 
 /** KPIs of one scope in one window. */
 export interface ScopeKpis {
@@ -41,6 +43,10 @@ export interface ServerToClientEvents {
   'screen:state': (state: ScreenState) => void;
   /** Agents by state for screens showing the agent board; never in visitor mode. */
   'agents:board': (board: AgentBoard) => void;
+  /** The agents of the scope a console subscribed to (issue 10): at most once a second, only when changed. */
+  'agents:rows': (message: AgentFeedMessage) => void;
+  /** The current 15-minute interval (or the one just ended) of a subscribed scope changed (issue 10): at most once a tick. */
+  'intervals:update': (update: IntervalUpdate) => void;
 }
 
 export interface ClientToServerEvents {
@@ -48,6 +54,12 @@ export interface ClientToServerEvents {
   'kpi:unsubscribe': (request: SubscribeRequest, ack: (result: Ack<null>) => void) => void;
   /** A screen says which scope its agent board is about; answered with its state. */
   'screen:join': (request: { scope?: string; agentBoard?: boolean }, ack: (result: Ack<ScreenState>) => void) => void;
+  /** The agents of one scope (replaces the socket's previous one); managers, directors, admins. */
+  'agents:subscribe': (request: { scope: string }, ack: (result: Ack<AgentFeedRow[]>) => void) => void;
+  'agents:unsubscribe': (request: { scope?: string }, ack: (result: Ack<null>) => void) => void;
+  /** A scope's intervals of today, then `intervals:update` as its current interval moves; readers of the reports. */
+  'intervals:subscribe': (request: { scope: string }, ack: (result: Ack<IntervalDay>) => void) => void;
+  'intervals:unsubscribe': (request: { scope: string }, ack: (result: Ack<null>) => void) => void;
 }
 
 export type InterServerEvents = Record<string, never>;

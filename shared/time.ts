@@ -66,3 +66,36 @@ export function isValidTimeZone(tz: string): boolean {
     return false;
   }
 }
+
+/** Is `day` a real calendar day written `YYYY-MM-DD`? */
+export function isDayKey(day: string): boolean {
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(day)) return false;
+  const [y, m, d] = day.split('-').map(Number);
+  const date = new Date(Date.UTC(y, m - 1, d));
+  return date.getUTCFullYear() === y && date.getUTCMonth() === m - 1 && date.getUTCDate() === d;
+}
+
+/**
+ * [start, end) of the local day `day` (`YYYY-MM-DD`) in `tz`: from its local midnight, built in
+ * the zone itself (noon UTC is another local day in zones beyond ±12 h).
+ */
+export function localDayBounds(day: string, tz: string): { startMs: number; endMs: number; day: string } {
+  const [y, m, d] = day.split('-').map(Number);
+  return dayBounds(new TZDate(y, m - 1, d, 12, 0, 0, tz).getTime(), tz);
+}
+
+/**
+ * Starts of the 15-minute intervals of a local day: 96, or 92 / 100 on a day the clocks go
+ * forward / back (SPEC §4: intervals for charts). Each starts a real quarter hour after the last.
+ */
+export function dayIntervalStarts(day: string, tz: string): number[] {
+  const { startMs, endMs } = localDayBounds(day, tz);
+  const starts: number[] = [];
+  for (let t = startMs; t < endMs; t += INTERVAL_MS) starts.push(t);
+  return starts;
+}
+
+/** Local wall-clock `HH:mm` of `tsMs` in `tz` (on a day the clocks go back, an hour's labels repeat). */
+export function localClock(tsMs: number, tz: string): string {
+  return format(new TZDate(tsMs, tz), 'HH:mm');
+}

@@ -4,11 +4,13 @@
  * `raiseAfterSec` before it is raised, is cleared only once the figure is back on target (past
  * the amber band: hysteresis) for `clearAfterSec`, and the same alert is not raised again within
  * `cooldownSec` of clearing, so a figure hovering at a limit does not flap on the floor.
+ * Alerts of one rule at related scopes raised close together form one incident (issue 10), which
+ * a duty manager acknowledges once.
  */
 import { z } from 'zod';
-import type { Alert, AlertRule } from '../../shared/alerts.ts';
+import { INCIDENT_WINDOW_MS, type Alert, type AlertRule, type Incident } from '../../shared/alerts.ts';
 import type { KpiName, Kpis, LiveState } from '../../shared/kpi.ts';
-import type { ScopeKey } from '../../shared/scope.ts';
+import { parseScope, scopeDimension, type ParsedScope, type ScopeKey } from '../../shared/scope.ts';
 import { DEFAULT_THRESHOLDS, statusOf, type Threshold } from '../../shared/thresholds.ts';
 import type { KpiWindow } from '../../shared/time.ts';
 
@@ -51,7 +53,7 @@ export function thresholdFor(kpi: KpiName, _atMs: number): Threshold | undefined
 /** What the rules read: the engine's snapshots and scope lists. */
 export interface AlertSource {
   snapshot(scope: ScopeKey, window: KpiWindow): { kpis: Kpis; live: LiveState };
-  scopeKeys(dimension: 'site' | 'queue'): ScopeKey[];
+  scopeKeys(dimension: 'site' | 'queue' | 'siteQueue'): ScopeKey[];
   /** Contacts offered in the same 15 minutes yesterday: the usual for now; null when unknown. */
   usualOffered?(scope: ScopeKey, nowMs: number): number | null;
 }
@@ -79,12 +81,28 @@ const RATE_RULES: Array<{ kpi: KpiName; den: (k: Kpis) => number | undefined }> 
 
 const MAX_LOG = 500;
 
+/** An incident and what grouping needs to know of it. */
+interface IncidentState {
+  incident: Incident;
+  /** When its latest alert was raised: a related alert within INCIDENT_WINDOW_MS of it joins. */
+  lastRaisedAt: number;
+  /** Its alerts not yet cleared. */
+  active: number;
+  /** Ids of incidents merged into it (they lead here). */
+  aliases: string[];
+}
+
 export class AlertEngine {
   private readonly trackers = new Map<string, Tracker>();
   /** Every alert raised, newest last; cleared ones drop off beyond MAX_LOG. */
   private readonly log: Alert[] = [];
+  /** Every incident, newest last; cleared ones drop off beyond MAX_LOG. */
+  private readonly incidentLog: IncidentState[] = [];
+  /** By id, merged incidents' ids included. */
+  private readonly incidentById = new Map<string, IncidentState>();
   private lastEventMs: number | null = null;
   private nextId = 1;
+  private nextIncidentId = 1;
 
   constructor(
     private readonly source: AlertSource,
@@ -107,19 +125,59 @@ export class AlertEngine {
     return this.log.slice(-limit).reverse();
   }
 
-  ack(id: string, actor: string, nowMs: number): Alert | 'not-found' | 'already' {
+  /** Incidents, newest first, active and cleared. */
+  incidents(limit = 100): Incident[] {
+    return this.incidentLog.slice(-limit).reverse().map((s) => s.incident);
+  }
+
+  /** The incident of that id (or the one it was merged into), if it is still kept. */
+  incident(id: string): Incident | undefined {
+    return this.incidentById.get(id)?.incident;
+  }
+
+  /**
+   * Acknowledges one alert. When that leaves none of its incident's alerts unacknowledged, the
+   * incident is acknowledged too (by this actor, with this note).
+   */
+  ack(id: string, actor: string, nowMs: number, note: string | null = null): Alert | 'not-found' | 'already' {
     const alert = this.log.find((a) => a.id === id);
     if (!alert) return 'not-found';
     if (alert.ackedAt !== null) return 'already';
     alert.ackedBy = actor;
     alert.ackedAt = nowMs;
+    const state = alert.incidentId === undefined ? undefined : this.incidentById.get(alert.incidentId);
+    if (state && state.incident.ackedAt === null && state.incident.alertIds.every((alertId) => this.log.find((a) => a.id === alertId)?.ackedAt !== null)) {
+      Object.assign(state.incident, { ackedBy: actor, ackedAt: nowMs, note });
+    }
     this.onChange(alert, 'acked');
     return alert;
   }
 
-  /** Judges every rule at every centre, site and queue scope. */
+  /**
+   * Acknowledges an incident: every one of its alerts not yet acknowledged, at once, with the
+   * duty manager's note. Returns the incident and the alerts acknowledged now.
+   */
+  ackIncident(id: string, actor: string, nowMs: number, note: string | null): { incident: Incident; alerts: Alert[] } | 'not-found' | 'already' {
+    const state = this.incidentById.get(id);
+    if (!state) return 'not-found';
+    const incident = state.incident;
+    if (incident.ackedAt !== null) return 'already';
+    Object.assign(incident, { ackedBy: actor, ackedAt: nowMs, note });
+    const alerts: Alert[] = [];
+    const ids = new Set(incident.alertIds);
+    for (const alert of this.log) {
+      if (!ids.has(alert.id) || alert.ackedAt !== null) continue;
+      alert.ackedBy = actor;
+      alert.ackedAt = nowMs;
+      alerts.push(alert);
+    }
+    for (const alert of alerts) this.onChange(alert, 'acked');
+    return { incident, alerts };
+  }
+
+  /** Judges every rule at every centre, site, queue and site × queue scope. */
   evaluate(nowMs: number): void {
-    const scopes: ScopeKey[] = ['centre', ...this.source.scopeKeys('site'), ...this.source.scopeKeys('queue')];
+    const scopes: ScopeKey[] = ['centre', ...this.source.scopeKeys('site'), ...this.source.scopeKeys('queue'), ...this.source.scopeKeys('siteQueue')];
     for (const scope of scopes) {
       const recent = this.source.snapshot(scope, '15m');
       for (const rule of RATE_RULES) {
@@ -128,7 +186,9 @@ export class AlertEngine {
         this.judgeThreshold(scope, rule.kpi, enough ? value : null, nowMs);
       }
       this.judgeThreshold(scope, 'longestWaitSec', recent.kpis.longestWaitSec.value, nowMs);
-      if (!scope.startsWith('queue:')) this.judgeThreshold(scope, 'agentsNotReadyOverLimit', recent.kpis.agentsNotReadyOverLimit.value, nowMs);
+      // An agent counts in each queue served: per queue the count says little (and repeats).
+      const dimension = scopeDimension(scope);
+      if (dimension !== 'queue' && dimension !== 'siteQueue') this.judgeThreshold(scope, 'agentsNotReadyOverLimit', recent.kpis.agentsNotReadyOverLimit.value, nowMs);
       this.judgeSurge(scope, recent.kpis.offered.value ?? 0, nowMs);
       const { inQueue, agents } = recent.live;
       this.observe('no-agents-ready', undefined, scope, inQueue > 0 && agents.ready === 0 ? 'breach' : 'normal', inQueue, 0, nowMs);
@@ -178,6 +238,7 @@ export class AlertEngine {
         tracker.active = alert;
         this.log.push(alert);
         this.trimLog();
+        this.joinIncident(alert, nowMs);
         this.onChange(alert, 'raised');
       }
     } else if (condition === 'normal') {
@@ -188,6 +249,8 @@ export class AlertEngine {
         const cleared = tracker.active;
         tracker.active = null;
         tracker.cooldownUntil = nowMs + this.settings.cooldownSec * 1000;
+        const incident = cleared.incidentId === undefined ? undefined : this.incidentById.get(cleared.incidentId);
+        if (incident && --incident.active === 0) incident.incident.clearedAt = nowMs;
         this.onChange(cleared, 'cleared');
       }
       if (!tracker.active && nowMs >= tracker.cooldownUntil) this.trackers.delete(key);
@@ -204,6 +267,96 @@ export class AlertEngine {
       this.log.splice(i, 1);
     }
   }
+
+  /**
+   * Puts a new alert in the incident it belongs to. Candidates are incidents of the same rule and
+   * KPI that are active, not yet acknowledged (an acknowledgement covers what the manager saw;
+   * what spreads after it asks for attention again), had an alert raised within
+   * INCIDENT_WINDOW_MS, and hold a scope related to the alert's. None: the alert opens an
+   * incident. Several: the alert links them (a site's queue joins the site's incident and the
+   * queue's), so they become one, the oldest, and the others' ids lead to it.
+   */
+  private joinIncident(alert: Alert, nowMs: number): void {
+    const candidates: IncidentState[] = [];
+    for (const state of this.incidentLog) {
+      const incident = state.incident;
+      if (incident.clearedAt !== null || incident.ackedAt !== null || incident.rule !== alert.rule || incident.kpi !== alert.kpi) continue;
+      if (nowMs - state.lastRaisedAt > INCIDENT_WINDOW_MS) continue;
+      if (incident.scopes.some((scope) => related(scope, alert.scope))) candidates.push(state);
+    }
+    if (candidates.length === 0) return this.openIncident(alert, nowMs);
+    const [survivor, ...merged] = candidates;
+    for (const other of merged) {
+      for (const scope of other.incident.scopes) if (!survivor.incident.scopes.includes(scope)) survivor.incident.scopes.push(scope);
+      survivor.incident.alertIds.push(...other.incident.alertIds);
+      survivor.incident.raisedAt = Math.min(survivor.incident.raisedAt, other.incident.raisedAt);
+      survivor.active += other.active;
+      survivor.aliases.push(other.incident.id, ...other.aliases);
+      for (const id of [other.incident.id, ...other.aliases]) this.incidentById.set(id, survivor);
+      this.incidentLog.splice(this.incidentLog.indexOf(other), 1);
+    }
+    if (merged.length > 0) {
+      const ids = new Set(survivor.incident.alertIds);
+      for (const a of this.log) if (ids.has(a.id)) a.incidentId = survivor.incident.id;
+      // In the order they were raised.
+      survivor.incident.alertIds.sort((x, y) => alertNumber(x) - alertNumber(y));
+    }
+    if (!survivor.incident.scopes.includes(alert.scope)) survivor.incident.scopes.push(alert.scope);
+    survivor.incident.alertIds.push(alert.id);
+    survivor.lastRaisedAt = nowMs;
+    survivor.active++;
+    alert.incidentId = survivor.incident.id;
+  }
+
+  private openIncident(alert: Alert, nowMs: number): void {
+    const incident: Incident = {
+      id: `I${this.nextIncidentId++}-${nowMs.toString(36)}`,
+      rule: alert.rule,
+      ...(alert.kpi !== undefined ? { kpi: alert.kpi } : {}),
+      scopes: [alert.scope],
+      raisedAt: nowMs,
+      clearedAt: null,
+      ackedBy: null,
+      ackedAt: null,
+      note: null,
+      alertIds: [alert.id],
+    };
+    alert.incidentId = incident.id;
+    const state: IncidentState = { incident, lastRaisedAt: nowMs, active: 1, aliases: [] };
+    this.incidentLog.push(state);
+    this.incidentById.set(incident.id, state);
+    while (this.incidentLog.length > MAX_LOG) {
+      const i = this.incidentLog.findIndex((s) => s.incident.clearedAt !== null);
+      if (i === -1) break;
+      for (const id of [this.incidentLog[i].incident.id, ...this.incidentLog[i].aliases]) this.incidentById.delete(id);
+      this.incidentLog.splice(i, 1);
+    }
+  }
+}
+
+/** Alert ids are `A<n>-…`, numbered as raised. */
+function alertNumber(id: string): number {
+  return Number.parseInt(id.slice(1), 10);
+}
+
+/**
+ * Whether one scope contains the other: the centre contains every scope, a site and a queue
+ * their part at that site (`site:X/queue:Y`). A site and a queue are not related by themselves:
+ * the alert of the site's part of the queue links them (see `joinIncident`).
+ */
+function related(a: string, b: string): boolean {
+  if (a === b || a === 'centre' || b === 'centre') return true;
+  const pa = parseScope(a);
+  const pb = parseScope(b);
+  return pa !== null && pb !== null && (contains(pa, pb) || contains(pb, pa));
+}
+
+/** A site or a queue contains its part at a site (`site:X/queue:Y`). */
+function contains(whole: ParsedScope, part: ParsedScope): boolean {
+  if (part.dimension !== 'siteQueue') return false;
+  if (whole.dimension === 'site') return whole.name === part.site;
+  if (whole.dimension === 'queue') return whole.name === part.queue;
+  return false;
 }
 
 /** Is `a` further from target than `b`? Higher is worse for max-kind KPIs, lower for min-kind. */

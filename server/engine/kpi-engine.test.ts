@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { validateEvent } from '../../shared/events.ts';
 import { DEFAULT_KPI_SETTINGS } from '../../shared/kpi.ts';
-import { DIMENSIONS, type ScopeKey } from '../../shared/scope.ts';
+import { SCOPE_DIMENSIONS, type ScopeKey } from '../../shared/scope.ts';
 import { WINDOWS } from '../../shared/time.ts';
 import { randomStream } from '../../test/fixtures/random-stream.ts';
 import { seededRandom, shuffled } from '../../test/fixtures/test-server.ts';
@@ -40,7 +40,7 @@ function expectSameFigures(actual: Record<string, unknown>, expected: Record<str
 }
 
 function allFigures(engine: KpiEngine): Record<string, unknown> {
-  const keys: ScopeKey[] = ['centre', ...DIMENSIONS.flatMap((d) => engine.scopeKeys(d))];
+  const keys: ScopeKey[] = ['centre', ...SCOPE_DIMENSIONS.flatMap((d) => engine.scopeKeys(d))];
   const out: Record<string, unknown> = {};
   for (const key of keys) for (const window of WINDOWS) out[`${key}@${window}`] = engine.snapshot(key, window).kpis;
   return out;
@@ -176,4 +176,54 @@ describe('KpiEngine: order and repetition do not change the figures', () => {
     expect(engine.snapshot('centre', '15m').kpis.answered.value).toBe(1);
     expect(engine.intervals('centre', '2026-11-20').at(-1)?.counters[1]).toBe(1);
   });
+});
+
+describe('KpiEngine: a queue within a site (issue 10)', () => {
+  /** Adds up a figure over scopes: numerator and denominator of a ratio, else the count. */
+  function sum(engine: KpiEngine, scopes: ScopeKey[], name: string): { value: number; num: number; den: number } {
+    const total = { value: 0, num: 0, den: 0 };
+    for (const scope of scopes) {
+      const figure = (engine.snapshot(scope, 'today').kpis as Record<string, { value: number | null; num?: number; den?: number }>)[name];
+      // A ratio's value does not add up; its two terms do.
+      if (figure.den === undefined) total.value += figure.value ?? 0;
+      total.num += figure.num ?? 0;
+      total.den += figure.den ?? 0;
+    }
+    return total;
+  }
+
+  /** Equal up to float rounding of sums in another order (wait seconds have fractions). */
+  function expectSum(actual: { value: number; num: number; den: number }, expected: { value: number; num: number; den: number }, what: string): void {
+    for (const part of ['value', 'num', 'den'] as const) expect(actual[part], `${what} ${part}`).toBeCloseTo(expected[part], 6);
+  }
+
+  for (const seed of [1, 2]) {
+    it(`seed ${seed}: each queue's figures split exactly across its sites, each site's across its queues`, async () => {
+      const { engine, ingestor } = newPipeline();
+      await ingestor.ingest(items(randomStream(seed, NOW_MS)));
+      const siteQueues = engine.scopeKeys('siteQueue');
+      // Two sites serve the same three queues: six site × queue scopes, none listed as a site.
+      expect(siteQueues).toEqual(['hz', 'nb'].flatMap((site) => ['complaints', 'general', 'vip'].map((queue) => `site:${site}/queue:${queue}`)));
+      expect(engine.scopeKeys('site')).toEqual(['site:hz', 'site:nb']);
+      expect(engine.siteQueueKeys('hz')).toEqual(['site:hz/queue:complaints', 'site:hz/queue:general', 'site:hz/queue:vip']);
+      // Every contact, ticket and agent of the stream has one site and one queue at a time, so
+      // the parts add up to the whole for every count and every ratio's two terms.
+      const names = Object.keys(engine.snapshot('centre', 'today').kpis).filter((name) => name !== 'longestWaitSec');
+      let checked = 0;
+      for (const queue of ['general', 'vip', 'complaints']) {
+        for (const name of names) {
+          const whole = sum(engine, [`queue:${queue}`], name);
+          expectSum(sum(engine, [`site:hz/queue:${queue}`, `site:nb/queue:${queue}`], name), whole, `queue:${queue} ${name}`);
+          if (whole.value > 0 || whole.den > 0) checked++;
+        }
+      }
+      for (const site of ['hz', 'nb']) {
+        for (const name of ['offered', 'answered', 'abandoned', 'handled', 'answerRate', 'serviceLevel', 'ahtSec', 'fcr', 'closureRate', 'inQueue']) {
+          expectSum(sum(engine, engine.siteQueueKeys(site), name), sum(engine, [`site:${site}`], name), `site:${site} ${name}`);
+        }
+      }
+      expect(checked).toBeGreaterThan(40);
+      expect(engine.snapshot('site:hz/queue:general', 'today').kpis.offered.value).toBeGreaterThan(0);
+    });
+  }
 });

@@ -17,9 +17,11 @@ import {
 import type { AgentStateName, CallCentreEvent, EventOf } from '../../shared/events.ts';
 import { foldContactEvent, foldTicketEvent, isContactEvent, isTicketEvent, newContactFold, newTicketRecord, type ContactEvent, type ContactFold, type TicketEvent } from '../../shared/contact-fold.ts';
 import { computeKpis, newCounters, type Counters, type Kpis, type KpiSettings, type LiveState } from '../../shared/kpi.ts';
-import { scopesOf, scopeDimension, type Dimension, type ScopeKey } from '../../shared/scope.ts';
+import { scopesOf, scopeDimension, siteQueueKey, siteQueuePrefix, type ScopeDimension, type ScopeKey } from '../../shared/scope.ts';
 import { dayBounds, INTERVAL_MS, intervalStart, minuteStart, MINUTE_MS, ROLLING_MINUTES, rollingWindowStart, type KpiWindow } from '../../shared/time.ts';
 import { MinHeap } from './min-heap.ts';
+import type { AgentHistory } from '../../shared/intervals.ts';
+import { isOpenTicket } from '../../shared/open-tickets.ts';
 import { BloomFilter, bloomKey } from './bloom.ts';
 import type { ContactSnapshot, TicketSnapshot } from '../store/record-store.ts';
 import { MINUTE_SLOTS, ScopeState, type CounterBucket } from './scope-state.ts';
@@ -551,10 +553,18 @@ export class KpiEngine {
     return this.yesterday.day;
   }
 
-  /** Every known scope key of a dimension (e.g. all queues). */
-  scopeKeys(dimension: Dimension | 'centre'): ScopeKey[] {
+  /** Every known scope key of a dimension (e.g. all queues; `siteQueue`: every site's queues). */
+  scopeKeys(dimension: ScopeDimension | 'centre'): ScopeKey[] {
     const keys: ScopeKey[] = [];
     for (const key of this.scopes.keys()) if (scopeDimension(key) === dimension) keys.push(key);
+    return keys.sort();
+  }
+
+  /** The known queues of one site, as `site:X/queue:Y` keys. */
+  siteQueueKeys(site: string): ScopeKey[] {
+    const prefix = siteQueuePrefix(site);
+    const keys: ScopeKey[] = [];
+    for (const key of this.scopes.keys()) if (key.startsWith(prefix)) keys.push(key);
     return keys.sort();
   }
 
@@ -570,6 +580,16 @@ export class KpiEngine {
     return { scope, window, asOf: nowMs, kpis: computeKpis(counters, live, nowMs, this.settings), live };
   }
 
+  /**
+   * Today's counters of a scope, or null when it has none: for per-agent rows (handled, AHT,
+   * occupancy through shared/kpi.ts), where a full snapshot per agent would cost ten thousand
+   * KPI sets per push. The engine's own array: read it, never change it.
+   */
+  todayCounters(scope: ScopeKey): Counters | null {
+    this.advance(this.clock.now());
+    return this.scopes.get(scope)?.days.get(this.today.day) ?? null;
+  }
+
   /** Counters of a scope per 15-minute interval of a local day (today or yesterday); none for agents. */
   intervals(scope: ScopeKey, day: string): Array<{ startMs: number; counters: Counters }> {
     const state = this.scopes.get(scope);
@@ -580,6 +600,91 @@ export class KpiEngine {
       .filter(([start]) => start >= bounds.startMs && start < bounds.endMs)
       .sort(([a], [b]) => a - b)
       .map(([startMs, counters]) => ({ startMs, counters }));
+  }
+
+  /**
+   * Counters of one recent 15-minute interval of a scope (the current one or the one before), or
+   * null when it has none. Agents keep no intervals: theirs are summed from their minute buckets,
+   * which cover the last hour. Other scopes: the engine's own array, to read only.
+   */
+  recentIntervalCounters(scope: ScopeKey, startMs: number): Readonly<Counters> | null {
+    this.advance(this.clock.now());
+    const state = this.scopes.get(scope);
+    if (!state) return null;
+    if (scopeDimension(scope) === 'agent') return state.minuteSum(startMs, startMs + INTERVAL_MS);
+    return state.intervals.get(startMs) ?? null;
+  }
+
+  /**
+   * Every agent's state episodes that touch [fromMs, toMs): the one in force at `fromMs` and those
+   * begun before `toMs` (drills are never held). Shares the engine's episodes: read only.
+   */
+  agentEpisodes(fromMs: number, toMs: number): AgentHistory[] {
+    const out: AgentHistory[] = [];
+    for (const agent of this.agents.values()) {
+      const episodes = agent.episodes;
+      // Binary search: the last episode begun at or before fromMs, else the first.
+      let lo = 0;
+      let hi = episodes.length;
+      while (lo < hi) {
+        const mid = (lo + hi) >>> 1;
+        if (episodes[mid].tsMs <= fromMs) lo = mid + 1;
+        else hi = mid;
+      }
+      let end = Math.max(0, lo - 1);
+      const first = end;
+      while (end < episodes.length && episodes[end].tsMs < toMs) end++;
+      if (end > first) out.push({ agentId: agent.agentId, episodes: episodes.slice(first, end) });
+    }
+    return out;
+  }
+
+  /** Open tickets held (not drills), with the queue, site and channel of their contact; the engine's records, to read only. */
+  openTickets(): TicketSnapshot[] {
+    const out: TicketSnapshot[] = [];
+    for (const entry of this.tickets.values()) {
+      if (!isOpenTicket(entry.record)) continue;
+      const contact = entry.fromContact;
+      out.push({ record: entry.record, queue: contact?.queue, site: contact?.site, channel: contact?.channel });
+    }
+    return out;
+  }
+
+  /** Whether the engine holds this ticket (its record there is newer than the store's). */
+  holdsTicket(ticketId: string): boolean {
+    return this.tickets.has(ticketId);
+  }
+
+  /**
+   * [startMs, endMs) of the contributions a window sums at `nowMs`, as `windowCounters` does:
+   * today's local day bucket; or the rolling minutes from `rollingWindowStart` up to the newest
+   * minute the ring keeps (an event stamped a few minutes ahead counts there already). For the
+   * rows behind a figure (server/http/kpi-contact-routes.ts).
+   */
+  windowBounds(window: KpiWindow, nowMs: number): { startMs: number; endMs: number } {
+    this.advance(nowMs);
+    if (window === 'today') return { startMs: this.today.startMs, endMs: this.today.endMs };
+    const newestMinute = minuteStart(nowMs) + (MINUTE_SLOTS - ROLLING_MINUTES['60m'] - 2) * MINUTE_MS;
+    return { startMs: rollingWindowStart(nowMs, ROLLING_MINUTES[window]), endMs: newestMinute + MINUTE_MS };
+  }
+
+  /**
+   * Every contact and ticket held, with the scopes and contributions it is counted with now (the
+   * engine's own arrays: read only). Without a store these are all the records the live days
+   * count; with one, those that left memory are in the store.
+   */
+  forEachHeldRecord(
+    contact: (record: ContactRecord, team: string | undefined, scopes: readonly ScopeKey[], contributions: PackedContributions) => void,
+    ticket: (record: TicketRecord, scopes: readonly ScopeKey[], contributions: PackedContributions) => void,
+  ): void {
+    this.advance(this.clock.now());
+    for (const entry of this.contacts.values()) contact(entry.record, entry.team, entry.applied.scopes, entry.applied.contributions);
+    for (const entry of this.tickets.values()) ticket(entry.record, entry.applied.scopes, entry.applied.contributions);
+  }
+
+  /** Whether records changed since they were last drained for the store (else the store is current). */
+  get hasChangedRecords(): boolean {
+    return this.changedContacts.size > 0 || this.changedTickets.size > 0;
   }
 
   /** Number of records held, for metrics. */
@@ -801,6 +906,8 @@ export class KpiEngine {
   private episodeScopes(agentId: string, episode: Episode): ScopeKey[] {
     const scopes = scopesOf({ agentId, team: episode.team, site: episode.site });
     for (const queue of episode.queues) scopes.push(`queue:${queue}`);
+    // The agent serves each of its queues at its site too (site × queue, issue 10).
+    if (episode.site !== undefined) for (const queue of episode.queues) scopes.push(siteQueueKey(episode.site, queue));
     return scopes;
   }
 

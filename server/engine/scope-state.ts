@@ -228,6 +228,27 @@ export class ScopeState {
     return sum;
   }
 
+  /** Sum of the minute buckets still held (the last hour or so) with `fromMs <= minute < toMs`. */
+  minuteSum(fromMs: number, toMs: number): Counters {
+    const sum = newCounters();
+    if (this.sparseMinutes !== null) {
+      for (const [minute, counters] of this.sparseMinutes) {
+        if (minute < fromMs || minute >= toMs) continue;
+        for (let i = 0; i < COUNTER_COUNT; i++) sum[i] += counters[i];
+      }
+      return sum;
+    }
+    const ring = this.minuteRing;
+    if (ring === null) return sum;
+    for (let slot = 0; slot < MINUTE_SLOTS; slot++) {
+      const stamp = this.minuteStamps[slot];
+      if (stamp < fromMs || stamp >= toMs) continue;
+      const base = slot * COUNTER_COUNT;
+      for (let i = 0; i < COUNTER_COUNT; i++) sum[i] += ring[base + i];
+    }
+    return sum;
+  }
+
   setAgent(agentId: string, state: AgentStateName, sinceMs: number, sign: 1 | -1): void {
     if (state === 'logged_out') return;
     this.agentCounts[state] += sign;

@@ -1,22 +1,60 @@
-/** The alert log and acknowledgement for duty managers (SPEC §5); acknowledgements are audited. */
+/**
+ * The alert log and acknowledgement for duty managers (SPEC §5); acknowledgements are audited.
+ * Alerts come grouped as incidents (issue 10): one stuck queue breaching at queue, site and
+ * centre is one incident, acknowledged once with a note.
+ */
+import { MAX_ACK_NOTE_CHARS } from '../../shared/alerts.ts';
 import { remoteAddress } from '../security/auth.ts';
 import type { ScreenHub } from '../screens/screen-hub.ts';
 import { HttpError } from './http-error.ts';
 import { sendJson, type RouteContext, type Routes } from './route.ts';
 import { MANAGERS, readJsonObject } from './screen-routes.ts';
 
+/** Control characters other than tab and line breaks: not for a note shown to people. */
+const CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/;
+
+/** The acknowledgement note: absent, null or blank is none; text is bounded and never echoed. */
+export function parseAckNote(value: unknown): string | null {
+  if (value === undefined || value === null) return null;
+  if (typeof value !== 'string') throw new HttpError(400, `note: text of at most ${MAX_ACK_NOTE_CHARS} characters`);
+  const note = value.trim();
+  if (note.length > MAX_ACK_NOTE_CHARS) throw new HttpError(400, `note: at most ${MAX_ACK_NOTE_CHARS} characters`);
+  if (CONTROL.test(note)) throw new HttpError(400, 'note: must not contain control characters');
+  return note.length === 0 ? null : note;
+}
+
 export function alertRoutes({ access, audit, clock }: RouteContext, hub: ScreenHub): Routes {
   return {
     'GET /api/v1/alerts': (req, res) => {
       access.require(req, [...MANAGERS, 'director']);
-      sendJson(res, 200, { now: clock.now(), active: hub.alerts.active(), recent: hub.alerts.recent() });
+      sendJson(res, 200, { now: clock.now(), active: hub.alerts.active(), recent: hub.alerts.recent(), incidents: hub.alerts.incidents() });
     },
     'POST /api/v1/alerts/ack': async (req, res) => {
       const principal = access.require(req, MANAGERS);
       const body = await readJsonObject(req);
-      if (typeof body.id !== 'string' || body.id.length === 0 || body.id.length > 64) throw new HttpError(400, 'id: the id of an alert');
-      const result = hub.alerts.ack(body.id, principal.name, clock.now());
-      if (result === 'not-found') throw new HttpError(404, `id: no alert "${body.id}"`);
+      if (typeof body.id !== 'string' || body.id.length === 0 || body.id.length > 64) throw new HttpError(400, 'id: the id of an alert or an incident');
+      const note = parseAckNote(body.note);
+      const nowMs = clock.now();
+      const from = remoteAddress(req);
+      if (hub.alerts.incident(body.id)) {
+        // An incident: all its alerts at once, one audit entry.
+        const result = hub.alerts.ackIncident(body.id, principal.name, nowMs, note);
+        if (result === 'not-found') throw new HttpError(404, 'id: no such alert or incident');
+        if (result === 'already') throw new HttpError(409, 'id: that incident is already acknowledged');
+        const { incident, alerts } = result;
+        await audit.record({
+          at: nowMs,
+          actor: principal.name,
+          role: principal.role,
+          action: 'alert.ack',
+          target: incident.id,
+          from,
+          detail: { rule: incident.rule, kpi: incident.kpi ?? null, scopes: incident.scopes, alertIds: alerts.map((a) => a.id), note },
+        });
+        return sendJson(res, 200, { incident, alerts });
+      }
+      const result = hub.alerts.ack(body.id, principal.name, nowMs, note);
+      if (result === 'not-found') throw new HttpError(404, 'id: no such alert or incident');
       if (result === 'already') throw new HttpError(409, 'id: that alert is already acknowledged');
       await audit.record({
         at: result.ackedAt!,
@@ -24,10 +62,11 @@ export function alertRoutes({ access, audit, clock }: RouteContext, hub: ScreenH
         role: principal.role,
         action: 'alert.ack',
         target: result.id,
-        from: remoteAddress(req),
-        detail: { rule: result.rule, kpi: result.kpi ?? null, scope: result.scope },
+        from,
+        detail: { rule: result.rule, kpi: result.kpi ?? null, scope: result.scope, note },
       });
-      sendJson(res, 200, { alert: result });
+      const incident = result.incidentId === undefined ? undefined : hub.alerts.incident(result.incidentId);
+      sendJson(res, 200, { alert: result, ...(incident ? { incident } : {}) });
     },
   };
 }

@@ -77,7 +77,7 @@ export function screenRoutes({ access, audit, clock }: RouteContext, hub: Screen
     'GET /api/v1/trends': (req, res, url) => {
       access.require(req, ['display', 'manager', 'director', 'admin']);
       const scope = url.searchParams.get('scope') ?? 'centre';
-      if (!parseScope(scope) || scope.startsWith('agent:')) throw new HttpError(400, `scope: "${scope.slice(0, 60)}" is not centre, site:X, queue:X, team:X or channel:X`);
+      if (!parseScope(scope) || scope.startsWith('agent:')) throw new HttpError(400, 'scope: must be centre, site:X, queue:X, site:X/queue:Y, team:X or channel:X');
       sendJson(res, 200, hub.trends.get(scope as ScopeKey, clock.now()));
     },
   };

@@ -8,6 +8,7 @@
 import type { AgentBoard, AgentRow } from '../../shared/alerts.ts';
 import type { CallCentreEvent } from '../../shared/events.ts';
 import { parseScope } from '../../shared/scope.ts';
+import { dayBounds } from '../../shared/time.ts';
 
 interface Entry {
   agentId: string;
@@ -19,7 +20,13 @@ interface Entry {
   queues: string[];
   contactId: string | null;
   contactSinceMs: number | null;
+  /** Longest not-ready episode beyond the limit that ended on the local day starting `longestDayStartMs`. */
+  longestNotReadyMs: number;
+  longestDayStartMs: number;
 }
+
+/** An agent's row as the board keeps it (read only). */
+export type AgentBoardEntry = Readonly<Entry>;
 
 /** Board order: the rows a duty manager acts on first. */
 const STATE_ORDER: Record<AgentRow['state'], number> = { not_ready: 0, busy: 1, acw: 2, ready: 3 };
@@ -36,6 +43,7 @@ export class AgentBoardState {
         case 'agent.state': {
           const entry = this.entry(event.agentId);
           if (event.ts < entry.sinceMs) break;
+          if (entry.state === 'not_ready') this.notReadyEnded(entry, event.ts);
           entry.state = event.state;
           entry.sinceMs = event.ts;
           entry.reason = event.state === 'not_ready' ? (event.reason ?? null) : null;
@@ -84,6 +92,7 @@ export class AgentBoardState {
         if (parsed.dimension === 'site' && e.site !== parsed.name) continue;
         if (parsed.dimension === 'team' && e.team !== parsed.name) continue;
         if (parsed.dimension === 'queue' && !e.queues.includes(parsed.name)) continue;
+        if (parsed.dimension === 'siteQueue' && (e.site !== parsed.site || !e.queues.includes(parsed.queue))) continue;
       }
       rows.push({ agentId: e.agentId, state: e.state, sinceMs: e.sinceMs, reason: e.reason, team: e.team, site: e.site, contactSinceMs: e.contactSinceMs });
     }
@@ -91,10 +100,74 @@ export class AgentBoardState {
     return { asOf: nowMs, agents: rows.slice(0, limit), total: rows.length };
   }
 
+  /**
+   * Every team agents' states named, with its agents (logged out too: they worked today), the
+   * queues they serve and how many of them are at each site, as their latest states say.
+   */
+  teams(): Map<string, { agents: string[]; queues: Set<string>; sites: Map<string, number> }> {
+    const teams = new Map<string, { agents: string[]; queues: Set<string>; sites: Map<string, number> }>();
+    for (const e of this.agents.values()) {
+      if (e.team === null) continue;
+      let team = teams.get(e.team);
+      if (!team) teams.set(e.team, (team = { agents: [], queues: new Set(), sites: new Map() }));
+      team.agents.push(e.agentId);
+      for (const queue of e.queues) team.queues.add(queue);
+      if (e.site !== null) team.sites.set(e.site, (team.sites.get(e.site) ?? 0) + 1);
+    }
+    return teams;
+  }
+
+  /** The centre's zone (for "today") and the not-ready limit (manual 003: 5 min); set once at start. */
+  configure(options: { timeZone: string; notReadyLimitMs: number }): void {
+    this.timeZone = options.timeZone;
+    this.notReadyLimitMs = options.notReadyLimitMs;
+    this.day = { startMs: 0, endMs: 0 };
+  }
+
+  /** Every agent's row, logged out ones included (callers filter). */
+  entries(): IterableIterator<AgentBoardEntry> {
+    return this.agents.values();
+  }
+
+  /**
+   * The longest not-ready episode beyond the limit that ended today (local day of `nowMs`), in
+   * ms; 0 when none. The episode still running is the caller's to add (it grows with the clock).
+   */
+  longestNotReadyToday(entry: AgentBoardEntry, nowMs: number): number {
+    return entry.longestDayStartMs === this.dayStartOf(nowMs) ? entry.longestNotReadyMs : 0;
+  }
+
+  private timeZone = 'UTC';
+  private notReadyLimitMs = 300_000;
+  /** The local day last looked up: most lookups fall in it, and a zone lookup is the costly part. */
+  private day = { startMs: 0, endMs: 0 };
+
+  private dayStartOf(tsMs: number): number {
+    if (tsMs < this.day.startMs || tsMs >= this.day.endMs) this.day = dayBounds(tsMs, this.timeZone);
+    return this.day.startMs;
+  }
+
+  /**
+   * A not-ready episode ended at `endMs`: beyond the limit, it may be the day's longest (counted
+   * on the day it ended, as the engine counts `notReadyLongEpisodes`). O(1); only long episodes
+   * look up their day.
+   */
+  private notReadyEnded(entry: Entry, endMs: number): void {
+    const durationMs = endMs - entry.sinceMs;
+    if (!(durationMs > this.notReadyLimitMs)) return;
+    const dayStartMs = this.dayStartOf(endMs);
+    if (dayStartMs > entry.longestDayStartMs) {
+      entry.longestDayStartMs = dayStartMs;
+      entry.longestNotReadyMs = durationMs;
+    } else if (dayStartMs === entry.longestDayStartMs && durationMs > entry.longestNotReadyMs) {
+      entry.longestNotReadyMs = durationMs;
+    }
+  }
+
   private entry(agentId: string): Entry {
     let entry = this.agents.get(agentId);
     if (!entry) {
-      entry = { agentId, state: 'logged_out', sinceMs: -Infinity, reason: null, team: null, site: null, queues: [], contactId: null, contactSinceMs: null };
+      entry = { agentId, state: 'logged_out', sinceMs: -Infinity, reason: null, team: null, site: null, queues: [], contactId: null, contactSinceMs: null, longestNotReadyMs: 0, longestDayStartMs: -Infinity };
       this.agents.set(agentId, entry);
     }
     return entry;

@@ -1,14 +1,14 @@
 /**
  * Socket.IO rooms for live KPIs (SPEC §6, §8). A room is `<scope>@<window>`; `<dimension>:*`
- * rooms carry every scope of a dimension. Joining answers with a full snapshot and the room's
- * sequence number; a tick then sends each room only the scopes that changed, at most
- * `tickMs` apart, plus a periodic refresh (rolling windows age without events) and an empty
- * heartbeat so screens can tell live data from stale. Nothing is queued per socket: a slow
- * screen only ever gets the latest state.
+ * rooms carry every scope of a dimension, `site:X/queue:*` every queue of one site (issue 10).
+ * Joining answers with a full snapshot and the room's sequence number; a tick then sends each
+ * room only the scopes that changed, at most `tickMs` apart, plus a periodic refresh (rolling
+ * windows age without events) and an empty heartbeat so screens can tell live data from stale.
+ * Nothing is queued per socket: a slow screen only ever gets the latest state.
  */
 import type { Server, Socket } from 'socket.io';
 import { parseRoom, type ClientToServerEvents, type InterServerEvents, type RoomMessage, type ScopeKpis, type ServerToClientEvents, type SocketData } from '../../shared/socket-events.ts';
-import { DIMENSIONS, parseScope, scopeDimension, type Dimension, type ScopeKey } from '../../shared/scope.ts';
+import { DIMENSIONS, parseScope, scopeDimension, siteQueuePrefix, type Dimension, type ScopeKey } from '../../shared/scope.ts';
 import type { KpiWindow } from '../../shared/time.ts';
 import type { KpiEngine } from '../engine/kpi-engine.ts';
 
@@ -21,8 +21,8 @@ interface RoomState {
   /** Visitor-mode copy: staffing figures removed before sending. */
   redacted: boolean;
   window: KpiWindow;
-  /** A scope key, or a whole dimension for `<dimension>:*` rooms. */
-  scope: ScopeKey | { all: Dimension };
+  /** A scope key, a whole dimension for `<dimension>:*` rooms, or a site's queues for `site:X/queue:*`. */
+  scope: ScopeKey | { all: Dimension } | { queuesOf: string; prefix: string };
   seq: number;
   lastSentMs: number;
 }
@@ -167,6 +167,11 @@ export class KpiRooms {
   private parseRoomScope(scope: string): RoomState['scope'] | null {
     const wildcard = /^([a-z]+):\*$/.exec(scope);
     if (wildcard) return (DIMENSIONS as readonly string[]).includes(wildcard[1]) ? { all: wildcard[1] as Dimension } : null;
+    if (scope.endsWith('/queue:*')) {
+      // `site:X/queue:*`: parsed as the site × queue scope of a queue named `*`, which names the site.
+      const parsed = parseScope(scope);
+      return parsed?.dimension === 'siteQueue' && parsed.queue === '*' ? { queuesOf: parsed.site, prefix: siteQueuePrefix(parsed.site) } : null;
+    }
     return parseScope(scope) ? (scope as ScopeKey) : null;
   }
 
@@ -183,7 +188,8 @@ export class KpiRooms {
   }
 
   private scopesOf(room: RoomState): ScopeKey[] {
-    return typeof room.scope === 'string' ? [room.scope] : this.engine.scopeKeys(room.scope.all);
+    if (typeof room.scope === 'string') return [room.scope];
+    return 'all' in room.scope ? this.engine.scopeKeys(room.scope.all) : this.engine.siteQueueKeys(room.scope.queuesOf);
   }
 
   private message(room: RoomState, scopes: ScopeKey[], full: boolean): RoomMessage {
@@ -212,9 +218,12 @@ export class KpiRooms {
       let scopes: ScopeKey[];
       if (refresh) scopes = this.scopesOf(room);
       else if (typeof room.scope === 'string') scopes = dirty.has(room.scope) ? [room.scope] : [];
-      else {
+      else if ('all' in room.scope) {
         const dimension = room.scope.all;
         scopes = [...dirty].filter((key) => scopeDimension(key) === dimension);
+      } else {
+        const prefix = room.scope.prefix;
+        scopes = [...dirty].filter((key) => key.startsWith(prefix));
       }
       if (scopes.length === 0 && nowMs - room.lastSentMs < this.heartbeatMs) continue;
       room.seq++;

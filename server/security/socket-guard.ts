@@ -6,10 +6,11 @@
  * once; their reconnect is then refused as `unauthorized`, which the wallboard shows.
  */
 import type { Server, Socket } from 'socket.io';
-import { canSeeScope, type Principal } from '../../shared/roles.ts';
+import { can, canSeeScope, type Principal } from '../../shared/roles.ts';
 import { parseRoom, type ClientToServerEvents, type InterServerEvents, type ServerToClientEvents, type SocketData } from '../../shared/socket-events.ts';
 import type { Access } from './auth.ts';
 import { sessionCookie } from './auth.ts';
+import { intervalScopeError } from '../../shared/intervals.ts';
 import { RateLimiter } from './rate-limit.ts';
 
 type GuardedServer = Server<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;
@@ -64,6 +65,15 @@ export function guardSockets(io: GuardedServer, access: Access): { screensOf(nam
       if (packet[0] === 'kpi:subscribe') {
         const forbidden = forbiddenRooms(socket.data.principal, packet[1]);
         if (forbidden) return answer(forbidden);
+      }
+      // The agents of a scope name people: not for floor screens.
+      if (packet[0] === 'agents:subscribe' && !can(socket.data.principal.role, 'kpi:read-agents')) {
+        return answer(`agents: the ${socket.data.principal.role} role sees centre, site, queue and channel figures only`);
+      }
+      // Intraday intervals: readers of the reports; team and agent scopes as for live figures.
+      if (packet[0] === 'intervals:subscribe') {
+        const refused = intervalScopeError(socket.data.principal.role, (packet[1] as { scope?: unknown } | null)?.scope);
+        if (refused) return answer(refused.message);
       }
       next();
     });

@@ -14,6 +14,7 @@ import type { ContactFold } from '../../shared/contact-fold.ts';
 import type { KpiSettings } from '../../shared/kpi.ts';
 import { dayKey } from '../../shared/time.ts';
 import { dailyReport, type DailyReportOptions, type DailyRow } from './daily-report.ts';
+import { intervalReport, type IntervalReportOptions, type StoredIntervals } from './interval-report.ts';
 import type { ScopeBucket } from '../engine/kpi-engine.ts';
 import type { ScopeKey } from '../../shared/scope.ts';
 import { bloomKey } from '../engine/bloom.ts';
@@ -188,6 +189,28 @@ export class RecordStore {
     const { timeZone, settings, clock } = this.options;
     // Not inside a write's open transaction, whose snapshot may predate the latest events.
     return this.exclusive(() => dailyReport(this.db, { ...options, timeZone, settings, nowMs: clock.now() }));
+  }
+
+  /** One scope's counters per 15-minute interval of a day, and the day's agent states (see interval-report.ts). */
+  intervals(options: Omit<IntervalReportOptions, 'timeZone' | 'settings' | 'nowMs'>): Promise<StoredIntervals> {
+    const { timeZone, settings, clock } = this.options;
+    return this.exclusive(() => intervalReport(this.db, { ...options, timeZone, settings, nowMs: clock.now() }));
+  }
+
+  /** Stored tickets that are open (not closed, or reopened since), drills left out. */
+  openTickets(): Promise<TicketSnapshot[]> {
+    return this.exclusive(async () => {
+      const reader = await this.db.runAndReadAll('SELECT record::VARCHAR FROM tickets WHERE closed_ms IS NULL AND NOT drill');
+      return reader.getRows().map(([json]) => ({ record: JSON.parse(json as string) as TicketRecord }));
+    });
+  }
+
+  /**
+   * Runs a read of the record tables between writes (never inside a write's open transaction),
+   * for queries kept next to the route that needs them (server/store/kpi-population-sql.ts).
+   */
+  read<T>(query: (db: DuckDBConnection) => Promise<T>): Promise<T> {
+    return this.exclusive(() => query(this.db));
   }
 
   close(): void {

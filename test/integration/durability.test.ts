@@ -8,7 +8,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { DIMENSIONS } from '../../shared/scope.ts';
+import { SCOPE_DIMENSIONS } from '../../shared/scope.ts';
 import { randomStream } from '../fixtures/random-stream.ts';
 import { startServerProcess, type ServerProcess, postEvents } from '../fixtures/server-process.ts';
 import { seededRandom, shuffled, startTestServer } from '../fixtures/test-server.ts';
@@ -83,7 +83,7 @@ describe('durability: kill -9 mid-stream', () => {
     // An uncrashed run over the same events, in order, once.
     const reference = await startTestServer({ nowMs: Date.now() });
     await reference.post(events);
-    const scopes = ['centre', ...DIMENSIONS.flatMap((d) => reference.app.engine.scopeKeys(d))];
+    const scopes = ['centre', ...SCOPE_DIMENSIONS.flatMap((d) => reference.app.engine.scopeKeys(d))];
     expect(scopes.length).toBeGreaterThan(15);
     reference.clock.set(Date.now());
     const expected = await todayFigures(reference.baseUrl, 'test-admin-token', scopes);

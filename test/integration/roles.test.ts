@@ -43,11 +43,21 @@ const CASES: RouteCase[] = [
   { route: 'GET /api/v1/kpis', path: '/api/v1/kpis?scope=queue:general&window=15m', allowed: EVERYONE },
   { route: 'GET /api/v1/kpis', path: '/api/v1/kpis?scope=site:sz&window=60m', allowed: EVERYONE },
   { route: 'GET /api/v1/kpis', path: '/api/v1/kpis?scope=channel:phone&window=today', allowed: EVERYONE },
+  { route: 'GET /api/v1/kpis', path: '/api/v1/kpis?scope=site:sz/queue:general&window=today', allowed: EVERYONE },
   { route: 'GET /api/v1/kpis', path: '/api/v1/kpis?scope=team:t1&window=today', allowed: ['manager', 'director', 'admin'] },
   { route: 'GET /api/v1/kpis', path: '/api/v1/kpis?scope=agent:a1&window=today', allowed: ['manager', 'director', 'admin'] },
   { route: 'GET /api/v1/scopes', path: '/api/v1/scopes', allowed: EVERYONE },
+  { route: 'GET /api/v1/scopes/tree', path: '/api/v1/scopes/tree', allowed: EVERYONE },
   { route: 'GET /api/v1/config', path: '/api/v1/config', allowed: EVERYONE },
   { route: 'GET /api/v1/reports/daily', path: '/api/v1/reports/daily?from=2026-03-02&groupBy=agent', allowed: ['manager', 'director', 'admin'] },
+  { route: 'GET /api/v1/intervals', path: '/api/v1/intervals?scope=centre&day=2026-03-02', allowed: ['manager', 'director', 'admin'] },
+  { route: 'GET /api/v1/intervals', path: '/api/v1/intervals?scope=agent:a1&day=2026-03-01', allowed: ['manager', 'director', 'admin'] },
+  { route: 'GET /api/v1/tickets/open', path: '/api/v1/tickets/open?scope=site:sz', allowed: ['manager', 'director', 'admin'] },
+  { route: 'GET /api/v1/kpis/contacts', path: '/api/v1/kpis/contacts?scope=centre&window=today&kpi=answerRate', allowed: ['manager', 'director', 'admin'] },
+  { route: 'GET /api/v1/kpis/contacts', path: '/api/v1/kpis/contacts?scope=team:t1&window=15m&kpi=ahtSec', allowed: ['manager', 'director', 'admin'] },
+  { route: 'GET /api/v1/staffing', path: '/api/v1/staffing?scope=centre', allowed: ['manager', 'director', 'admin'] },
+  { route: 'GET /api/v1/staffing/erlang-c', path: '/api/v1/staffing/erlang-c?callsPerHour=360&ahtSec=200&thresholdSec=20&targetSl=0.8', allowed: ['manager', 'director', 'admin'] },
+  { route: 'GET /api/v1/agents', path: '/api/v1/agents?scope=centre', allowed: ['manager', 'director', 'admin'] },
   { route: 'GET /api/v1/audit', path: '/api/v1/audit', allowed: ['admin'] },
   { route: 'GET /api/v1/session', path: '/api/v1/session', allowed: EVERYONE },
   { route: 'POST /api/v1/session', path: '/api/v1/session', body: () => ({ name: 'signin.probe', password: PASSWORD }), allowed: 'public' },
@@ -138,8 +148,11 @@ describe('roles over every route and socket event', () => {
 
   it('gives a display no team names, no agent figures and no contact data', async () => {
     const scopes = await server.request('GET', '/api/v1/scopes', { token: DISPLAY_TOKEN });
-    expect(scopes.body).toEqual({ sites: ['site:sz'], queues: ['queue:general'], channels: ['channel:phone'] });
+    expect(scopes.body).toEqual({ sites: ['site:sz'], queues: ['queue:general'], siteQueues: ['site:sz/queue:general'], channels: ['channel:phone'] });
     expect((await server.request('GET', '/api/v1/scopes', { token: tokens.manager })).body.teams).toEqual(['team:t1']);
+    // The scope tree names no team or agent for a display either.
+    const tree = await server.request('GET', '/api/v1/scopes/tree', { token: DISPLAY_TOKEN });
+    expect(tree.body).toEqual({ sites: [{ scope: 'site:sz', queues: ['site:sz/queue:general'] }], queues: ['queue:general'], channels: ['channel:phone'] });
     const agent = await server.request('GET', '/api/v1/kpis?scope=agent:a1&window=today', { token: tokens['display link'] });
     expect(agent).toEqual({ status: 403, body: { error: 'scope: the display role sees centre, site, queue and channel figures only' } });
     const daily = await server.request('GET', '/api/v1/reports/daily?from=2026-03-02&groupBy=centre', { token: DISPLAY_TOKEN });
@@ -148,7 +161,7 @@ describe('roles over every route and socket event', () => {
   });
 
   const SOCKET_ROOMS = {
-    aggregates: ['centre@today', 'site:*@15m', 'queue:*@today', 'channel:*@60m', 'queue:general@15m'],
+    aggregates: ['centre@today', 'site:*@15m', 'queue:*@today', 'channel:*@60m', 'queue:general@15m', 'site:sz/queue:*@today', 'site:sz/queue:general@15m'],
     agentLevel: ['team:*@today', 'agent:*@today', 'agent:a1@15m', 'team:t1@60m'],
   };
 

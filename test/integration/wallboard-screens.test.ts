@@ -249,7 +249,7 @@ describe('screens, broadcasts, visitor mode and alerts', () => {
     let surge: any;
     for (let i = 0; i < 30 && !surge; i++) {
       await new Promise((resolve) => setTimeout(resolve, 200));
-      surge = (await server.request('GET', '/api/v1/alerts')).body.active.find((a: any) => a.rule === 'volume-surge');
+      surge = (await server.request('GET', '/api/v1/alerts')).body.active.find((a: any) => a.rule === 'volume-surge' && a.scope === 'queue:complaints');
     }
     expect(surge).toMatchObject({ scope: 'queue:complaints', value: 25, limit: 20 });
   });
