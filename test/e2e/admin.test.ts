@@ -6,14 +6,14 @@
  * admin pages at 1080p and 4K in both languages go to docs/screenshots/.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServerProcess, type ServerProcess } from '../fixtures/server-process.ts';
+import { saveScreenshot } from './screenshots.ts';
 
-const SCREENSHOT_DIR = 'docs/screenshots';
 const SIZES = { '1080p': { width: 1920, height: 1080 }, '4k': { width: 3840, height: 2160 } } as const;
 const LANGS = ['zh-CN', 'en'] as const;
 const NEW_PASSWORD = 'Harbour-lights-2026';
@@ -36,12 +36,11 @@ async function adminReady(page: Page): Promise<void> {
 }
 
 async function shoot(page: Page, name: string): Promise<void> {
-  await page.screenshot({ path: join(SCREENSHOT_DIR, `${name}.png`) });
+  await saveScreenshot(page, `${name}.png`);
 }
 
 describe('admin journey in Chromium', () => {
   beforeAll(async () => {
-    mkdirSync(SCREENSHOT_DIR, { recursive: true });
     const dataDir = mkdtempSync(join(tmpdir(), 'wallboard-admin-e2e-'));
     const created = adminCli(dataDir, 'create', 'first.admin');
     expect(created.status, created.stderr).toBe(0);

@@ -4,7 +4,7 @@
  * (masked) rows, an ad-hoc query runs and a bad one explains itself, CSV/XLSX/PDF exports hold
  * the report and are audited, a display link gets nothing, and the wallboard never loads DuckDB.
  */
-import { mkdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -12,8 +12,8 @@ import { consistentDaily, simulateHistory } from '../fixtures/report-month.ts';
 import { ADMIN_TOKEN, DISPLAY_TOKEN, startTestServer, type TestServer } from '../fixtures/test-server.ts';
 import { formatFigure } from '../../web/reports/report-view.ts';
 import type { Kpis } from '../../shared/kpi.ts';
+import { saveScreenshot } from './screenshots.ts';
 
-const SCREENSHOT_DIR = 'docs/screenshots';
 const START = Date.parse('2026-09-28T00:00:00+08:00');
 const END = Date.parse('2026-10-04T00:00:00+08:00');
 const NOW = Date.parse('2026-11-10T10:00:00+08:00');
@@ -33,7 +33,6 @@ beforeAll(async () => {
     executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
     args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
   });
-  mkdirSync(SCREENSHOT_DIR, { recursive: true });
   report = await openReport();
 }, 120_000);
 
@@ -222,8 +221,8 @@ describe('reports page', () => {
         await page.setViewportSize(viewport);
         await page.waitForSelector('[data-testid="hourly-chart"][data-ready="true"]');
         await page.evaluate(() => window.scrollTo(0, 0));
-        await page.screenshot({ path: join(SCREENSHOT_DIR, `reports-${size}-${lang}.png`) });
-        if (size === '1080p') await page.screenshot({ path: join(SCREENSHOT_DIR, `reports-full-${lang}.png`), fullPage: true });
+        await saveScreenshot(page, `reports-${size}-${lang}.png`);
+        if (size === '1080p') await saveScreenshot(page, `reports-full-${lang}.png`, { fullPage: true });
       }
     }
     await page.close();

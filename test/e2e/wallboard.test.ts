@@ -5,19 +5,19 @@
  * recovers by itself when the server comes back.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { floorEvents } from './floor-events.ts';
 import { freePort } from '../fixtures/server-process.ts';
+import { saveScreenshot } from './screenshots.ts';
 
 const INGEST_KEY = 'e2e-ingest';
 const ADMIN_TOKEN = 'e2e-admin';
 const DISPLAY_TOKEN = 'e2e-display-link';
 const LAYOUTS = ['overview', 'queues', 'agents', 'alerts', 'sites'] as const;
-const SCREENSHOT_DIR = 'docs/screenshots';
 const SIZES = { '1080p': { width: 1920, height: 1080 }, '4k': { width: 3840, height: 2160 } } as const;
 
 let port: number;
@@ -147,7 +147,6 @@ beforeAll(async () => {
   port = await freePort();
   baseUrl = `http://127.0.0.1:${port}`;
   dataDir = mkdtempSync(join(tmpdir(), 'wallboard-e2e-'));
-  mkdirSync(SCREENSHOT_DIR, { recursive: true });
   await startServer();
   browser = await chromium.launch({
     executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
@@ -218,7 +217,7 @@ describe('wallboard', () => {
           // Measure with the final fonts, not the fallback drawn before they load.
           await page.evaluate(() => document.fonts.ready);
           // Screenshot first: when the checks below fail, the picture shows why.
-          await page.screenshot({ path: join(SCREENSHOT_DIR, `wallboard-${layout}-${size}-${lang}.png`) });
+          await saveScreenshot(page, `wallboard-${layout}-${size}-${lang}.png`);
           expect.soft(await overflowingElements(page), `${layout} ${lang} ${size}`).toEqual([]);
           if (layout === 'overview') {
             const label = await page.locator('.tiles [data-kpi="serviceLevel"] h2').textContent();
@@ -273,24 +272,24 @@ describe('wallboard', () => {
   it('shows a broadcast sent from the manager page until withdrawn, and another until it expires', async () => {
     const wall = await openWallboard('zh-CN', '1080p', '', DISPLAY_TOKEN);
     const manager = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
-    await manager.goto(`${baseUrl}/manager?token=${ADMIN_TOKEN}&lang=en`);
+    await manager.goto(`${baseUrl}/manager?token=${ADMIN_TOKEN}&lang=en&tab=screens`);
     await manager.locator('textarea[name="text"]').fill('热线系统故障，统一口径：预计 30 分钟内恢复');
     await manager.getByRole('button', { name: 'Send' }).click();
     const banner = wall.locator('[data-banner="broadcast"]');
     await banner.waitFor({ timeout: 3_000 });
     expect(await banner.textContent()).toContain('热线系统故障，统一口径：预计 30 分钟内恢复');
-    await wall.screenshot({ path: join(SCREENSHOT_DIR, 'wallboard-broadcast-1080p-zh-CN.png') });
+    await saveScreenshot(wall, 'wallboard-broadcast-1080p-zh-CN.png');
     await manager.locator('li[data-broadcast]').first().waitFor();
     await manager.evaluate(() => document.querySelector('main')?.scrollIntoView());
-    await manager.screenshot({ path: join(SCREENSHOT_DIR, 'manager-en.png') });
+    await saveScreenshot(manager, 'manager-console-screens-en.png');
     // The same page in Chinese: the alerts, the broadcast and the screens in its words.
     const managerZh = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
-    await managerZh.goto(`${baseUrl}/manager?token=${ADMIN_TOKEN}&lang=zh-CN`);
+    await managerZh.goto(`${baseUrl}/manager?token=${ADMIN_TOKEN}&lang=zh-CN&tab=screens`);
     await managerZh.locator('li[data-broadcast]').first().waitFor();
-    expect(await managerZh.getByRole('heading', { level: 1 }).textContent()).toBe('值班经理 · 大屏控制');
+    expect(await managerZh.getByRole('heading', { level: 1 }).textContent()).toBe('值班经理控制台');
     expect(await managerZh.getByRole('button', { name: '撤回' }).count()).toBeGreaterThan(0);
     await managerZh.evaluate(() => document.querySelector('main')?.scrollIntoView());
-    await managerZh.screenshot({ path: join(SCREENSHOT_DIR, 'manager-zh-CN.png') });
+    await saveScreenshot(managerZh, 'manager-console-screens-zh-CN.png');
     await managerZh.close();
 
     await manager.getByRole('button', { name: 'Withdraw' }).click();
@@ -315,7 +314,7 @@ describe('wallboard', () => {
     await wall.waitForSelector('.agents [data-kpi="agentsBusy"]');
     expect(await wall.locator('thead th', { hasText: 'Ready/Busy' }).count()).toBe(1);
     const manager = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
-    await manager.goto(`${baseUrl}/manager?token=${ADMIN_TOKEN}&lang=en`);
+    await manager.goto(`${baseUrl}/manager?token=${ADMIN_TOKEN}&lang=en&tab=screens`);
     const toggle = manager.locator('tr[data-screen="display"] button.toggle');
     await toggle.waitFor();
     const started = Date.now();
@@ -326,7 +325,7 @@ describe('wallboard', () => {
     expect(await wall.locator('thead th', { hasText: 'Ready/Busy' }).count()).toBe(0);
     // Queue figures stay: visitors may see how the hotline is doing, not how it is staffed.
     expect(await wall.locator('.tiles [data-kpi="serviceLevel"]').count()).toBe(1);
-    await wall.screenshot({ path: join(SCREENSHOT_DIR, 'wallboard-visitor-1080p-en.png') });
+    await saveScreenshot(wall, 'wallboard-visitor-1080p-en.png');
 
     await manager.locator('tr[data-screen="display"] button.toggle').click();
     await wall.waitForSelector('main[data-visitor="false"] .agents [data-kpi="agentsBusy"]', { timeout: 3_000 });
@@ -351,7 +350,7 @@ describe('wallboard', () => {
     await page.waitForFunction(() => /Data is [6-9] s old · Disconnected, reconnecting/.test(document.querySelector('[role="status"]')?.textContent ?? ''), undefined, {
       timeout: 15_000,
     });
-    await page.screenshot({ path: join(SCREENSHOT_DIR, 'wallboard-offline-1080p-en.png') });
+    await saveScreenshot(page, 'wallboard-offline-1080p-en.png');
 
     await startServer();
     await page.waitForSelector('main[data-connection="live"]', { timeout: 20_000 });

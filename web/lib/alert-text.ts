@@ -5,16 +5,19 @@
  */
 import type { Alert } from '../../shared/alerts.ts';
 import type { KpiName } from '../../shared/kpi.ts';
-import { scopeDimension, scopeName } from '../../shared/scope.ts';
+import { SITE_QUEUE, scopeDimension, scopeName, scopeSite } from '../../shared/scope.ts';
 import { DEFAULT_THRESHOLDS } from '../../shared/thresholds.ts';
 import { formatKpi } from './format.ts';
-import { queueName, t, type Lang, type MessageKey } from './i18n.ts';
+import { channelName, queueName, siteName, t, type Lang, type MessageKey } from './i18n.ts';
 
-/** `Centre`, a queue's display name, or the site/team name. */
+/** `Centre`, a queue's, site's or channel's display name, `杭州 · 增值业务` for a queue of a site, or the team/agent name. */
 export function scopeLabel(scope: string, lang: Lang): string {
   const dimension = scopeDimension(scope);
   if (dimension === 'centre') return t(lang, 'centre');
   if (dimension === 'queue') return queueName(scopeName(scope), lang);
+  if (dimension === 'site') return siteName(scopeName(scope), lang);
+  if (dimension === 'channel') return channelName(scopeName(scope), lang);
+  if (dimension === SITE_QUEUE) return `${siteName(scopeSite(scope) ?? '', lang)} · ${queueName(scopeName(scope), lang)}`;
   return scopeName(scope);
 }
 

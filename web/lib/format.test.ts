@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_THRESHOLDS } from '../../shared/thresholds.ts';
-import { formatKpi, formatSeconds, formatTarget } from './format.ts';
+import { formatKpi, formatKpiText, formatSeconds, formatTarget } from './format.ts';
 import { parseLang, queueName, t } from './i18n.ts';
 
 describe('formatting', () => {
@@ -15,6 +15,14 @@ describe('formatting', () => {
     expect(formatSeconds(59.4, 'zh-CN')).toEqual({ text: '59', unit: '秒' });
     expect(formatSeconds(60, 'en')).toEqual({ text: '1:00', unit: '' });
     expect(formatSeconds(3725, 'en')).toEqual({ text: '1:02:05', unit: '' });
+  });
+
+  it('groups thousands in counts and keeps one decimal of a mean score', () => {
+    expect(formatKpi('offered', 12345.4, 'en')).toEqual({ text: '12,345', unit: '' });
+    expect(formatKpi('offered', 999, 'zh-CN')).toEqual({ text: '999', unit: '' });
+    expect(formatKpi('csatMean', 4.507, 'en')).toEqual({ text: '4.5', unit: '/5' });
+    expect(formatKpiText('asaSec', 4.507, 'en')).toBe('5s');
+    expect(formatKpiText('serviceLevel', null, 'en')).toBe('—');
   });
 
   it('shows targets with the direction that is good', () => {

@@ -7,7 +7,7 @@ import type { KpiName } from '../../shared/kpi.ts';
 import type { Threshold } from '../../shared/thresholds.ts';
 import type { Lang } from './i18n.ts';
 
-export type KpiUnit = 'percent' | 'seconds' | 'count';
+export type KpiUnit = 'percent' | 'seconds' | 'count' | 'score';
 
 /** A formatted figure; number and unit are separate so the unit can be drawn smaller. */
 export interface FormattedValue {
@@ -30,6 +30,8 @@ const KPI_UNITS: Partial<Record<KpiName, KpiUnit>> = {
   asaSec: 'seconds',
   ahtSec: 'seconds',
   longestWaitSec: 'seconds',
+  // A mean score on the 5-point scale: rounding it to a whole number would hide what moved.
+  csatMean: 'score',
 };
 
 /** The unit a KPI is shown in. */
@@ -57,9 +59,17 @@ export function formatSeconds(seconds: number, lang: Lang): FormattedValue {
   return { text: h > 0 ? `${h}:${String(m).padStart(2, '0')}:${s}` : `${m}:${s}`, unit: '' };
 }
 
-/** A count as a whole number. */
+// Both languages group thousands with a comma; one formatter serves both.
+const COUNT_FORMAT = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 });
+
+/** A count as a whole number with thousands grouped: 12345 → `12,345`. */
 export function formatCount(value: number): FormattedValue {
-  return { text: String(Math.round(value)), unit: '' };
+  return { text: COUNT_FORMAT.format(Math.round(value)), unit: '' };
+}
+
+/** A mean score on a 5-point scale with one decimal: 4.507 → `4.5` `/5`. */
+export function formatScore(value: number): FormattedValue {
+  return { text: value.toFixed(1), unit: '/5' };
 }
 
 /** A KPI value in its unit; null when there is no value (denominator 0). */
@@ -70,9 +80,22 @@ export function formatKpi(kpi: KpiName, value: number | null, lang: Lang): Forma
       return formatPercent(value);
     case 'seconds':
       return formatSeconds(value, lang);
+    case 'score':
+      return formatScore(value);
     default:
       return formatCount(value);
   }
+}
+
+/** A KPI value as one string (`92.3%`, `1:05`, `1,234`), or `fallback` when there is none. */
+export function formatKpiText(kpi: KpiName, value: number | null, lang: Lang, fallback = '—'): string {
+  const formatted = formatKpi(kpi, value, lang);
+  return formatted === null ? fallback : `${formatted.text}${formatted.unit}`;
+}
+
+/** A time of day `HH:mm` (or `HH:mm:ss`) in the centre's zone. */
+export function formatClock(ms: number, lang: Lang, timeZone: string, seconds = false): string {
+  return new Intl.DateTimeFormat(lang, { timeZone, hour: '2-digit', minute: '2-digit', ...(seconds ? { second: '2-digit' } : {}), hourCycle: 'h23' }).format(ms);
 }
 
 /** A target as `≥ 90.0%` (higher is better) or `≤ 30 s` (lower is better). */

@@ -210,3 +210,30 @@ const QUEUE_NAMES = new Map(SEAT_TYPES.map((s) => [s.id as string, { 'zh-CN': s.
 export function queueName(id: string, lang: Lang): string {
   return QUEUE_NAMES.get(id)?.[lang] ?? id;
 }
+
+/** The demo centre's city sites (manual 003's province); other site ids are shown as they are. */
+const SITE_NAMES = new Map<string, Record<Lang, string>>([
+  ['hangzhou', { 'zh-CN': '杭州', en: 'Hangzhou' }],
+  ['ningbo', { 'zh-CN': '宁波', en: 'Ningbo' }],
+  ['wenzhou', { 'zh-CN': '温州', en: 'Wenzhou' }],
+  ['shaoxing', { 'zh-CN': '绍兴', en: 'Shaoxing' }],
+  ['jinhua', { 'zh-CN': '金华', en: 'Jinhua' }],
+]);
+
+/** Display name of a site id. */
+export function siteName(id: string, lang: Lang): string {
+  return SITE_NAMES.get(id)?.[lang] ?? id;
+}
+
+const CHANNEL_NAMES = new Map<string, Record<Lang, string>>([
+  ['phone', { 'zh-CN': '电话', en: 'Phone' }],
+  ['email', { 'zh-CN': '邮件', en: 'Email' }],
+  ['chat', { 'zh-CN': '在线客服', en: 'Chat' }],
+  ['social', { 'zh-CN': '社交媒体', en: 'Social' }],
+  ['self_service', { 'zh-CN': '自助服务', en: 'Self-service' }],
+]);
+
+/** Display name of a channel (SPEC §3's five). */
+export function channelName(id: string, lang: Lang): string {
+  return CHANNEL_NAMES.get(id)?.[lang] ?? id;
+}

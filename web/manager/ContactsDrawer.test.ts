@@ -1,0 +1,62 @@
+/**
+ * The contacts behind a figure: the request names scope, window and figure; the drawer shows the
+ * numerator and denominator with the value they make, which rows count in the numerator, masked
+ * customers, local times, and says when the list was cut.
+ */
+import { render, screen, within } from '@testing-library/svelte';
+import { describe, expect, it, vi } from 'vitest';
+import { ManagerApi } from './api.ts';
+import ContactsDrawer from './ContactsDrawer.svelte';
+import type { ContactRow, ContactsAnswer } from './types.ts';
+
+function contact(id: string, fields: Partial<ContactRow>): ContactRow {
+  return {
+    id, inNumerator: false, customer: 'c_3f9a1b', offeredAt: '2026-01-05 09:58:12', outcomeAt: '2026-01-05 09:58:52',
+    waitSec: 40, handleSec: null, agent: 'hz1007', team: 'hz-1', site: 'hangzhou', queue: 'complaints', channel: 'phone',
+    outcome: 'answered', firstContact: null, surveyScore: null, value: null, ...fields,
+  };
+}
+
+function apiAnswering(answer: ContactsAnswer | { status: number; error: string }) {
+  const requests: string[] = [];
+  const fetchFn = vi.fn(async (path: string) => {
+    requests.push(path);
+    return 'status' in answer ? new Response(JSON.stringify({ error: answer.error }), { status: answer.status }) : new Response(JSON.stringify(answer), { status: 200 });
+  });
+  return { api: new ManagerApi('', fetchFn as unknown as typeof fetch), requests };
+}
+
+describe('contacts drawer', () => {
+  it('shows numerator and denominator, the rows in the numerator, and a truncation note', async () => {
+    const rows = [
+      contact('c-1', { inNumerator: true, waitSec: 12 }),
+      contact('c-2', { inNumerator: false, waitSec: 95, customer: null }),
+      contact('c-3', { inNumerator: false, outcome: 'abandoned', outcomeAt: '2026-01-05 09:59:30', agent: null, waitSec: 61 }),
+    ];
+    const { api, requests } = apiAnswering({ scope: 'site:hangzhou/queue:complaints', window: '15m', kpi: 'serviceLevel', num: 1234, den: 5000, total: 6120, truncated: true, rows });
+    render(ContactsDrawer, { api, scope: 'site:hangzhou/queue:complaints', window: '15m', kpi: 'serviceLevel', lang: 'en', onClose: () => {} });
+
+    const numden = await screen.findByTestId('numden');
+    // 1,234 ÷ 5,000 = 24.7 %.
+    expect(numden).toHaveTextContent('Numerator 1,234 / denominator 5,000 · Value 24.7%');
+    expect(requests).toEqual(['/api/v1/kpis/contacts?scope=site%3Ahangzhou%2Fqueue%3Acomplaints&window=15m&kpi=serviceLevel']);
+    expect(screen.getByRole('heading')).toHaveTextContent('Service level · Hangzhou · Complaints · Last 15 min');
+    expect(screen.getByTestId('truncated')).toHaveTextContent('Showing the newest 3 of 6,120');
+
+    const first = document.querySelector('tr[data-contact="c-1"]')! as HTMLElement;
+    expect(first).toHaveClass('in');
+    expect(within(first).getByText('c_3f9a1b')).toBeInTheDocument();
+    expect(within(first).getByText('09:58:12')).toBeInTheDocument();
+    expect(within(first).getByText('12s')).toBeInTheDocument();
+    const abandoned = document.querySelector('tr[data-contact="c-3"]')! as HTMLElement;
+    expect(abandoned).not.toHaveClass('in');
+    expect(abandoned).toHaveTextContent('abandoned');
+    expect(abandoned).toHaveTextContent('1:01');
+  });
+
+  it('shows the server refusal in words', async () => {
+    const { api } = apiAnswering({ status: 403, error: 'authorization: the display role may not do this' });
+    render(ContactsDrawer, { api, scope: 'centre', window: 'today', kpi: 'answerRate', lang: 'zh-CN', onClose: () => {} });
+    expect(await screen.findByRole('alert')).toHaveTextContent('操作失败：authorization: the display role may not do this');
+  });
+});
