@@ -21,8 +21,10 @@ export default defineConfig({
           root: '.',
           environment: 'node',
           include: ['shared/**/*.test.ts', 'server/**/*.test.ts', 'test/integration/**/*.test.ts'],
-          testTimeout: 30_000,
-          hookTimeout: 30_000,
+          // Process tests (kill -9, SIGTERM, simulated history) take 10–20 s alone and several
+          // times that on a busy 2-core machine: a limit only catches a hang, never sets a pace.
+          testTimeout: 180_000,
+          hookTimeout: 180_000,
         },
       },
       {
@@ -36,6 +38,8 @@ export default defineConfig({
         },
       },
       {
+        // Some e2e tests read the pages' own modules (report texts), which use runes.
+        plugins: [svelte()],
         test: {
           name: 'e2e',
           root: '.',

@@ -14,10 +14,11 @@ import { WINDOWS, type KpiWindow } from '../shared/time.ts';
 import type { Config } from './config.ts';
 import { KpiEngine } from './engine/kpi-engine.ts';
 import { HttpError } from './http/http-error.ts';
+import { requireDay } from './http/report-access.ts';
 import { Ingestor } from './ingest/ingestor.ts';
 import { parseBatch, readBody } from './ingest/http-body.ts';
 import { KpiRooms } from './realtime/kpi-rooms.ts';
-import { Access, bearerToken, remoteAddress } from './security/auth.ts';
+import { Access, bearerToken, remoteAddress, sameSecret } from './security/auth.ts';
 import { MemoryAuditLog, type AuditLog } from './audit/audit-log.ts';
 import { sendJson, type RouteContext, type Routes } from './http/route.ts';
 import { auditRoutes } from './http/audit-routes.ts';
@@ -36,7 +37,7 @@ import { StoreError, type EventLog } from './store/event-log.ts';
 import { Metrics } from './http/metrics.ts';
 import type { CallCentreEvent } from '../shared/events.ts';
 import type { RecordStore } from './store/record-store.ts';
-import { RecordSync } from './store/record-sync.ts';
+import { RecordSync, withoutPaths } from './store/record-sync.ts';
 import { scheduleRetention } from './store/retention.ts';
 import { daysBetween, GROUP_BYS, type GroupBy } from './store/daily-report.ts';
 import { dayKey } from '../shared/time.ts';
@@ -53,6 +54,12 @@ import { Intraday } from './reports/intraday.ts';
 import { intervalRoutes } from './http/interval-routes.ts';
 import { ticketRoutes } from './http/ticket-routes.ts';
 import { IntervalFeed } from './realtime/interval-feed.ts';
+import { TargetBook } from './reports/target-book.ts';
+import { DuckDbTargetStore, MemoryTargetStore } from './reports/target-store.ts';
+import { judgeKpis, serviceLevelSettingsOf, withTargets } from '../shared/targets.ts';
+import { OrgDirectory } from './org/org-directory.ts';
+import { orgRoutes } from './http/org-routes.ts';
+import { knownScope, requireKnownScope } from './http/known-scope.ts';
 import { join } from 'node:path';
 
 export interface AppDeps {
@@ -83,12 +90,20 @@ export interface App {
   ingestor: Ingestor;
   access: Access;
   audit: AuditLog;
+  /** Display names of sites, queues, teams, channels and agents (DATA_DIR/org.json). */
+  org: OrgDirectory;
   /** Every `METHOD /path` the server answers, for tests that check each one. */
   routeNames: readonly string[];
   /** Rebuilds live state from the log (today and yesterday). */
   restore(): Promise<number>;
   /** Writes changed contact and ticket records to the store now. */
   flushRecords(): Promise<void>;
+  /**
+   * Graceful stop, step one (SIGTERM, see server/index.ts): every request from now on is answered
+   * 503 with `Retry-After` and `Connection: close` (keep-alive connections end with it); resolves
+   * once the requests already in progress (their commits) have answered, or after `timeoutMs`.
+   */
+  drain(timeoutMs: number): Promise<void>;
   /** Compacts raw events older than `retentionDays` now and every few hours (durable store only). */
   scheduleRetention(retentionDays: number, onResult: (deleted: number, error?: Error) => void): { stop(): void };
   close(): Promise<void>;
@@ -96,28 +111,47 @@ export interface App {
 
 export function createApp(deps: AppDeps): App {
   const { config, secrets, log, clock, logger } = deps;
-  const engine = new KpiEngine({ settings: config.kpi, timeZone: config.timeZone, clock });
+  // Targets and service-level settings per scope as versioned data (issue 11). The environment's
+  // T, S and variant are the base; the engine takes the T and S in force as each day starts
+  // (or at a restart), the variant at once (it only reads counters).
+  const targets = new TargetBook(deps.records ? new DuckDbTargetStore(deps.records.connection) : new MemoryTargetStore(), { timeZone: config.timeZone, clock, base: serviceLevelSettingsOf(config.kpi) });
+  const engine = new KpiEngine({ settings: config.kpi, timeZone: config.timeZone, clock, onDayStart: (day) => Object.assign(config.kpi, targets.liveSettingsFor(day)) });
   const metrics = new Metrics();
   const records = deps.records;
   const recordSync = records ? new RecordSync(engine, records, log, clock, logger, deps.recordFlushMs ?? 2000, deps.evictIdleMs) : null;
   /** Seeds the engine with stored records that events refer to but it does not hold. */
+  // The org directory (issue 11): ids seen in events join it; kept next to the store.
+  const org = new OrgDirectory(records ? join(config.dataDir, 'org.json') : null, (message) => logger.error({ err: message }, 'org directory not saved'));
   const seed = async (events: CallCentreEvent[]) => {
     if (!records) return;
     const { contactIds, ticketIds, customerRefs } = engine.unknownRecords(events);
     if (contactIds.length > 0) for (const snapshot of (await records.loadContacts(contactIds, engine.horizonDay)).values()) engine.seedContact(snapshot);
     if (customerRefs.length > 0) for (const snapshot of await records.loadContactsOfCustomers(customerRefs, engine.horizonDay)) engine.seedContact(snapshot);
     if (ticketIds.length > 0) for (const record of (await records.loadTickets(ticketIds)).values()) engine.seedTicket(record);
+    // Records of past days' events: the engine takes those whose figures reach the live days.
+    const old = engine.historyRecords(events);
+    if (old.contactIds.length > 0 || old.ticketIds.length > 0) {
+      const storedContacts = old.contactIds.length > 0 ? await records.loadContacts(old.contactIds) : new Map();
+      const storedTickets = old.ticketIds.length > 0 ? await records.loadTickets(old.ticketIds) : new Map();
+      const placement = engine.adoptReaching(events, storedContacts, storedTickets, old);
+      if (placement.length > 0) for (const snapshot of (await records.loadContacts(placement)).values()) engine.seedContact(snapshot);
+    }
+    // A late offer the engine takes: a later call of its customer, stored, makes it a repeat (FCR).
+    const lateOffers = events.flatMap((e) => (e.type === 'contact.offered' && e.ts < engine.horizonMs && e.customerRef !== undefined && !e.drill && engine.holdsContact(e.contactId) ? [{ contactId: e.contactId, customerRef: e.customerRef, offeredTsMs: e.ts }] : []));
+    if (lateOffers.length > 0) engine.markRepeated([...(await records.repeatedLater(lateOffers))]);
   };
   const ingestor = new Ingestor({
     log,
     engine,
     clock,
     pseudonymKey: secrets.pseudonymKey,
+    centreCountry: config.centreCountry,
     maxFutureSkewSec: config.maxFutureSkewSec,
     seed,
     onAccepted: async (events) => {
       rooms.poke();
       screens.noteEvents(events, true);
+      org.noteEvents(events);
       await recordSync?.accept(events);
     },
     onRecordError: (error) => logger.error({ err: error.message }, 'events stored, but their records could not be updated'),
@@ -131,12 +165,24 @@ export function createApp(deps: AppDeps): App {
   const keyUsage: KeyUsage = new Map();
   const setSecurityHeaders = securityHeaders({ displayFrameAncestors: security.displayFrameAncestors, hsts: security.secureCookies });
   const audit: AuditLog = deps.audit ?? new MemoryAuditLog();
-  const context: RouteContext = { config, engine, access, audit, log, records, clock, logger };
+  // Unknown scopes answer 404 (issue 11): known = figures in the engine, or in the org directory.
+  const knownScopeOf = knownScope({ engine, org });
+  const context: RouteContext = { config, engine, access, audit, log, records, clock, logger, targets, knownScope: knownScopeOf };
   const webRoot = deps.webRoot ?? 'dist/web';
   const serveWeb = existsSync(webRoot) ? sirv(webRoot, { single: true, etag: true, gzip: false }) : null;
 
   /** Aggregate reads: every role. */
   const requireRead = (req: IncomingMessage) => access.requirePermission(req, 'kpi:read');
+
+  /**
+   * Brings the stored records up to the engine before a report reads them; 503 naming the cause
+   * while they cannot be written (issue 12: stale figures would look current).
+   */
+  const syncRecords = async (): Promise<void> => {
+    await recordSync?.flush();
+    const failure = recordSync?.failure;
+    if (failure) throw new HttpError(503, `records: the store cannot write records (${failure}); reports would be behind the live figures until it can`);
+  };
 
   const routes: Routes = {
     'POST /api/v1/events': async (req, res) => {
@@ -165,8 +211,9 @@ export function createApp(deps: AppDeps): App {
       if (!parseScope(scope)) throw new HttpError(400, `scope: must be one of ${SCOPE_FORMS}`);
       if (!canSeeScope(principal.role, scope)) throw new HttpError(403, `scope: the ${principal.role} role sees centre, site, queue and channel figures only`);
       if (!WINDOWS.includes(window)) throw new HttpError(400, `window: must be one of ${WINDOWS.join(', ')}`);
+      requireKnownScope(knownScopeOf, scope);
       const snapshot = engine.snapshot(scope as ScopeKey, window);
-      sendJson(res, 200, { scope, window, asOf: new Date(snapshot.asOf).toISOString(), kpis: snapshot.kpis });
+      sendJson(res, 200, { scope, window, asOf: new Date(snapshot.asOf).toISOString(), kpis: withTargets(snapshot.kpis, targets.inForce(scope)) });
     },
     'GET /api/v1/reports/daily': async (req, res, url) => {
       access.requirePermission(req, 'reports:read');
@@ -174,17 +221,16 @@ export function createApp(deps: AppDeps): App {
       const from = url.searchParams.get('from') ?? '';
       const to = url.searchParams.get('to') ?? from;
       const groupBy = (url.searchParams.get('groupBy') ?? 'centre') as GroupBy;
-      for (const [name, value] of [['from', from], ['to', to]] as const) {
-        if (!/^\d{4}-\d{2}-\d{2}$/.test(value) || Number.isNaN(Date.parse(`${value}T00:00:00Z`))) {
-          throw new HttpError(400, `${name}: "${value.slice(0, 20)}" is not a day YYYY-MM-DD`);
-        }
-      }
+      // Real calendar days in a sane range, never echoed (issue 12).
+      for (const [name, value] of [['from', from], ['to', to]] as const) requireDay(name, value, clock.now());
       if (to < from) throw new HttpError(400, 'to: must not be before from');
       if (daysBetween(from, to).length > 92) throw new HttpError(400, 'to: at most 92 days per request');
       if (!GROUP_BYS.includes(groupBy)) throw new HttpError(400, `groupBy: must be one of ${GROUP_BYS.join(', ')}`);
       // Records the engine changed in the last second must be in the store before reading it.
-      await recordSync.flush();
-      sendJson(res, 200, { from, to, groupBy, rows: await records.daily({ from, to, groupBy }) });
+      await syncRecords();
+      // Each day judged by the targets in force for its group on that day (issue 11).
+      const rows = (await records.daily({ from, to, groupBy })).map((row) => ({ ...row, judged: judgeKpis(row.kpis, targets.inForce(groupBy === 'centre' ? 'centre' : `${groupBy}:${row.group}`, row.day)) }));
+      sendJson(res, 200, { from, to, groupBy, rows });
     },
     'GET /api/v1/scopes': (req, res) => {
       const principal = requireRead(req);
@@ -205,12 +251,25 @@ export function createApp(deps: AppDeps): App {
       // 503 while the store cannot take writes: ingest is refused then, though screens still get figures.
       const store = log.health?.() ?? { ok: true, restartRequired: false };
       const now = new Date(clock.now()).toISOString();
-      if (!store.ok) {
-        return sendJson(res, 503, { status: 'degraded', store: { error: store.error, restartRequired: store.restartRequired }, now, ...engine.stats() });
+      // The record writes too (issue 12): they fail on a full disk without any ingest, and clear it once one goes through.
+      const recordsBehind = recordSync?.failure;
+      if (!store.ok || recordsBehind) {
+        return sendJson(res, 503, {
+          status: 'degraded',
+          // Anyone may ask /healthz: the cause without the server's paths.
+          store: store.ok ? { error: `records: ${recordsBehind}`, restartRequired: false } : { error: withoutPaths(store.error ?? ''), restartRequired: store.restartRequired },
+          ...(recordsBehind ? { records: { behind: true, error: recordsBehind } } : {}),
+          now,
+          ...engine.stats(),
+        });
       }
       sendJson(res, 200, { status: 'ok', now, ...engine.stats() });
     },
-    'GET /metrics': (_req, res) => {
+    'GET /metrics': (req, res) => {
+      // Counts of contacts, agents and sockets are not for anyone (issue 12): the METRICS_TOKEN
+      // (a scraper's bearer token) or an admin's token or session.
+      const bearer = bearerToken(req);
+      if (!(config.metricsToken && bearer && sameSecret(bearer, config.metricsToken))) access.require(req, ['admin']);
       res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' });
       const memory = process.memoryUsage();
       res.end(metrics.render({ ...engine.stats(), sockets: io.engine.clientsCount, rss_bytes: memory.rss, heap_used_bytes: memory.heapUsed }));
@@ -223,17 +282,31 @@ export function createApp(deps: AppDeps): App {
   Object.assign(routes, userRoutes(context));
   Object.assign(routes, displayLinkRoutes(context, (name) => guard.screensOf(name)));
   Object.assign(routes, ingestKeyRoutes(context, keyUsage));
-  Object.assign(routes, reportsArea(context, async () => recordSync?.flush()));
-  Object.assign(routes, kpiContactRoutes(context, async () => recordSync?.flush()));
+  Object.assign(routes, reportsArea(context, syncRecords));
+  Object.assign(routes, kpiContactRoutes(context, syncRecords));
   // Intraday intervals and open tickets for the duty manager's console (issue 10).
-  const intraday = new Intraday(context, async () => recordSync?.flush());
+  const intraday = new Intraday(context, syncRecords);
   Object.assign(routes, intervalRoutes(context, intraday), ticketRoutes(context));
 
   /** Whether a browser Origin header names this server or an allowed origin (absent: not a browser page). */
   const originAllowed = (origin: string | undefined, host: string | undefined) =>
     origin === undefined || origin === `http://${host}` || origin === `https://${host}` || security.allowedOrigins.includes(origin);
 
+  /** Set by `drain()`: the server is stopping and takes no more requests. */
+  let draining = false;
+  /** Requests in progress (answered or not yet), and who waits for none to be. */
+  let inFlight = 0;
+  let onIdle: (() => void) | undefined;
   const httpServer = createServer((req, res) => {
+    if (draining) {
+      res.setHeader('retry-after', '5');
+      res.setHeader('connection', 'close');
+      return sendJson(res, 503, { error: 'server: shutting down; retry shortly' });
+    }
+    inFlight++;
+    res.once('close', () => {
+      if (--inFlight === 0) onIdle?.();
+    });
     const url = new URL(req.url ?? '/', 'http://localhost');
     setSecurityHeaders(res, url.pathname);
     const route = routes[`${req.method} ${url.pathname}`];
@@ -310,7 +383,11 @@ export function createApp(deps: AppDeps): App {
     identity.accounts.pruneSessions().catch((error: Error) => logger.warn({ err: error.message }, 'could not prune expired sessions'));
   }, 3600_000);
   pruneTimer.unref();
-  const rooms: KpiRooms = new KpiRooms(io, engine, clock, { tickMs: deps.tickMs, redactFor: (socket): boolean => screens.isVisitorSocket(socket) });
+  const rooms: KpiRooms = new KpiRooms(io, engine, clock, { tickMs: deps.tickMs, redactFor: (socket): boolean => screens.isVisitorSocket(socket), knownScope: knownScopeOf, targetsFor: (scope) => targets.inForce(scope) });
+  targets.onChange(() => {
+    config.kpi.serviceLevelVariant = targets.liveSettingsFor().serviceLevelVariant;
+    rooms.refresh();
+  });
   const intervalFeed = new IntervalFeed(io, intraday, config.timeZone, clock, { tickMs: deps.tickMs });
   // Screens: assignments, visitor mode, broadcasts, alerts, agent board (issue 5).
   const screens: ScreenHub = new ScreenHub(io, rooms, context, { file: records ? join(config.dataDir, 'screens.json') : null, webRoot });
@@ -319,14 +396,20 @@ export function createApp(deps: AppDeps): App {
   const agentFeed = new AgentFeed(io, screens.agents, { engine, clock, timeZone: config.timeZone, notReadyLimitSec: config.kpi.notReadyLimitSec });
   Object.assign(routes, staffingRoutes(context), agentRoutes(context, agentFeed));
   Object.assign(routes, scopeRoutes(context, screens.agents));
+  Object.assign(routes, orgRoutes(context, org));
 
   /** Rebuilds live state from the store (see `App.restore`); returns how many events it replayed. */
   const restoreLiveState = async (): Promise<number> => {
     let count = 0;
+    // Today's T, S and variant as the versions say, before anything is counted.
+    await targets.ready;
+    Object.assign(config.kpi, targets.liveSettingsFor());
     /** Events replayed after what the store reflects: applied as if they had just come in. */
     const replayBatch = async (events: CallCentreEvent[]) => {
       await seed(events);
       engine.applyBatch(events);
+      // Past days' events committed after the store's cut (acknowledged or not) are merged again (idempotent).
+      await recordSync?.mergeHistory();
       screens.noteEvents(events, false);
       count += events.length;
     };
@@ -347,7 +430,7 @@ export function createApp(deps: AppDeps): App {
       // Only the live days' tickets can be met again by an event the engine applies.
       await records.forEachTicket(engine.horizonDay, (ticketId) => engine.restoreStoredTicket(ticketId));
       await records.forEachContactKey(engine.horizonDay, (contactKey, customerKey) => engine.restoreStoredContact(contactKey, customerKey));
-      await log.replayCommittedAfter(checkpoint.throughReceivedMs, engine.horizonMs, replayBatch);
+      await log.replayCommittedAfter(checkpoint.throughReceivedMs, 0, replayBatch);
     } else if (records && log.replayCommittedAfter && log.agentStates) {
       // No checkpoint yet (records imported, or written by an older version): count the live
       // days' records and agent states, then replay the events the records may not reflect.
@@ -370,7 +453,7 @@ export function createApp(deps: AppDeps): App {
       engine.finishAgentRestore();
       engine.markStoredApplied();
       await records.backfillKeys(engine.horizonDay);
-      await log.replayCommittedAfter(coveredThroughMs - 60_000, engine.horizonMs, replayBatch);
+      await log.replayCommittedAfter(coveredThroughMs - 60_000, 0, replayBatch);
     } else {
       // A log without a store (tests, a demo without DATA_DIR): replay the live days' events.
       await log.replay(engine.horizonMs, replayBatch);
@@ -387,6 +470,7 @@ export function createApp(deps: AppDeps): App {
     ingestor,
     access,
     audit,
+    org,
     get routeNames() {
       return Object.keys(routes);
     },
@@ -402,6 +486,17 @@ export function createApp(deps: AppDeps): App {
     async flushRecords() {
       await recordSync?.flush();
     },
+    drain(timeoutMs) {
+      draining = true;
+      if (inFlight === 0) return Promise.resolve();
+      return new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, timeoutMs);
+        onIdle = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+    },
     scheduleRetention(retentionDays, onResult) {
       if (!records) return { stop() {} };
       return scheduleRetention(records.connection, { retentionDays, clock, onResult });
@@ -413,6 +508,7 @@ export function createApp(deps: AppDeps): App {
       guard.close();
       clearInterval(pruneTimer);
       screens.close();
+      org.close();
       await recordSync?.close();
       await new Promise<void>((resolve) => io.close(() => resolve()));
       // The records' connection first: DuckDB keeps the file locked while any connection is open.

@@ -2,6 +2,7 @@
  * Configuration from the environment (SPEC §6), validated once at start with one readable
  * error per bad variable.
  */
+import { DEFAULT_CENTRE_COUNTRY, isCentreCountry } from './ingest/pseudonymize.ts';
 import { z } from 'zod';
 import { DEFAULT_KPI_SETTINGS, type KpiSettings } from '../shared/kpi.ts';
 import { isValidTimeZone } from '../shared/time.ts';
@@ -12,6 +13,8 @@ const envSchema = z.object({
   DATA_DIR: z.string().min(1).default('./data'),
   CENTRE_TZ: z.string().refine(isValidTimeZone, 'not an IANA time zone').default('Asia/Shanghai'),
   CENTRE_NAME: z.string().default('Hotline'),
+  /** ISO 3166 country of the centre: national caller numbers are read as this country's (issue 12). */
+  CENTRE_COUNTRY: z.string().default(DEFAULT_CENTRE_COUNTRY).refine(isCentreCountry, 'an ISO 3166 alpha-2 country code such as CN'),
   SIMULATE: z.enum(['0', '1', 'false', 'true']).default('1').transform((v) => v === '1' || v === 'true'),
   SIMULATE_SPEED: z.coerce.number().min(1).max(1000).default(1),
   INGEST_KEY: z.string().min(8, 'must be at least 8 characters').optional(),
@@ -33,6 +36,8 @@ const envSchema = z.object({
   RATE_LIMIT_PER_ADDRESS: z.coerce.number().min(0).default(500),
   RATE_LIMIT_PER_KEY: z.coerce.number().min(0).default(500),
   SIGNIN_PER_MINUTE: z.coerce.number().min(0).default(20),
+  /** Bearer token a metrics scraper sends for `GET /metrics` (besides an admin's credentials). */
+  METRICS_TOKEN: z.string().min(16, 'at least 16 characters').optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -42,11 +47,15 @@ export interface Config {
   dataDir: string;
   timeZone: string;
   centreName: string;
+  /** The centre's country (ISO 3166 alpha-2) for caller numbers written without a country code. */
+  centreCountry: string;
   simulate: boolean;
   simulateSpeed: number;
   ingestKey?: string;
   adminToken?: string;
   displayToken?: string;
+  /** Bearer token for `GET /metrics` (scrapers); admins may always read it. */
+  metricsToken?: string;
   maxBodyBytes: number;
   maxFutureSkewSec: number;
   kpi: KpiSettings;
@@ -88,11 +97,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     dataDir: e.DATA_DIR,
     timeZone: e.CENTRE_TZ,
     centreName: e.CENTRE_NAME,
+    centreCountry: e.CENTRE_COUNTRY,
     simulate: e.SIMULATE,
     simulateSpeed: e.SIMULATE_SPEED,
     ingestKey: e.INGEST_KEY,
     adminToken: e.ADMIN_TOKEN,
     displayToken: e.DISPLAY_TOKEN,
+    metricsToken: e.METRICS_TOKEN,
     maxBodyBytes: e.MAX_BODY_BYTES,
     maxFutureSkewSec: e.MAX_FUTURE_SKEW_SEC,
     kpi: {

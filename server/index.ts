@@ -53,7 +53,16 @@ async function main(): Promise<void> {
   let stopSimulator: (() => Promise<void>) | undefined;
   if (config.simulate) {
     const { startSimulator } = await import('./sim/runner.ts');
+    // The demo's sites, queues, channels and teams by name (names an admin edited are kept).
+    const { simulatorNames } = await import('./sim/org-names.ts');
+    const { DEFAULT_AGENTS } = await import('./sim/model.ts');
+    app.org.ship(simulatorNames(DEFAULT_AGENTS), 'simulator', clock.now());
+    // Steps of tickets `simulate --history` left open; with them, the history already holds the days before.
+    const { readCarryOver } = await import('./sim/carry-over.ts');
+    const carryOver = readCarryOver(config.dataDir);
     const simulator = startSimulator({
+      carryOver,
+      ...(carryOver.length > 0 ? { ticketBacklogDays: 0 } : {}),
       baseUrl: `http://127.0.0.1:${port}`,
       ingestKey: secrets.ingestKey,
       clock,
@@ -76,11 +85,34 @@ async function main(): Promise<void> {
   const shutdown = async (signal: string) => {
     if (closing) return;
     closing = true;
+    const started = performance.now();
+    // Gone within 10 s whatever happens (a socket that never reads, a commit that hangs); with
+    // code 0 once the final checkpoint is written, as then a restart replays nothing.
+    let checkpointed = false;
+    setTimeout(() => {
+      logger.warn({ signal, checkpointed }, 'shutdown: still closing after 9 s; exiting');
+      process.exit(checkpointed ? 0 : 1);
+    }, 9000).unref();
     logger.info({ signal }, 'shutting down');
+    // The demo's own simulator first (at most 5 s): its last batch, agents signed out and open
+    // contacts closed, still goes in through the ingest.
     await stopSimulator?.();
     retention.stop();
+    // No more ingest from now on (503, Retry-After, Connection: close); the requests in progress
+    // finish their commits and get their answer.
+    await app.drain(Math.max(1000, 6000 - (performance.now() - started)));
+    app.httpServer.closeIdleConnections();
+    // The final checkpoint: the records and the counters through the last commit.
+    try {
+      await app.flushRecords();
+      checkpointed = true;
+    } catch (error) {
+      logger.error({ err: (error as Error).message }, 'shutdown: the final checkpoint failed');
+    }
+    app.httpServer.closeAllConnections();
+    // Closes the sockets, the listener and the store.
     await app.close();
-    await new Promise<void>((resolve) => app.httpServer.close(() => resolve()));
+    logger.info({ signal, ms: Math.round(performance.now() - started) }, 'stopped');
     process.exit(0);
   };
   process.on('SIGTERM', () => void shutdown('SIGTERM'));

@@ -43,6 +43,13 @@ export interface AgentFeedMessage {
   scope: string;
   asOf: number;
   rows: AgentFeedRow[];
+  /**
+   * Only to subscribers that asked for `changes`: `rows` are just the rows that changed or
+   * joined since the last push, and `removed` the agents that left the scope (logged out,
+   * moved). Every row is whole, so they apply over any state as new as the last push.
+   */
+  changes?: true;
+  removed?: string[];
 }
 
 /** An agent's memberships, as their latest state names them. */

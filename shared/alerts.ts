@@ -55,6 +55,15 @@ export interface Incident {
   alertIds: string[];
 }
 
+/** `GET /api/v1/alerts`: the alerts active now and of late, and the incidents they make. */
+export interface AlertList {
+  /** Server time of the answer. */
+  now: number;
+  active: Alert[];
+  recent: Alert[];
+  incidents: Incident[];
+}
+
 /** Alerts raised this close to an incident's latest one join it (when related and of the same rule). */
 export const INCIDENT_WINDOW_MS = 2 * 60_000;
 /** Longest acknowledgement note, in characters. */

@@ -137,7 +137,8 @@ describe('validateEvent: errors name the field', () => {
   it('unknown type', () => {
     const error = errorOf(event('contact.abandoned', { type: 'contact.teleported' }));
     expect(error).toMatch(/^type: /);
-    expect(error).toContain('contact.teleported');
+    // The field is named, the value never echoed (issue 12: a number put in the wrong field).
+    expect(error).not.toContain('teleported');
   });
 
   it('missing or non-string type', () => {

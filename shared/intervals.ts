@@ -58,9 +58,12 @@ export function intervalScopeError(role: Role, scope: unknown): { status: 400 | 
 /** Figures that describe one moment, not a span: not part of an interval. */
 export const POINT_IN_TIME_KPIS = ['inQueue', 'longestWaitSec', 'agentsReady', 'agentsBusy', 'agentsAcw', 'agentsNotReady', 'agentsNotReadyOverLimit'] as const;
 
-/** The KPIs of one interval's counters, through the one definition (shared/kpi.ts). */
-export function intervalKpis(counters: Counters, nowMs: number, settings: Pick<KpiSettings, 'serviceLevelVariant'>): Kpis {
-  const kpis = computeKpis(counters, emptyLiveState(), nowMs, settings);
+/**
+ * The KPIs of one interval's counters, through the one definition (shared/kpi.ts); `dimension`
+ * the scope's (queue outcomes are null at team and agent scope).
+ */
+export function intervalKpis(counters: Counters, nowMs: number, settings: Pick<KpiSettings, 'serviceLevelVariant'>, dimension = 'centre'): Kpis {
+  const kpis = computeKpis(counters, emptyLiveState(), nowMs, settings, dimension);
   for (const name of POINT_IN_TIME_KPIS) kpis[name] = { value: null };
   return kpis;
 }

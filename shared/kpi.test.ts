@@ -3,6 +3,7 @@
  * out in the comments from the SPEC formulas, not read back from the implementation.
  */
 import { describe, expect, it } from 'vitest';
+import { forScope, kpiApplies, QUEUE_OUTCOME_KPIS } from './kpi.ts';
 import {
   C,
   COUNTER_COUNT,
@@ -438,5 +439,41 @@ describe('default settings match SPEC §4/§5 and the manuals', () => {
     expect(s.ticketDeadlineSec).toEqual({ simple: 86_400, complex: 259_200, special: 259_200, complaint: 259_200 });
     expect(s.escalationSec).toEqual({ notified: 3600, acknowledged: 7200, feedback: 259_200 });
     expect(s.notReadyLimitSec).toBe(300);
+  });
+});
+
+describe('queue outcomes by scope (issue 11)', () => {
+  // A team's counters: abandons and flow-outs have no team, so they are 0 here while the site has them.
+  const team = countersFrom({ offered: 8, answered: 8, answeredInSl: 7, answerWaitSec: 96, handled: 8, handleSec: 2400 });
+  const live = { ...emptyLiveState(), inQueue: 2, oldestWaitingTsMs: Date.UTC(2026, 0, 5, 1, 59, 0) };
+  const now = Date.UTC(2026, 0, 5, 2, 0, 0);
+
+  it('gives a team and an agent null queue outcomes (not answer rate 100 %) but their answered, ASA and AHT', () => {
+    for (const dimension of ['team', 'agent']) {
+      const k = computeKpis(team, live, now, DEFAULT_KPI_SETTINGS, dimension);
+      for (const kpi of QUEUE_OUTCOME_KPIS) expect(k[kpi], `${dimension} ${kpi}`).toEqual({ value: null });
+      expect(k.answered.value).toBe(8);
+      expect(k.asaSec).toEqual({ value: 12, num: 96, den: 8 });
+      expect(k.ahtSec).toEqual({ value: 300, num: 2400, den: 8 });
+      expect(kpiApplies('answerRate', dimension)).toBe(false);
+      expect(kpiApplies('answered', dimension)).toBe(true);
+    }
+  });
+
+  it('keeps them for the centre, sites, queues, a site’s queue and channels', () => {
+    for (const dimension of ['centre', 'site', 'queue', 'siteQueue', 'channel']) {
+      const k = computeKpis(team, live, now, DEFAULT_KPI_SETTINGS, dimension);
+      expect(k.answerRate, dimension).toEqual({ value: 1, num: 8, den: 8 });
+      expect([k.offered.value, k.inQueue.value, k.longestWaitSec.value]).toEqual([8, 2, 60]);
+    }
+    // Without a dimension: the centre's (every caller that does not say).
+    expect(computeKpis(team, live, now).answerRate.value).toBe(1);
+    expect(QUEUE_OUTCOME_KPIS).toEqual(['offered', 'abandoned', 'shortAbandoned', 'flowedOut', 'answerRate', 'serviceLevel', 'abandonRate', 'inQueue', 'longestWaitSec']);
+  });
+
+  it('forScope nulls the queue outcomes of figures already computed', () => {
+    const k = forScope(computeKpis(team, live, now), 'team');
+    expect(k.serviceLevel).toEqual({ value: null });
+    expect(k.answered.value).toBe(8);
   });
 });

@@ -255,13 +255,55 @@ export function longestWaitSec(live: LiveState, nowMs: number): number {
   return Math.max(0, Math.floor((nowMs - live.oldestWaitingTsMs) / 1000));
 }
 
-/** Every KPI of a scope and window: counters of the window plus the scope's live state. */
+/**
+ * Queue outcomes (issue 11): what happened to contacts in a queue. Abandons, flow-outs and waits
+ * have no team or agent, so at team and agent scope these figures mean nothing (every team would
+ * show answer rate 100 %) and are null, shown as "—". `answered`, ASA, AHT, handled, transferred
+ * and the rest stay: they are agents' outcomes.
+ */
+export const QUEUE_OUTCOME_KPIS = [
+  'offered',
+  'abandoned',
+  'shortAbandoned',
+  'flowedOut',
+  'answerRate',
+  'serviceLevel',
+  'abandonRate',
+  'inQueue',
+  'longestWaitSec',
+] as const satisfies readonly KpiName[];
+
+/** Dimensions whose scopes have no queue outcomes (a scope key's, or a report's group-by). */
+const WITHOUT_QUEUE_OUTCOMES: ReadonlySet<string> = new Set(['team', 'agent']);
+
+/** Whether a figure means something at a scope of this dimension (`centre`, `site`, ..., `siteQueue`). */
+export function kpiApplies(kpi: KpiName, dimension: string): boolean {
+  return !WITHOUT_QUEUE_OUTCOMES.has(dimension) || !(QUEUE_OUTCOME_KPIS as readonly string[]).includes(kpi);
+}
+
+/** The figures as a scope of this dimension shows them: queue outcomes null at team and agent scope. */
+export function forScope(kpis: Kpis, dimension: string): Kpis {
+  if (!WITHOUT_QUEUE_OUTCOMES.has(dimension)) return kpis;
+  for (const kpi of QUEUE_OUTCOME_KPIS) kpis[kpi] = { value: null };
+  return kpis;
+}
+
+/**
+ * Every KPI of a scope and window: counters of the window plus the scope's live state.
+ * `dimension` is the scope's (`scopeDimension`, or a report's group-by): queue outcomes are null
+ * at team and agent scope (`forScope`).
+ */
 export function computeKpis(
   c: Counters,
   live: LiveState,
   nowMs: number,
   settings: Pick<KpiSettings, 'serviceLevelVariant'> = DEFAULT_KPI_SETTINGS,
+  dimension = 'centre',
 ): Kpis {
+  return forScope(allKpis(c, live, nowMs, settings), dimension);
+}
+
+function allKpis(c: Counters, live: LiveState, nowMs: number, settings: Pick<KpiSettings, 'serviceLevelVariant'>): Kpis {
   return {
     offered: count(c[C.offered]),
     answered: count(c[C.answered]),

@@ -78,9 +78,12 @@ export function countersOf(row: Row): Counters {
   return counters;
 }
 
-/** KPIs of summed counters, by the live engine's formulas (live-only figures are meaningless here). */
-export function kpisOf(counters: Counters, settings: Pick<KpiSettings, 'serviceLevelVariant'>): Kpis {
-  return computeKpis(counters, emptyLiveState(), 0, settings);
+/**
+ * KPIs of summed counters, by the live engine's formulas (live-only figures are meaningless here);
+ * `grouping` the table's: queue outcomes are null in the team and agent breakdowns (shared/kpi.ts `forScope`).
+ */
+export function kpisOf(counters: Counters, settings: Pick<KpiSettings, 'serviceLevelVariant'>, grouping: Grouping = 'total'): Kpis {
+  return computeKpis(counters, emptyLiveState(), 0, settings, grouping === 'agent_id' ? 'agent' : grouping);
 }
 
 export interface ReportRow {
@@ -103,7 +106,7 @@ export async function reportTable(run: RunSql, grouping: Grouping, settings: Pic
   const rows = await run(groupSql(grouping, filter));
   return rows.map((row) => {
     const counters = countersOf(row);
-    return { group: row.grp === null || row.grp === undefined ? null : String(row.grp), counters, kpis: kpisOf(counters, settings) };
+    return { group: row.grp === null || row.grp === undefined ? null : String(row.grp), counters, kpis: kpisOf(counters, settings, grouping) };
   });
 }
 
@@ -143,7 +146,7 @@ export async function reportTables(
       if (grouping === 'tier' && group === null) continue;
       const counters = countersOf(row);
       const rows = tables.get(grouping) ?? [];
-      rows.push({ group, counters, kpis: kpisOf(counters, settings) });
+      rows.push({ group, counters, kpis: kpisOf(counters, settings, grouping as Grouping) });
       tables.set(grouping, rows);
     }
   }

@@ -8,7 +8,8 @@
  * Everything first lands in two small cubes (by dimension; by local hour) with one scan
  * per kind of contribution; every report table is a small GROUP BY over a cube.
  */
-import { COUNTER_NAMES, type CounterName, type KpiSettings } from './kpi.ts';
+import { COUNTER_NAMES, type CounterName, type KpiName, type KpiSettings } from './kpi.ts';
+import { OCCURRENCE_OF, populationOf, type Term } from './kpi-population.ts';
 
 /** Dimensions a report can break down by; `tier` is the ticket tier (tickets only). */
 export const REPORT_DIMS = ['site', 'queue', 'team', 'agent_id', 'channel', 'tier'] as const;
@@ -218,53 +219,16 @@ FROM (SELECT ${columns}, * FROM ${table} ${where}) GROUP BY GROUPING SETS (${set
 ORDER BY grouping, grp NULLS LAST`;
 }
 
-/** KPIs whose figures a drill-down explains, with the rows and time behind them. */
-export const DRILL_SOURCES = {
-  offered: { table: 'contacts', at: 'offered_at', where: '' },
-  outcomes: { table: 'contacts', at: 'outcome_at', where: '' },
-  answered: { table: 'contacts', at: 'outcome_at', where: `outcome = 'answered'` },
-  abandoned: { table: 'contacts', at: 'outcome_at', where: `outcome = 'abandoned'` },
-  flowedOut: { table: 'contacts', at: 'outcome_at', where: `outcome = 'flowed_out'` },
-  handled: { table: 'contacts', at: 'wrapped_at', where: '' },
-  resolved: { table: 'contacts', at: 'resolved_at', where: '' },
-  surveys: { table: 'contacts', at: 'survey_at', where: 'survey_score IS NOT NULL' },
-  tickets: { table: 'tickets', at: 'coalesce(closed_at, deadline_at)', where: `closure IS NOT NULL` },
-} as const;
-export type DrillSource = keyof typeof DRILL_SOURCES;
-
-/** The drill-down source behind a KPI's figure (its denominator's rows). */
-export function drillSourceOf(kpi: string): DrillSource {
-  switch (kpi) {
-    case 'offered':
-      return 'offered';
-    case 'answered':
-    case 'asaSec':
-      return 'answered';
-    case 'abandoned':
-    case 'shortAbandoned':
-      return 'abandoned';
-    case 'flowedOut':
-      return 'flowedOut';
-    case 'handled':
-    case 'ahtSec':
-      return 'handled';
-    case 'fcr':
-      return 'resolved';
-    case 'csat':
-    case 'csatMean':
-      return 'surveys';
-    case 'closureRate':
-    case 'closedOverOpened':
-    case 'escalationCompliance':
-      return 'tickets';
-    default:
-      return 'outcomes';
-  }
-}
-
+/**
+ * A drill-down: the rows of a figure's population (shared/kpi-population.ts, the same definition
+ * the console's contacts endpoint uses) in the month and group, one row per counted occurrence,
+ * so the rows are exactly what the formula counted (answer rate: no short abandons) and their
+ * shares add up to its numerator and denominator.
+ */
 export interface DrillQuery {
-  source: DrillSource;
-  window: Pick<ReportWindow, 'start' | 'end'>;
+  kpi: KpiName;
+  settings: ReportSettings & Pick<KpiSettings, 'serviceLevelVariant'>;
+  window: Pick<ReportWindow, 'start' | 'end' | 'asOf'>;
   /** Dimension filter; `day` / `hour` narrow to one local day (YYYY-MM-DD) or hour (00–23). */
   filter: CubeFilter & { day?: string; hour?: string };
   /** Free text matched against ids, agent, queue, team, site and customer. */
@@ -273,27 +237,59 @@ export interface DrillQuery {
   limit: number;
 }
 
-/** `SELECT` of the rows behind a figure (and `count(*)` of all of them, in `total`). */
+/** The table a figure's rows come from; null for figures without rows (live or agents' time). */
+export function drillTableOf(kpi: KpiName): 'contacts' | 'tickets' | null {
+  return populationOf(kpi, { serviceLevelVariant: 'standard' })?.source ?? null;
+}
+
+/** Σ coefficient × what the kind adds to each counter of the term (as the live drill's shares). */
+function shareOf(term: Term, kind: Kind): string {
+  const parts = Object.entries(term)
+    .filter(([counter]) => kind.add[counter as CounterName] !== undefined)
+    .map(([counter, k]) => `${num(k ?? 0)} * (${kind.add[counter as CounterName]})`);
+  return parts.length > 0 ? `(${parts.join(' + ')})::DOUBLE` : '0::DOUBLE';
+}
+
+/**
+ * `SELECT` of the rows behind a figure: `columns` of each row plus `counts_at` (when it counts),
+ * `occurrence`, `num_share` and `den_share`, and over all rows (not only those returned)
+ * `total`, `num_total` and `den_total`. Throws for figures without rows.
+ */
 export function drillSql(q: DrillQuery, columns: readonly string[]): string {
-  const src = DRILL_SOURCES[q.source];
-  const conds = [`${src.at} >= ${ts(q.window.start)}`, `${src.at} < ${ts(q.window.end)}`];
-  if (src.where) conds.push(src.where);
+  const population = populationOf(q.kpi, q.settings);
+  if (!population) throw new Error(`drill: ${q.kpi} has no rows behind it`);
+  const terms = { ...population.num, ...population.den };
+  const table = population.source === 'tickets' ? 'tickets' : 'contacts';
+  const relevant = kinds(q.settings, q.window.asOf).filter(
+    (kind) => (table === 'tickets' ? kind.from === 'tickets' : kind.from !== 'tickets') && Object.keys(terms).some((c) => kind.add[c as CounterName] !== undefined),
+  );
+  const filters: string[] = [];
   for (const [dim, value] of Object.entries(q.filter)) {
-    if (value === undefined) continue;
-    if (dim === 'day') conds.push(`strftime(CAST(${src.at} AS DATE), '%Y-%m-%d') = ${sqlLiteral(String(value))}`);
-    else if (dim === 'hour') conds.push(`hour(${src.at}) = ${Number(value)}`);
-    else if (!(REPORT_DIMS as readonly string[]).includes(dim)) throw new Error(`drill filter: unknown dimension "${dim}"`);
-    else if (dim === 'agent_id' && src.table === 'tickets') conds.push('false');
-    else if (dim === 'tier' && src.table === 'contacts') conds.push(value === null ? 'true' : 'false');
-    else conds.push(value === null ? `${dim} IS NULL` : `${dim} = ${sqlLiteral(String(value))}`);
+    if (value === undefined || dim === 'day' || dim === 'hour') continue;
+    if (!(REPORT_DIMS as readonly string[]).includes(dim)) throw new Error(`drill filter: unknown dimension "${dim}"`);
+    if (dim === 'agent_id' && table === 'tickets') filters.push('false');
+    else if (dim === 'tier' && table === 'contacts') filters.push(value === null ? 'true' : 'false');
+    else filters.push(value === null ? `${table}.${dim} IS NULL` : `${table}.${dim} = ${sqlLiteral(String(value))}`);
   }
   if (q.search) {
     const text = sqlLiteral(`%${q.search}%`);
     const searchable = columns.filter((c) => ['contact_id', 'ticket_id', 'agent_id', 'queue', 'team', 'site', 'customer', 'category', 'channel', 'outcome', 'tier'].includes(c));
-    conds.push(`(${searchable.map((c) => `${c} ILIKE ${text}`).join(' OR ')})`);
+    if (searchable.length > 0) filters.push(`(${searchable.map((c) => `${table}.${c} ILIKE ${text}`).join(' OR ')})`);
   }
-  const sortColumn = q.sort && columns.includes(q.sort.column) ? q.sort.column : src.at.startsWith('coalesce') ? 'ticket_id' : src.at;
-  const order = `${sortColumn} ${q.sort?.descending ? 'DESC' : 'ASC'} NULLS LAST`;
+  const selects = relevant.map((kind) => {
+    const occurrence = OCCURRENCE_OF[Object.keys(kind.add)[0] as CounterName];
+    const conds = [`${kind.at} >= ${ts(q.window.start)}`, `${kind.at} < ${ts(q.window.end)}`, ...(kind.where ? [kind.where] : []), ...filters];
+    if (q.filter.day !== undefined) conds.push(`strftime(CAST(${kind.at} AS DATE), '%Y-%m-%d') = ${sqlLiteral(String(q.filter.day))}`);
+    if (q.filter.hour !== undefined) conds.push(`hour(${kind.at}) = ${Number(q.filter.hour)}`);
+    const picked = columns.map((c) => `${table}.${c} AS ${c}`).join(', ');
+    return `SELECT ${picked}, ${kind.at} AS counts_at, '${occurrence}' AS occurrence, ${shareOf(population.num, kind)} AS num_share, ${shareOf(population.den, kind)} AS den_share
+  FROM ${kind.from} WHERE ${conds.join(' AND ')}`;
+  });
+  const none = `SELECT ${columns.map((c) => `${table}.${c} AS ${c}`).join(', ')}, NULL::TIMESTAMP AS counts_at, NULL::VARCHAR AS occurrence, 0::DOUBLE AS num_share, 0::DOUBLE AS den_share FROM ${table} WHERE false`;
+  const sortable = [...columns, 'counts_at'];
+  const sortColumn = q.sort && sortable.includes(q.sort.column) ? q.sort.column : 'counts_at';
+  const order = `${sortColumn} ${q.sort?.descending ? 'DESC' : 'ASC'} NULLS LAST, ${table === 'tickets' ? 'ticket_id' : 'contact_id'}, occurrence`;
   const limit = Math.max(1, Math.min(Math.floor(q.limit), 10_000));
-  return `SELECT ${columns.join(', ')}, count(*) OVER () AS total FROM ${src.table} WHERE ${conds.join(' AND ')} ORDER BY ${order} LIMIT ${limit}`;
+  return `SELECT *, count(*) OVER () AS total, sum(num_share) OVER () AS num_total, sum(den_share) OVER () AS den_total
+FROM (${selects.length > 0 ? selects.join('\nUNION ALL\n') : none}) WHERE num_share <> 0 OR den_share <> 0 ORDER BY ${order} LIMIT ${limit}`;
 }

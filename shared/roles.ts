@@ -46,6 +46,8 @@ export const PERMISSIONS = {
   'display-links:manage': ['admin'],
   'ingest-keys:manage': ['admin'],
   'audit:read': ['admin'],
+  /** Display names of sites, queues, teams, channels and agents (the org directory). */
+  'org:write': ['admin'],
 } as const satisfies Record<string, readonly Role[]>;
 
 export type Permission = keyof typeof PERMISSIONS;

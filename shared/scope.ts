@@ -141,3 +141,27 @@ export function inScope(scope: ParsedScope, r: ScopeMember): boolean {
       return r.channel === scope.name;
   }
 }
+
+/** One team of the tree: its site (where most of its agents are), queues served and agents. */
+export interface ScopeTreeTeam {
+  scope: string;
+  site: string | null;
+  queues: string[];
+  agents: string[];
+}
+
+export interface ScopeTreeSite {
+  scope: string;
+  /** `site:X/queue:Y` keys of the site's queues. */
+  queues: string[];
+  /** Teams with an agent at the site (only for roles that may see teams). */
+  teams?: string[];
+}
+
+/** `GET /api/v1/scopes/tree` (the duty manager's console, issue 10); `teams` (and each site's `teams`) only with `kpi:read-agents`. */
+export interface ScopeTree {
+  sites: ScopeTreeSite[];
+  queues: string[];
+  teams?: ScopeTreeTeam[];
+  channels: string[];
+}

@@ -4,6 +4,7 @@
  * full snapshot per room with a sequence number, then updates with the next numbers.
  */
 import type { Kpis, LiveState } from './kpi.ts';
+import type { Targets } from './targets.ts';
 import type { KpiWindow } from './time.ts';
 import type { Principal } from './roles.ts';
 import type { AgentBoard, ScreenState } from './alerts.ts';
@@ -15,6 +16,12 @@ export interface ScopeKpis {
   scope: string;
   kpis: Kpis;
   live: LiveState;
+  /**
+   * The targets in force for this scope today (issue 11): screens judge each figure with them by
+   * the shared rule (`statusOf`/`judge`), so the TV, the console and the API agree. Resent to
+   * every room within a tick when a target changes.
+   */
+  targets?: Targets;
 }
 
 /** A room's state: `full` snapshots replace everything; updates replace the scopes they carry. */
@@ -55,7 +62,7 @@ export interface ClientToServerEvents {
   /** A screen says which scope its agent board is about; answered with its state. */
   'screen:join': (request: { scope?: string; agentBoard?: boolean }, ack: (result: Ack<ScreenState>) => void) => void;
   /** The agents of one scope (replaces the socket's previous one); managers, directors, admins. */
-  'agents:subscribe': (request: { scope: string }, ack: (result: Ack<AgentFeedRow[]>) => void) => void;
+  'agents:subscribe': (request: { scope: string; changes?: boolean }, ack: (result: Ack<AgentFeedRow[]>) => void) => void;
   'agents:unsubscribe': (request: { scope?: string }, ack: (result: Ack<null>) => void) => void;
   /** A scope's intervals of today, then `intervals:update` as its current interval moves; readers of the reports. */
   'intervals:subscribe': (request: { scope: string }, ack: (result: Ack<IntervalDay>) => void) => void;

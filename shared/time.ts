@@ -75,6 +75,34 @@ export function isDayKey(day: string): boolean {
   return date.getUTCFullYear() === y && date.getUTCMonth() === m - 1 && date.getUTCDate() === d;
 }
 
+/** The earliest day and month any request may name (issue 12: a sane range, nothing before). */
+export const EARLIEST_DAY = '2000-01-01';
+
+/** The latest day a request may name: a year after `nowMs` (UTC day, so every zone's today is inside). */
+export function latestDay(nowMs: number): string {
+  const d = new Date(nowMs + 86_400_000);
+  return `${String(d.getUTCFullYear() + 1).padStart(4, '0')}-${String(d.getUTCMonth() + 1).padStart(2, '0')}-${String(d.getUTCDate()).padStart(2, '0')}`;
+}
+
+/**
+ * Why `value` is not a day a request may name (a real calendar day YYYY-MM-DD from 2000-01-01
+ * to a year after today), as `<field>: …` without echoing the value; null when it is one.
+ */
+export function dayFieldError(field: string, value: string, nowMs: number): string | null {
+  const latest = latestDay(nowMs);
+  if (!isDayKey(value)) return `${field}: must be a calendar day YYYY-MM-DD`;
+  if (value < EARLIEST_DAY || value > latest) return `${field}: must be a day from ${EARLIEST_DAY} to ${latest}`;
+  return null;
+}
+
+/** As dayFieldError for a month `YYYY-MM` (from 2000-01 to the month a year after today). */
+export function monthFieldError(field: string, value: string, nowMs: number): string | null {
+  const latest = latestDay(nowMs).slice(0, 7);
+  if (!/^\d{4}-(0[1-9]|1[0-2])$/.test(value)) return `${field}: must be a month YYYY-MM`;
+  if (value < EARLIEST_DAY.slice(0, 7) || value > latest) return `${field}: must be a month from ${EARLIEST_DAY.slice(0, 7)} to ${latest}`;
+  return null;
+}
+
 /**
  * [start, end) of the local day `day` (`YYYY-MM-DD`) in `tz`: from its local midnight, built in
  * the zone itself (noon UTC is another local day in zones beyond ±12 h).

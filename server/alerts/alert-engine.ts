@@ -43,10 +43,10 @@ export function alertSettingsFromEnv(env: NodeJS.ProcessEnv): AlertSettings {
 }
 
 /**
- * The one place alert rules read thresholds from. Today the defaults of SPEC §5; versioned
- * targets (issue 6) replace this function, and `atMs` is there for them.
+ * Thresholds without target versions: the defaults of SPEC §5. The app passes the targets in
+ * force for the scope on the day instead (issue 11: server/screens/screen-hub.ts).
  */
-export function thresholdFor(kpi: KpiName, _atMs: number): Threshold | undefined {
+export function thresholdFor(kpi: KpiName, _atMs: number, _scope?: string): Threshold | undefined {
   return DEFAULT_THRESHOLDS[kpi];
 }
 
@@ -108,7 +108,7 @@ export class AlertEngine {
     private readonly source: AlertSource,
     private readonly settings: AlertSettings,
     private readonly onChange: (alert: Alert, change: 'raised' | 'cleared' | 'acked') => void,
-    private readonly thresholds: (kpi: KpiName, atMs: number) => Threshold | undefined = thresholdFor,
+    private readonly thresholds: (kpi: KpiName, atMs: number, scope: string) => Threshold | undefined = thresholdFor,
   ) {}
 
   /** Events arrived (for "source silent"). */
@@ -199,7 +199,7 @@ export class AlertEngine {
   }
 
   private judgeThreshold(scope: ScopeKey, kpi: KpiName, value: number | null, nowMs: number): void {
-    const threshold = this.thresholds(kpi, nowMs);
+    const threshold = this.thresholds(kpi, nowMs, scope);
     if (!threshold) return;
     const status = statusOf(value, threshold);
     // No figure says nothing: keep whatever stands until there is one.

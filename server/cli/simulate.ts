@@ -14,7 +14,10 @@ import { loadConfig } from '../config.ts';
 import type { BatchItem } from '../ingest/ingestor.ts';
 import { openDurableApp } from '../open-app.ts';
 import { loadSecrets } from '../security/secrets.ts';
-import { createSimulation } from '../sim/model.ts';
+import { createSimulation, DEFAULT_AGENTS } from '../sim/model.ts';
+import { simulatorNames } from '../sim/org-names.ts';
+import { CARRY_OVER_FILE, writeCarryOver } from '../sim/carry-over.ts';
+import type { CallCentreEventInput } from '../../shared/events.ts';
 
 const DAY_MS = 86_400_000;
 const HOUR_MS = 3_600_000;
@@ -52,9 +55,12 @@ async function main(): Promise<void> {
     settings: config.kpi,
     ticketBacklogDays: 0,
   });
+  // The simulated centre's names go into the org directory, as when the live demo starts.
+  app.org.ship(simulatorNames(values.agents ? Number(values.agents) : DEFAULT_AGENTS), 'simulator', Date.now());
   const started = performance.now();
   let stored = 0;
   let rejected = 0;
+  let carried: CallCentreEventInput[] = [];
   const ingest = async (events: unknown[]) => {
     for (let i = 0; i < events.length; i += 10_000) {
       const items: BatchItem[] = events.slice(i, i + 10_000).map((value, index) => ({ index, value }));
@@ -77,11 +83,15 @@ async function main(): Promise<void> {
     }
     // Close the books at midnight: calls end and agents log out, so nothing hangs over into today.
     await ingest(simulation.shutdown(endMs));
+    // Tickets still open at midnight close later, as the live demo's do: their steps go to the demo.
+    carried = simulation.pendingTicketSteps();
+    writeCarryOver(config.dataDir, carried);
   } finally {
     await app.close();
   }
   const seconds = (performance.now() - started) / 1000;
   console.log(`simulate: ${days} days of history in ${seconds.toFixed(1)} s: ${stored} events stored, ${rejected} rejected`);
+  console.log(`simulate: ${carried.length} steps of tickets still open at midnight left for the live demo (${CARRY_OVER_FILE})`);
   if (rejected > 0) process.exitCode = 2;
 }
 

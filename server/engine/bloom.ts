@@ -9,12 +9,25 @@ export class BloomFilter {
   private readonly bits: Uint32Array;
   private readonly mask: number;
 
-  /** `capacity`: items for ~1 % false positives (rounded up to a power of two of bits). */
-  constructor(capacity: number) {
+  /**
+   * `capacity`: items for ~1 % false positives (rounded up to a power of two of bits). `bits`: the
+   * filter's own bits again, as `bitsCopy` gave them (a power of two of bits, at least 1024).
+   */
+  constructor(capacity: number, bits?: Uint32Array) {
+    if (bits && bits.length >= 32 && (bits.length & (bits.length - 1)) === 0) {
+      this.bits = bits;
+      this.mask = bits.length * 32 - 1;
+      return;
+    }
     let size = 1 << 10;
     while (size < capacity * 10 && size < 1 << 30) size *= 2;
     this.bits = new Uint32Array(size / 32);
     this.mask = size - 1;
+  }
+
+  /** A copy of the bits, to keep (e.g. in a file) and give to the constructor again. */
+  bitsCopy(): Uint32Array {
+    return this.bits.slice();
   }
 
   add(value: string): void {

@@ -83,6 +83,8 @@ export interface KpiEngineOptions {
   maxWaitSec?: number;
   /** Contacts a day the memory of evicted contacts is sized for (default 2 M; more only raise false lookups). */
   contactsPerDay?: number;
+  /** Called as each local day starts (and at construction), before anything of it is counted: the app sets that day's T and S (issue 11). */
+  onDayStart?: (day: string) => void;
 }
 
 export interface ScopeSnapshot {
@@ -142,6 +144,7 @@ export class KpiEngine {
   private readonly timeZone: string;
   private readonly clock: { now(): number };
   private readonly maxWaitMs: number;
+  private readonly onDayStart: ((day: string) => void) | undefined;
   private readonly scopes = new Map<ScopeKey, ScopeState>();
   private readonly contacts = new Map<string, ContactEntry>();
   private readonly tickets = new Map<string, TicketEntry>();
@@ -175,6 +178,10 @@ export class KpiEngine {
   private addedMask = new Uint8Array(32);
   /** Contacts to re-attribute at the end of the batch being applied (see applyBatch); null outside one. */
   private deferred: Set<ContactEntry> | null = null;
+  /** Events of past days for records not held, until the store has them (see `takeHistory`), by record. */
+  private readonly pendingHistory = new Map<string, CallCentreEvent[]>();
+  private historyQueue: CallCentreEvent[] = [];
+  private keepsHistory = false;
 
   constructor(options: KpiEngineOptions) {
     this.settings = options.settings;
@@ -182,6 +189,7 @@ export class KpiEngine {
     this.clock = options.clock;
     this.maxWaitMs = (options.maxWaitSec ?? 12 * 3600) * 1000;
     this.leftMemoryCapacity = options.contactsPerDay ?? 2_000_000;
+    this.onDayStart = options.onDayStart;
     this.rollDays(this.clock.now());
   }
 
@@ -223,7 +231,19 @@ export class KpiEngine {
   }
 
   private applyOne(event: CallCentreEvent): void {
-    if (event.ts < this.horizonMs) return;
+    if (event.ts < this.horizonMs) {
+      // A day before the live ones: folded into a record the engine holds (its record and the
+      // live days' contributions may depend on it: a ticket opened the day before yesterday and
+      // closed yesterday), else history, merged into the store (RecordSync.mergeHistory).
+      if (isTicketEvent(event)) {
+        if (this.tickets.has(event.ticketId)) return this.applyTicketEvent(event);
+        this.noteHistory(`ticket:${event.ticketId}`, event);
+      } else if (isContactEvent(event)) {
+        if (this.contacts.has(event.contactId)) return this.applyContactEvent(event);
+        this.noteHistory(event.contactId, event);
+      }
+      return;
+    }
     switch (event.type) {
       case 'agent.state':
         return this.applyAgentState(event);
@@ -261,8 +281,11 @@ export class KpiEngine {
   }
 
   /**
-   * Contacts and tickets whose records changed since the last call, for the record store. The
-   * snapshots share the engine's objects: serialise them before yielding to the event loop.
+   * Contacts and tickets whose records changed since the last call, for the record store: copies
+   * taken now, so they are the same cut as the counters of a checkpoint taken in the same step.
+   * (The store serialises them slice by slice across awaits; a record shared with the engine
+   * could meanwhile take an event committed after the cut, and a restart would then find the
+   * event in the record and not count it again: durability.test.ts lost a close that way.)
    */
   drainChangedRecords(): { contacts: ContactSnapshot[]; tickets: TicketSnapshot[] } {
     const contacts: ContactSnapshot[] = [];
@@ -270,6 +293,7 @@ export class KpiEngine {
       const entry = this.contacts.get(id);
       if (!entry) continue;
       const { applied: _applied, team, touchedMs: _touched, scopedBy: _by, ...fold } = entry;
+      fold.record = { ...fold.record, transferTsMs: fold.record.transferTsMs.slice() };
       contacts.push({ fold, team });
     }
     const tickets: TicketSnapshot[] = [];
@@ -277,7 +301,9 @@ export class KpiEngine {
       const entry = this.tickets.get(id);
       if (!entry) continue;
       const contact = entry.fromContact;
-      tickets.push({ record: entry.record, queue: contact?.queue, site: contact?.site, channel: contact?.channel });
+      const t = entry.record;
+      const record = { ...t, closedTsMs: t.closedTsMs.slice(), reopenedTsMs: t.reopenedTsMs.slice() };
+      tickets.push({ record, queue: contact?.queue, site: contact?.site, channel: contact?.channel });
     }
     this.changedContacts = new Set();
     this.changedTickets = new Set();
@@ -299,7 +325,11 @@ export class KpiEngine {
       else if (event.type === 'ticket.opened') startedHere.add(`ticket:${event.ticketId}`);
     }
     for (const event of events) {
-      if (event.ts < this.horizonMs) continue;
+      if (event.ts < this.horizonMs) {
+        // A held ticket's opening of a past day names its contact: that places it (see historyRecords for the rest).
+        if (event.type === 'ticket.opened' && event.contactId !== undefined && this.tickets.has(event.ticketId) && !this.contacts.has(event.contactId)) contactIds.add(event.contactId);
+        continue;
+      }
       if (isContactEvent(event)) {
         const id = event.contactId;
         if (!this.contacts.has(id) && (!startedHere.has(id) || this.mayHaveLeft(id))) contactIds.add(id);
@@ -318,6 +348,167 @@ export class KpiEngine {
     return { contactIds: [...contactIds], ticketIds: [...ticketIds], customerRefs: [...customerRefs] };
   }
 
+  /** Keeps an event of a record the engine does not hold for the store (see `takeHistory`). */
+  private noteHistory(key: string, event: CallCentreEvent): void {
+    if (!this.keepsHistory) return;
+    this.historyQueue.push(event);
+    let events = this.pendingHistory.get(key);
+    if (!events) this.pendingHistory.set(key, (events = []));
+    events.push(event);
+  }
+
+  /** Keeps the events `takeHistory` gives from now on (a store merges them; without one they only go to the log). */
+  keepHistory(): void {
+    this.keepsHistory = true;
+  }
+
+  /** Events of days before the live ones for records the engine does not hold, to merge into the store. */
+  takeHistory(): CallCentreEvent[] {
+    const events = this.historyQueue;
+    this.historyQueue = [];
+    return events;
+  }
+
+  /** History events a merge could not write: given again by the next `takeHistory`. */
+  retryHistory(events: readonly CallCentreEvent[]): void {
+    this.historyQueue.unshift(...events);
+  }
+
+  /** The store holds these history events now (merged, or in a record the engine took over). */
+  historyStored(events: readonly CallCentreEvent[]): void {
+    for (const event of events) {
+      const key = isTicketEvent(event) ? `ticket:${event.ticketId}` : isContactEvent(event) ? event.contactId : null;
+      if (key === null) continue;
+      const pending = this.pendingHistory.get(key);
+      if (!pending) continue;
+      const i = pending.indexOf(event);
+      if (i >= 0) pending.splice(i, 1);
+      if (pending.length === 0) this.pendingHistory.delete(key);
+    }
+  }
+
+  /** Marks held contacts as repeated by a later contact of their customer (FCR), found by the store. */
+  markRepeated(contactIds: readonly string[]): void {
+    for (const id of contactIds) {
+      const entry = this.contacts.get(id);
+      if (!entry || entry.record.repeatedLater) continue;
+      entry.record.repeatedLater = true;
+      if (entry.record.customerRef !== undefined) {
+        const group = this.customersInMemory.get(entry.record.customerRef);
+        if (typeof group === 'object') group.unmarked.delete(id);
+      }
+      this.touchContact(entry);
+    }
+  }
+
+  /** Whether a contact of this customer held in memory was offered after `offeredMs`, within the repeat window. */
+  hasLaterOffer(customerRef: string, offeredMs: number): boolean {
+    const known = this.customersInMemory.get(customerRef);
+    if (known === undefined) return false;
+    const windowMs = this.settings.fcrRepeatDays * DAY_MS;
+    for (const id of typeof known === 'string' ? [known] : known.ids) {
+      const r = this.contacts.get(id)?.record;
+      if (r?.offeredTsMs !== undefined && !r.drill && r.offeredTsMs > offeredMs && r.offeredTsMs - offeredMs <= windowMs) return true;
+    }
+    return false;
+  }
+
+  /** Whether the engine holds this contact (an event for it is folded here, not merged into the store). */
+  holdsContact(contactId: string): boolean {
+    return this.contacts.has(contactId);
+  }
+
+  /**
+   * Records that events of days before the live ones refer to, and that the engine does not hold:
+   * the caller loads them from the store and hands them to `adoptReaching`.
+   */
+  historyRecords(events: readonly CallCentreEvent[]): { contactIds: string[]; ticketIds: string[] } {
+    const contactIds = new Set<string>();
+    const ticketIds = new Set<string>();
+    for (const event of events) {
+      if (event.ts >= this.horizonMs) continue;
+      if (isTicketEvent(event)) {
+        if (!this.tickets.has(event.ticketId)) ticketIds.add(event.ticketId);
+      } else if (isContactEvent(event)) {
+        if (!this.contacts.has(event.contactId)) contactIds.add(event.contactId);
+      }
+    }
+    return { contactIds: [...contactIds], ticketIds: [...ticketIds] };
+  }
+
+  /**
+   * Takes over the records of `historyRecords` whose contributions reach the live days, as
+   * stored or once this batch's events are folded in (a ticket opened the day before yesterday
+   * and closed yesterday, or going overdue today; a contact whose ticket the engine holds): their
+   * old events are then folded here and their figures counted, where history would leave the live
+   * counters without them and the engine's own write of the record without the old event. The
+   * rest stays history. Returns the contacts of taken tickets not held (to seed, for placement).
+   */
+  adoptReaching(events: readonly CallCentreEvent[], contacts: ReadonlyMap<string, ContactSnapshot>, tickets: ReadonlyMap<string, TicketRecord>, ids: { contactIds: string[]; ticketIds: string[] }): string[] {
+    const horizon = this.horizonMs;
+    const reaches = (packed: PackedContributions) => {
+      for (let i = 0; i < packed.length; i += 3) if (packed[i] >= horizon) return true;
+      return false;
+    };
+    const byTicket = new Map<string, TicketEvent[]>();
+    const byContact = new Map<string, ContactEvent[]>();
+    for (const event of events) {
+      if (isTicketEvent(event)) {
+        const list = byTicket.get(event.ticketId);
+        if (list) list.push(event);
+        else byTicket.set(event.ticketId, [event]);
+      } else if (isContactEvent(event)) {
+        const list = byContact.get(event.contactId);
+        if (list) list.push(event);
+        else byContact.set(event.contactId, [event]);
+      }
+    }
+    const contactsToSeed = new Set<string>();
+    for (const id of ids.ticketIds) {
+      if (this.tickets.has(id)) continue;
+      const stored = tickets.get(id);
+      const merged = structuredClone(stored ?? newTicketRecord(id));
+      for (const event of byTicket.get(id) ?? []) foldTicketEvent(merged, event);
+      // Every deadline passed: whatever it may still count (overdue, a missed step) counts then.
+      const reach = (stored !== undefined && reaches(packedTicketContributions(stored, Infinity, this.settings))) || reaches(packedTicketContributions(merged, Infinity, this.settings));
+      if (!reach) continue;
+      if (stored) this.seedTicket(stored);
+      else {
+        this.tickets.set(id, { record: newTicketRecord(id), applied: EMPTY_APPLIED });
+        this.foldPendingHistory(`ticket:${id}`);
+      }
+      const contactId = merged.contactId;
+      if (contactId !== undefined) {
+        let idsOfContact = this.ticketsByContact.get(contactId);
+        if (!idsOfContact) this.ticketsByContact.set(contactId, (idsOfContact = new Set()));
+        idsOfContact.add(id);
+        if (!this.contacts.has(contactId)) contactsToSeed.add(contactId);
+      }
+    }
+    // Contacts a held ticket's opening in this batch names (not yet in ticketsByContact).
+    const placing = new Set<string>();
+    for (const event of events) if (event.type === 'ticket.opened' && event.contactId !== undefined && this.tickets.has(event.ticketId)) placing.add(event.contactId);
+    for (const id of ids.contactIds) {
+      if (this.contacts.has(id)) continue;
+      const stored = contacts.get(id);
+      const merged = structuredClone(stored?.fold ?? newContactFold(id));
+      for (const event of byContact.get(id) ?? []) foldContactEvent(merged, event);
+      // A held ticket takes its queue, site and channel from its contact: the contact's offer must reach it.
+      const reach = (stored !== undefined && reaches(packedContactContributions(stored.fold.record, this.settings)))
+        || reaches(packedContactContributions(merged.record, this.settings))
+        || (this.ticketsByContact.get(id)?.size ?? 0) > 0
+        || placing.has(id);
+      if (!reach) continue;
+      contactsToSeed.delete(id);
+      if (stored) this.seedContact(stored);
+      else {
+        this.contacts.set(id, { ...newContactFold(id), applied: EMPTY_APPLIED, touchedMs: this.clock.now() });
+        this.foldPendingHistory(id);
+      }
+    }
+    return [...contactsToSeed];
+  }
+
   /**
    * Takes a contact back into memory from its stored state. When the live state already counts
    * it (see `storedAreApplied`) its contributions are taken as applied and nothing is counted;
@@ -334,6 +525,7 @@ export class KpiEngine {
     if (r.customerRef !== undefined) this.rememberCustomer(this.indexCustomer(r.customerRef, r), r);
     if (!this.storedAreApplied) {
       this.reapplyContact(entry);
+      this.foldPendingHistory(id);
       return;
     }
     if (r.agentId !== undefined) this.agentEntry(r.agentId).contactIds.add(id);
@@ -344,6 +536,30 @@ export class KpiEngine {
     entry.applied = { scopes, contributions: packedContactContributions(r, this.settings), waitingScopes: isWaiting(r) ? scopes : NO_SCOPES };
     // Who waits is live state, not counters: it is rebuilt, not restored.
     this.setWaiting(entry.applied, id, r.offeredTsMs);
+    this.foldPendingHistory(id);
+  }
+
+  /**
+   * Folds into a record just taken into memory the events of past days noted for it and not yet
+   * in the store (merged by RecordSync a moment later): the engine's later write must keep them.
+   */
+  private foldPendingHistory(key: string): void {
+    const pending = this.pendingHistory.get(key);
+    if (!pending) return;
+    this.pendingHistory.delete(key);
+    if (key.startsWith('ticket:')) {
+      const entry = this.tickets.get(key.slice('ticket:'.length));
+      if (!entry) return;
+      for (const event of pending) foldTicketEvent(entry.record, event as TicketEvent);
+      const nowMs = this.clock.now();
+      for (const deadline of ticketDeadlines(entry.record, this.settings)) if (deadline > nowMs) this.deadlines.push(deadline, entry.record.ticketId);
+      this.reapplyTicket(entry, nowMs);
+    } else {
+      const entry = this.contacts.get(key);
+      if (!entry) return;
+      for (const event of pending) foldContactEvent(entry, event as ContactEvent);
+      this.touchContact(entry);
+    }
   }
 
   /** Like `seedContact`; `appliedAtMs`: the time its applied contributions were computed at (deadlines passed since count now). */
@@ -364,9 +580,13 @@ export class KpiEngine {
       entry.applied = { scopes, contributions: packedTicketContributions(record, appliedAtMs ?? nowMs, this.settings), waitingScopes: [] };
       // Unchanged since (no deadline passed): nothing to count or rewrite.
       const now = packedTicketContributions(record, nowMs, this.settings);
-      if (now.length === entry.applied.contributions.length && now.every((v, i) => v === entry.applied.contributions[i])) return;
+      if (now.length === entry.applied.contributions.length && now.every((v, i) => v === entry.applied.contributions[i])) {
+        this.foldPendingHistory(`ticket:${record.ticketId}`);
+        return;
+      }
     }
     this.reapplyTicket(entry, nowMs);
+    this.foldPendingHistory(`ticket:${record.ticketId}`);
   }
 
   /**
@@ -560,6 +780,11 @@ export class KpiEngine {
     return keys.sort();
   }
 
+  /** Whether a scope has figures of the live days (the rest answer 404 unless the org directory knows them). */
+  hasScope(scope: ScopeKey): boolean {
+    return this.scopes.has(scope);
+  }
+
   /** The known queues of one site, as `site:X/queue:Y` keys. */
   siteQueueKeys(site: string): ScopeKey[] {
     const prefix = siteQueuePrefix(site);
@@ -577,7 +802,7 @@ export class KpiEngine {
     const live = state
       ? state.live(nowMs, this.settings.notReadyLimitSec * 1000, this.maxWaitMs)
       : new ScopeState().live(nowMs, 0, this.maxWaitMs);
-    return { scope, window, asOf: nowMs, kpis: computeKpis(counters, live, nowMs, this.settings), live };
+    return { scope, window, asOf: nowMs, kpis: computeKpis(counters, live, nowMs, this.settings, scopeDimension(scope)), live };
   }
 
   /**
@@ -704,6 +929,7 @@ export class KpiEngine {
     if (!entry) {
       entry = { ...newContactFold(contactId), applied: EMPTY_APPLIED, touchedMs: 0 };
       this.contacts.set(contactId, entry);
+      if (this.pendingHistory.size > 0) this.foldPendingHistory(contactId);
     }
     return entry;
   }
@@ -823,6 +1049,7 @@ export class KpiEngine {
     if (!entry) {
       entry = { record: newTicketRecord(event.ticketId), applied: EMPTY_APPLIED };
       this.tickets.set(event.ticketId, entry);
+      if (this.pendingHistory.size > 0) this.foldPendingHistory(`ticket:${event.ticketId}`);
     }
     const t = entry.record;
     foldTicketEvent(t, event);
@@ -1026,6 +1253,7 @@ export class KpiEngine {
   private rollDays(nowMs: number): void {
     this.today = dayBounds(nowMs, this.timeZone);
     this.yesterday = dayBounds(this.today.startMs - 1, this.timeZone);
+    this.onDayStart?.(this.today.day);
   }
 
   private pruneBuckets(nowMs: number): void {

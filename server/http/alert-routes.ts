@@ -3,7 +3,7 @@
  * Alerts come grouped as incidents (issue 10): one stuck queue breaching at queue, site and
  * centre is one incident, acknowledged once with a note.
  */
-import { MAX_ACK_NOTE_CHARS } from '../../shared/alerts.ts';
+import { MAX_ACK_NOTE_CHARS, type AlertList } from '../../shared/alerts.ts';
 import { remoteAddress } from '../security/auth.ts';
 import type { ScreenHub } from '../screens/screen-hub.ts';
 import { HttpError } from './http-error.ts';
@@ -27,7 +27,7 @@ export function alertRoutes({ access, audit, clock }: RouteContext, hub: ScreenH
   return {
     'GET /api/v1/alerts': (req, res) => {
       access.require(req, [...MANAGERS, 'director']);
-      sendJson(res, 200, { now: clock.now(), active: hub.alerts.active(), recent: hub.alerts.recent(), incidents: hub.alerts.incidents() });
+      sendJson(res, 200, { now: clock.now(), active: hub.alerts.active(), recent: hub.alerts.recent(), incidents: hub.alerts.incidents() } satisfies AlertList);
     },
     'POST /api/v1/alerts/ack': async (req, res) => {
       const principal = access.require(req, MANAGERS);

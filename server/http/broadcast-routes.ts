@@ -3,6 +3,7 @@
  * outage): a manager sends a message to all or chosen screens until it expires or is withdrawn.
  * Both are audited.
  */
+import { randomUUID } from 'node:crypto';
 import { MAX_BROADCAST_CHARS, MAX_BROADCAST_SEC } from '../../shared/alerts.ts';
 import { remoteAddress } from '../security/auth.ts';
 import type { ScreenHub } from '../screens/screen-hub.ts';
@@ -26,16 +27,19 @@ export function broadcastRoutes({ access, audit, clock }: RouteContext, hub: Scr
       if (typeof durationSec !== 'number' || !Number.isInteger(durationSec) || durationSec < 5 || durationSec > MAX_BROADCAST_SEC) {
         throw new HttpError(400, `durationSec: a whole number of seconds from 5 to ${MAX_BROADCAST_SEC}`);
       }
-      const broadcast = hub.registry.send({ text, screens, durationSec, by: principal.name, nowMs: clock.now() });
+      // Audited first (issue 12): if the audit log cannot take it, nothing is sent or saved.
+      const id = randomUUID();
+      const at = clock.now();
       await audit.record({
-        at: broadcast.sentAt,
+        at,
         actor: principal.name,
         role: principal.role,
         action: 'broadcast.send',
         target: screens === 'all' ? 'all' : screens.join(','),
         from: remoteAddress(req),
-        detail: { id: broadcast.id, text, durationSec },
+        detail: { id, text, durationSec },
       });
+      const broadcast = hub.registry.send({ id, text, screens, durationSec, by: principal.name, nowMs: at });
       hub.push(screens);
       sendJson(res, 201, { broadcast });
     },
@@ -43,18 +47,22 @@ export function broadcastRoutes({ access, audit, clock }: RouteContext, hub: Scr
       const principal = access.require(req, MANAGERS);
       const body = await readJsonObject(req);
       if (typeof body.id !== 'string' || body.id.length === 0 || body.id.length > 64) throw new HttpError(400, 'id: the id of a broadcast');
-      const result = hub.registry.withdraw(body.id, clock.now());
-      if (result === 'not-found') throw new HttpError(404, `id: no broadcast "${body.id}"`);
-      if (result === 'not-showing') throw new HttpError(409, 'id: that broadcast has already expired or been withdrawn');
+      const at = clock.now();
+      const found = hub.registry.history().find((b) => b.id === body.id);
+      if (!found) throw new HttpError(404, 'id: no such broadcast');
+      if (found.withdrawnAt !== null || found.expiresAt <= at) throw new HttpError(409, 'id: that broadcast has already expired or been withdrawn');
+      // Audited first (issue 12): if the audit log cannot take it, the broadcast stays up.
       await audit.record({
-        at: result.withdrawnAt!,
+        at,
         actor: principal.name,
         role: principal.role,
         action: 'broadcast.withdraw',
-        target: result.screens === 'all' ? 'all' : result.screens.join(','),
+        target: found.screens === 'all' ? 'all' : found.screens.join(','),
         from: remoteAddress(req),
-        detail: { id: result.id, text: result.text },
+        detail: { id: found.id, text: found.text },
       });
+      const result = hub.registry.withdraw(body.id, at);
+      if (typeof result === 'string') throw new HttpError(409, 'id: that broadcast has already expired or been withdrawn');
       hub.push(result.screens);
       sendJson(res, 200, { broadcast: result });
     },

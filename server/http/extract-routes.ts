@@ -26,12 +26,12 @@ export function extractRoutes(context: RouteContext, flushRecords: () => Promise
   return {
     'GET /api/v1/extracts': async (req, res, url) => {
       requireReports(context, req);
-      const { manifest } = await get(monthParam(url));
+      const { manifest } = await get(monthParam(url, clock.now()));
       sendJson(res, 200, { ...manifest, settings: config.kpi });
     },
     'GET /api/v1/extracts/file': async (req, res, url) => {
       requireReports(context, req);
-      const month = monthParam(url);
+      const month = monthParam(url, clock.now());
       const table = url.searchParams.get('table') ?? '';
       if (!(EXTRACT_FILES as readonly string[]).includes(table)) throw new HttpError(400, `table: must be one of ${EXTRACT_FILES.join(', ')}`);
       const { manifest, paths, cubePaths } = await get(month);

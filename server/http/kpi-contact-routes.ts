@@ -9,8 +9,9 @@
  * a demo) the engine's memory holds every record of the live days and answers itself.
  */
 import { effectiveCloseMs, handleSec, queueOutcome, ticketDeadlineMs, waitSec, type ContactRecord, type TicketRecord } from '../../shared/attribution.ts';
+import type { DrillRow, KpiContacts } from '../../shared/kpi-contacts.ts';
 import { compilePopulation, DRILLABLE_KPIS, NOT_DRILLABLE, populationOf, sharesOf, type Occurrence, type Population } from '../../shared/kpi-population.ts';
-import { KPI_NAMES, type KpiName } from '../../shared/kpi.ts';
+import { kpiApplies, KPI_NAMES, type KpiName } from '../../shared/kpi.ts';
 import { localDateTime } from '../../shared/local-time.ts';
 import { maskCustomerRef } from '../../shared/report-extract.ts';
 import { canSeeScope } from '../../shared/roles.ts';
@@ -18,48 +19,11 @@ import { parseScope, SCOPE_FORMS, type ParsedScope } from '../../shared/scope.ts
 import { WINDOWS, type KpiWindow } from '../../shared/time.ts';
 import { storedPopulation, type StoredPopulation, type StoredShareRow } from '../store/kpi-population-sql.ts';
 import { HttpError } from './http-error.ts';
+import { requireKnownScope } from './known-scope.ts';
 import { sendJson, type RouteContext, type Routes } from './route.ts';
 
 /** Rows returned at most; `truncated` says when the population has more. */
 export const MAX_ROWS = 5000;
-
-/** One row of the drill-down table (the API contract of issue 10, plus what a ticket row needs). */
-export interface DrillRow {
-  id: string;
-  kind: 'contact' | 'ticket';
-  /** What of the record counts here (its queue outcome, wrap-up, survey, a ticket's close, ...). */
-  occurrence: Occurrence;
-  /** When it counts, centre-local `YYYY-MM-DD HH:mm:ss`; rows are newest first by it. */
-  countsAt: string;
-  inNumerator: boolean;
-  inDenominator: boolean;
-  /** The row's shares of `num` and `den` (0 or 1 but for sums; they add up to the totals). */
-  numShare: number;
-  denShare: number;
-  customer: string | null;
-  offeredAt: string | null;
-  outcomeAt: string | null;
-  waitSec: number | null;
-  handleSec: number | null;
-  agent: string | null;
-  team: string | null;
-  site: string | null;
-  queue: string | null;
-  channel: string | null;
-  outcome: string | null;
-  firstContact: boolean | null;
-  surveyScore: number | null;
-  /** The row's own contribution for a mean (wait for ASA, handle time for AHT, score for the mean score); else null. */
-  value: number | null;
-  tier?: string | null;
-  category?: string | null;
-  complaint?: boolean | null;
-  openedAt?: string | null;
-  deadlineAt?: string | null;
-  closedAt?: string | null;
-  /** Escalation compliance: which step (notified, acknowledged, feedback). */
-  step?: string | null;
-}
 
 const ESCALATION_STEPS = ['notified', 'acknowledged', 'feedback'] as const;
 
@@ -175,6 +139,11 @@ export function kpiContactRoutes(context: RouteContext, flushRecords: () => Prom
       const principal = access.requirePermission(req, 'kpi:drill');
       const { scope, parsed, window, kpi } = parseQuery(url);
       if (!canSeeScope(principal.role, scope)) throw new HttpError(403, `scope: the ${principal.role} role sees centre, site, queue and channel figures only`);
+      // Queue outcomes mean nothing for a team or an agent (abandons have neither): no rows behind them.
+      if (!kpiApplies(kpi, parsed.dimension)) {
+        throw new HttpError(400, `kpi: ${kpi} is a queue outcome, which has no figure at ${parsed.dimension} scope (abandons and waits belong to no team or agent); ask a site, queue or channel`);
+      }
+      requireKnownScope(context.knownScope, scope);
       const population = populationOf(kpi, config.kpi)!;
       // Records the engine changed since the last write go to the store first (a write under way
       // is waited for anyway: reads of the store queue behind its writes).
@@ -200,7 +169,7 @@ export function kpiContactRoutes(context: RouteContext, flushRecords: () => Prom
         total: found.total,
         truncated: found.total > found.rows.length,
         rows: found.rows.map((r) => row(population, r)),
-      });
+      } satisfies KpiContacts);
     },
   };
 }

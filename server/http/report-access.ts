@@ -1,10 +1,11 @@
 /** Shared by the report, extract and target routes: who may read them, and JSON bodies. */
+import { illFormedPath, LONE_SURROGATE } from '../../shared/unicode.ts';
 import type { IncomingMessage } from 'node:http';
 import { readBody } from '../ingest/http-body.ts';
 import { remoteAddress } from '../security/auth.ts';
 import { HttpError } from './http-error.ts';
 import type { RouteContext } from './route.ts';
-import { isMonth } from '../../shared/report-extract.ts';
+import { dayFieldError, monthFieldError } from '../../shared/time.ts';
 
 /** Reports, extracts, exports and targets: directors and admins (never a display link). */
 export const REPORT_ROLES = ['director', 'admin'] as const;
@@ -13,11 +14,26 @@ export function requireReports({ access }: RouteContext, req: IncomingMessage) {
   return access.require(req, REPORT_ROLES);
 }
 
-/** The `month` query parameter, validated. */
-export function monthParam(url: URL): string {
+/** The `month` query parameter, validated: a real month in the sane range (issue 12), 400 naming it. */
+export function monthParam(url: URL, nowMs: number): string {
   const month = url.searchParams.get('month') ?? '';
-  if (!isMonth(month)) throw new HttpError(400, `month: "${month.slice(0, 20)}" is not a month YYYY-MM`);
+  const error = monthFieldError('month', month, nowMs);
+  if (error) throw new HttpError(400, error);
   return month;
+}
+
+/** A day parameter or field, validated (real calendar day, sane range); 400 naming `field`. */
+export function requireDay(field: string, value: string, nowMs: number): string {
+  const error = dayFieldError(field, value, nowMs);
+  if (error) throw new HttpError(400, error);
+  return value;
+}
+
+/** A month parameter or field, validated; 400 naming `field`. */
+export function requireMonth(field: string, value: string, nowMs: number): string {
+  const error = monthFieldError(field, value, nowMs);
+  if (error) throw new HttpError(400, error);
+  return value;
 }
 
 /** A small JSON object body; 400 naming what is wrong. */
@@ -30,6 +46,9 @@ export async function jsonBody(req: IncomingMessage): Promise<Record<string, unk
     throw new HttpError(400, 'body: not valid JSON');
   }
   if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new HttpError(400, 'body: must be a JSON object');
+  // As every management body (security/json-body.ts): a lone surrogate is a 400 naming its field.
+  const bad = illFormedPath(body);
+  if (bad !== null) throw new HttpError(400, `${bad.slice(0, 120)}: ${LONE_SURROGATE}`);
   return body as Record<string, unknown>;
 }
 

@@ -9,13 +9,13 @@ import { z } from 'zod';
 import { isMonth } from '../../shared/report-extract.ts';
 import { loadCubeSql, reportTables } from '../../shared/report-model.ts';
 import type { CubeName } from '../../shared/report-sql.ts';
-import { MonthExtracts } from '../reports/month-extract.ts';
+import { MonthExtracts, monthBoundsMs } from '../reports/month-extract.ts';
 import type { DuckDbEventLog } from '../store/duckdb-event-log.ts';
 import { privateDuckDb } from '../reports/native-report.ts';
 import { HttpError } from './http-error.ts';
 import { extractRoutes } from './extract-routes.ts';
 import { targetRoutes } from './target-routes.ts';
-import { jsonBody, monthParam, remoteAddress, requireReports } from './report-access.ts';
+import { jsonBody, monthParam, remoteAddress, requireMonth, requireReports } from './report-access.ts';
 import { sendJson, type RouteContext, type Routes } from './route.ts';
 
 export const EXPORT_FORMATS = ['csv', 'xlsx', 'pdf'] as const;
@@ -52,14 +52,17 @@ export function reportRoutes(context: RouteContext, flushRecords: () => Promise<
       }
       const { format, month, file, view } = parsed.data;
       const at = clock.now();
+      requireMonth('month', month, at);
       await context.audit.record({ at, actor: principal.name, role: principal.role, action: `export.${format}`, target: month, from: remoteAddress(req), detail: { file, ...(view ? { view } : {}) } });
       sendJson(res, 201, { recorded: true, at: new Date(at).toISOString() });
     },
     'GET /api/v1/reports/summary': async (req, res, url) => {
       requireReports(context, req);
       if (!extracts) throw new HttpError(503, 'reports: this server runs without a store');
-      const month = monthParam(url);
       const nowMs = clock.now();
+      const month = monthParam(url, nowMs);
+      // A month not begun has nothing to sum, and must leave nothing on disk (issue 12).
+      if (nowMs < monthBoundsMs(month, config.timeZone).startMs) throw new HttpError(404, `month: ${month} has not begun`);
       const closed = extracts.isClosed(month, nowMs);
       const cached = closed ? summaries.get(month) : undefined;
       if (cached) return sendJson(res, 200, cached);

@@ -11,6 +11,8 @@ import type { KpiEngine } from '../engine/kpi-engine.ts';
 import type { Access } from '../security/auth.ts';
 import type { RecordStore } from '../store/record-store.ts';
 import type { EventLog } from '../store/event-log.ts';
+import type { KnownScope } from './known-scope.ts';
+import type { TargetBook } from '../reports/target-book.ts';
 
 export type Route = (req: IncomingMessage, res: ServerResponse, url: URL) => Promise<void> | void;
 export type Routes = Record<string, Route>;
@@ -25,6 +27,10 @@ export interface RouteContext {
   records?: RecordStore;
   clock: { now(): number };
   logger: Logger;
+  /** Target versions and service-level settings per scope (issue 11). */
+  targets: TargetBook;
+  /** Whether a well-formed scope is known (server/http/known-scope.ts); unknown ones answer 404. */
+  knownScope?: KnownScope;
 }
 
 export function sendJson(res: ServerResponse, status: number, body: unknown): void {

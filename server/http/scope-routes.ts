@@ -5,33 +5,9 @@
  * come from the agents' latest `agent.state` events, as the agent board keeps them.
  */
 import { can } from '../../shared/roles.ts';
-import { scopeName } from '../../shared/scope.ts';
+import { scopeName, type ScopeTree, type ScopeTreeSite, type ScopeTreeTeam } from '../../shared/scope.ts';
 import type { AgentBoardState } from '../realtime/agent-board.ts';
 import { sendJson, type RouteContext, type Routes } from './route.ts';
-
-/** One team of the tree: its site (where most of its agents are), queues served and agents. */
-export interface ScopeTreeTeam {
-  scope: string;
-  site: string | null;
-  queues: string[];
-  agents: string[];
-}
-
-export interface ScopeTreeSite {
-  scope: string;
-  /** `site:X/queue:Y` keys of the site's queues. */
-  queues: string[];
-  /** Teams with an agent at the site (only for roles that may see teams). */
-  teams?: string[];
-}
-
-/** `GET /api/v1/scopes/tree`; `teams` (and each site's `teams`) only with `kpi:read-agents`. */
-export interface ScopeTree {
-  sites: ScopeTreeSite[];
-  queues: string[];
-  teams?: ScopeTreeTeam[];
-  channels: string[];
-}
 
 export function scopeRoutes({ access, engine }: RouteContext, agents: AgentBoardState): Routes {
   return {

@@ -5,7 +5,7 @@
 import { readJsonObject } from '../security/json-body.ts';
 import { LAYOUTS, parseScreenLayout } from '../../shared/layouts.ts';
 import { parseScope, type ScopeKey } from '../../shared/scope.ts';
-import type { Role } from '../../shared/roles.ts';
+import { canSeeScope, type Role } from '../../shared/roles.ts';
 import { remoteAddress } from '../security/auth.ts';
 import type { ScreenHub } from '../screens/screen-hub.ts';
 import { HttpError } from './http-error.ts';
@@ -55,8 +55,10 @@ export function screenRoutes({ access, audit, clock }: RouteContext, hub: Screen
         if (!parsed.ok) throw new HttpError(400, `layout.${parsed.error}`);
         layout = parsed.value;
       }
-      const previous = hub.registry.assign(screen, layout);
+      // Audited first (issue 12): if the audit log cannot take it, the layout is not changed.
+      const previous = hub.registry.assigned(screen);
       await audit.record({ at: clock.now(), actor: principal.name, role: principal.role, action: 'screen.assign', target: screen, from: remoteAddress(req), detail: { layout, previous } });
+      hub.registry.assign(screen, layout);
       hub.push([screen]);
       sendJson(res, 200, { screen, assigned: layout });
     },
@@ -66,18 +68,22 @@ export function screenRoutes({ access, audit, clock }: RouteContext, hub: Screen
       if (typeof body.on !== 'boolean') throw new HttpError(400, 'on: true or false');
       const wanted = parseScreens(body.screens);
       const screens = wanted === 'all' ? [...new Set([...hub.registry.knownScreens(), ...hub.connected().keys()])] : wanted;
-      const changed = screens.filter((screen) => hub.registry.setVisitor(screen, body.on as boolean));
+      const changed = screens.filter((screen) => hub.registry.isVisitor(screen) !== body.on);
       const at = clock.now();
+      // Each screen audited before it is switched (issue 12): a failing audit write stops there.
       for (const screen of changed) {
         await audit.record({ at, actor: principal.name, role: principal.role, action: body.on ? 'visitor-mode.on' : 'visitor-mode.off', target: screen, from: remoteAddress(req), detail: null });
+        hub.registry.setVisitor(screen, body.on as boolean);
       }
       hub.push(changed, true);
       sendJson(res, 200, { on: body.on, changed, unchanged: screens.filter((s) => !changed.includes(s)) });
     },
     'GET /api/v1/trends': (req, res, url) => {
-      access.require(req, ['display', 'manager', 'director', 'admin']);
+      const principal = access.require(req, ['display', 'manager', 'director', 'admin']);
       const scope = url.searchParams.get('scope') ?? 'centre';
       if (!parseScope(scope) || scope.startsWith('agent:')) throw new HttpError(400, 'scope: must be centre, site:X, queue:X, site:X/queue:Y, team:X or channel:X');
+      // Team series are agent-level figures: not for floor screens (issue 12, the README's role table).
+      if (!canSeeScope(principal.role, scope)) throw new HttpError(403, `scope: the ${principal.role} role sees centre, site, queue and channel figures only`);
       sendJson(res, 200, hub.trends.get(scope as ScopeKey, clock.now()));
     },
   };

@@ -9,6 +9,7 @@
  */
 import { erlangC, MAX_AGENTS, MAX_TRAFFIC_ERLANGS, requiredAgents, trafficErlangs, type ErlangCFigures } from '../../shared/erlang.ts';
 import { parseScope, type ScopeKey } from '../../shared/scope.ts';
+import type { ErlangCAnswer, Staffing, StaffingRow } from '../../shared/staffing.ts';
 import { BUSY_HOUR_SEAT_TABLE, SEAT_TABLE_BEYOND, SEAT_TABLE_STEP_CALLS, seatsByTable } from '../../shared/seat-types.ts';
 import { targetsInForce } from '../../shared/targets.ts';
 import { DEFAULT_THRESHOLDS } from '../../shared/thresholds.ts';
@@ -16,37 +17,12 @@ import { dayKey } from '../../shared/time.ts';
 import { DuckDbTargetStore, type TargetStore } from '../reports/target-store.ts';
 import type { KpiEngine } from '../engine/kpi-engine.ts';
 import { HttpError } from './http-error.ts';
+import { requireKnownScope } from './known-scope.ts';
 import { sendJson, type RouteContext, type Routes } from './route.ts';
 
 /** Calls per hour the calculator takes (a whole province's busy hour is far below). */
 const MAX_CALLS_PER_HOUR = 10_000_000;
 const MAX_SECONDS = 86_400;
-
-/** One row of the staffing table: a queue, or the scope itself. */
-export interface StaffingRow {
-  scope: string;
-  /** Contacts offered in the last 60 minutes (the rolling window's `offered`). */
-  callsLastHour: number;
-  /** AHT of the last 60 minutes, or of today when nothing was handled in the hour; null when neither. */
-  ahtSec: number | null;
-  /** Which window the AHT is from. */
-  ahtWindow: '60m' | 'today' | null;
-  thresholdSec: number;
-  targetSl: number;
-  trafficErlangs: number;
-  /** Erlang C: fewest agents meeting the target; null without an AHT (or beyond the calculator's range). */
-  required: number | null;
-  /** Service level those agents are expected to give (null with `required`). */
-  serviceLevelAtRequired: number | null;
-  /** Agents ready or busy now (the ones taking calls). */
-  readyBusy: number;
-  /** Agents logged in now: ready + busy + after-call work + not ready. */
-  loggedIn: number;
-  /** Erlang C service level with the agents ready + busy now; null when it cannot be computed. */
-  serviceLevelNow: number | null;
-  /** Manual 003's table for the last hour's calls. */
-  tableSeats: number;
-}
 
 /** A number query parameter within [min, max] (`above`: strictly above min); field-named 400 otherwise. */
 function numberParam(url: URL, name: string, what: string, range: { min: number; max: number; above?: boolean; below?: boolean; integer?: boolean }, fallback?: number): number {
@@ -142,7 +118,7 @@ export function staffingRoutes(context: RouteContext, store?: TargetStore): Rout
       const { callsPerHour, ahtSec, thresholdSec } = request;
       const agents = request.agents ?? requiredAgents(callsPerHour, ahtSec, thresholdSec, request.targetSl!);
       const figures = erlangC(agents, callsPerHour, ahtSec, thresholdSec);
-      sendJson(res, 200, { ...figures, callsPerHour, ahtSec, thresholdSec, targetSl: request.targetSl ?? null });
+      sendJson(res, 200, { ...figures, callsPerHour, ahtSec, thresholdSec, targetSl: request.targetSl ?? null } satisfies ErlangCAnswer);
     },
     'GET /api/v1/staffing': async (req, res, url) => {
       access.requirePermission(req, 'staffing:read');
@@ -151,6 +127,7 @@ export function staffingRoutes(context: RouteContext, store?: TargetStore): Rout
       if (!parsed || (parsed.dimension !== 'centre' && parsed.dimension !== 'site')) {
         throw new HttpError(400, 'scope: centre or site:X (staffing is per queue of the centre or of one site)');
       }
+      requireKnownScope(context.knownScope, scope);
       const thresholdSec = config.kpi.serviceLevelSec;
       const targetSl = await targetSlToday();
       const queues = parsed.dimension === 'site' ? engine.siteQueueKeys(parsed.name) : engine.scopeKeys('queue');
@@ -167,7 +144,7 @@ export function staffingRoutes(context: RouteContext, store?: TargetStore): Rout
         requiredByQueues: rows.every((r) => r.required !== null) ? rows.reduce((sum, r) => sum + r.required!, 0) : null,
         seatTable: BUSY_HOUR_SEAT_TABLE.map((row) => ({ ...row })),
         seatTableBeyond: { aboveCallsPerHour: BUSY_HOUR_SEAT_TABLE[BUSY_HOUR_SEAT_TABLE.length - 1].callsPerHour, everyCalls: SEAT_TABLE_STEP_CALLS, addSeats: SEAT_TABLE_BEYOND },
-      });
+      } satisfies Staffing);
     },
   };
 }

@@ -9,18 +9,20 @@ import { openTicketCounts, openTicketRows, type OpenTickets } from '../../shared
 import { canSeeScope } from '../../shared/roles.ts';
 import { parseScope, SCOPE_FORMS } from '../../shared/scope.ts';
 import { HttpError } from './http-error.ts';
+import { requireKnownScope } from './known-scope.ts';
 import { sendJson, type RouteContext, type Routes } from './route.ts';
 
 /** Rows per answer at most (the soonest deadlines); the counts cover every open ticket. */
 export const OPEN_TICKET_ROW_LIMIT = 5000;
 
-export function ticketRoutes({ access, engine, records, config, clock }: RouteContext): Routes {
+export function ticketRoutes({ access, engine, records, config, clock, knownScope }: RouteContext): Routes {
   return {
     'GET /api/v1/tickets/open': async (req, res, url) => {
       const principal = access.requirePermission(req, 'reports:read');
       const scope = url.searchParams.get('scope') ?? 'centre';
       if (!parseScope(scope)) throw new HttpError(400, `scope: must be one of ${SCOPE_FORMS}`);
       if (!canSeeScope(principal.role, scope)) throw new HttpError(403, `scope: the ${principal.role} role sees centre, site, queue and channel figures only`);
+      requireKnownScope(knownScope, scope);
       const stored = records ? await records.openTickets() : [];
       // After the read: the engine's records are the newer, and a ticket it holds is taken from it.
       const held = engine.openTickets();

@@ -28,6 +28,8 @@ export interface IngestorOptions {
   engine: KpiEngine;
   clock: { now(): number };
   pseudonymKey: string;
+  /** The centre's country for caller numbers written without a country code (default CN). */
+  centreCountry?: string;
   /** Events further than this ahead of the server clock are rejected as clock skew. */
   maxFutureSkewSec: number;
   /** Records (contacts, tickets) that accepted events need and the engine does not hold yet. */
@@ -73,7 +75,7 @@ export class Ingestor {
         continue;
       }
       if (event.type === 'contact.offered' && event.caller !== undefined) {
-        event.customerRef = customerRefOf(event.caller, pseudonymKey);
+        event.customerRef = customerRefOf(event.caller, pseudonymKey, this.options.centreCountry);
         delete event.caller;
       }
       valid.push(event);

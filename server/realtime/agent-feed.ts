@@ -4,7 +4,10 @@
  * only when a row changed. A row joins the agent board's live state (state, reason, contact,
  * longest not-ready episode) with the agent scope's counters for today (handled, AHT,
  * occupancy, long not-ready episodes) through the shared KPI definitions. Sockets of the same
- * scope share one Socket.IO room, so each change is built and encoded once per scope.
+ * scope share one Socket.IO room, so each change is built and encoded once per scope. A
+ * subscriber may ask for `changes`: its pushes then carry only the rows that changed and the
+ * agents that left (10,000 whole rows are ~3 MB, about 100 ms of a browser's main thread to
+ * receive alone; bench/console.ts).
  */
 import type { Server } from 'socket.io';
 import { agentInScope, parseAgentScope, AGENT_SCOPE_FORMS, type AgentFeedMessage, type AgentFeedRow } from '../../shared/agent-feed.ts';
@@ -19,7 +22,8 @@ import type { KpiSocket } from './kpi-rooms.ts';
 type FeedServer = Server<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;
 
 const STATE_ORDER: Record<AgentFeedRow['state'], number> = { not_ready: 0, busy: 1, acw: 2, ready: 3 };
-const roomOf = (scope: string) => `agents-feed:${scope}`;
+/** Sockets of a scope that take whole rows, and those that asked for changed rows only. */
+const roomOf = (scope: string, changes = false) => `agents-feed${changes ? '-changes' : ''}:${scope}`;
 
 export interface AgentFeedOptions {
   engine: KpiEngine;
@@ -31,10 +35,10 @@ export interface AgentFeedOptions {
 }
 
 export class AgentFeed {
-  /** Per scope with subscribers: the signature of the rows last sent. */
-  private readonly sent = new Map<string, string>();
-  /** The scope each subscribed socket follows. */
-  private readonly following = new WeakMap<KpiSocket, string>();
+  /** Per scope with subscribers: the signature of each agent's row last sent. */
+  private readonly sent = new Map<string, Map<string, string>>();
+  /** The scope each subscribed socket follows, and whether it takes changed rows only. */
+  private readonly following = new WeakMap<KpiSocket, { scope: string; changes: boolean }>();
   private readonly timer: NodeJS.Timeout;
   private readonly limitMs: number;
 
@@ -99,14 +103,16 @@ export class AgentFeed {
       // The guard refuses floor screens first; checked again here so the feed stands on its own.
       if (!can(socket.data.principal.role, 'kpi:read-agents')) return ack({ ok: false, error: `agents: the ${socket.data.principal.role} role may not see agents` });
       const scope = (request as { scope?: unknown } | null)?.scope;
+      // 10,000 agents are ~3 MB a push; a console showing a screenful asks for the changes only.
+      const changes = (request as { changes?: unknown } | null)?.changes === true;
       const parsed = typeof scope === 'string' ? parseAgentScope(scope) : null;
       if (!parsed || typeof scope !== 'string') return ack({ ok: false, error: `scope: must be ${AGENT_SCOPE_FORMS}` });
       this.leave(socket);
-      this.following.set(socket, scope);
-      socket.join(roomOf(scope));
+      this.following.set(socket, { scope, changes });
+      socket.join(roomOf(scope, changes));
       const message = this.message(scope, parsed);
       // The first subscriber of a scope sets what later pushes are compared with.
-      if (!this.sent.has(scope)) this.sent.set(scope, signature(message.rows));
+      if (!this.sent.has(scope)) this.sent.set(scope, signatures(message.rows));
       ack({ ok: true, data: message.rows });
     });
     socket.on('agents:unsubscribe', (_request, ack) => {
@@ -117,16 +123,17 @@ export class AgentFeed {
   }
 
   private leave(socket: KpiSocket): void {
-    const scope = this.following.get(socket);
-    if (scope === undefined) return;
+    const followed = this.following.get(socket);
+    if (followed === undefined) return;
     this.following.delete(socket);
-    socket.leave(roomOf(scope));
+    socket.leave(roomOf(followed.scope, followed.changes));
     this.forget();
   }
 
   /** Drops the state of scopes nobody follows any more. */
   private forget(): void {
-    for (const scope of this.sent.keys()) if (!this.io.sockets.adapter.rooms.has(roomOf(scope))) this.sent.delete(scope);
+    const rooms = this.io.sockets.adapter.rooms;
+    for (const scope of this.sent.keys()) if (!rooms.has(roomOf(scope)) && !rooms.has(roomOf(scope, true))) this.sent.delete(scope);
   }
 
   private tick(): void {
@@ -136,23 +143,28 @@ export class AgentFeed {
       const parsed = parseAgentScope(scope);
       if (!parsed) continue;
       const rows = this.rows(parsed, nowMs);
-      const current = signature(rows);
-      if (current === last) continue;
+      const current = signatures(rows);
+      const changed = rows.filter((row) => last.get(row.agentId) !== current.get(row.agentId));
+      const removed = [...last.keys()].filter((agentId) => !current.has(agentId));
+      if (changed.length === 0 && removed.length === 0) continue;
       this.sent.set(scope, current);
-      this.io.to(roomOf(scope)).emit('agents:rows', { scope, asOf: nowMs, rows });
+      const rooms = this.io.sockets.adapter.rooms;
+      if (rooms.has(roomOf(scope))) this.io.to(roomOf(scope)).emit('agents:rows', { scope, asOf: nowMs, rows });
+      if (rooms.has(roomOf(scope, true))) this.io.to(roomOf(scope, true)).emit('agents:rows', { scope, asOf: nowMs, rows: changed, changes: true, removed });
     }
   }
 }
 
 /**
- * What makes rows differ for a console: everything but the time in state and a running
- * episode's length, which grow with the clock and which the console counts on from `sinceMs`.
+ * What makes a row differ for a console, by agent: everything but the time in state and a
+ * running episode's length, which grow with the clock and which the console counts on from
+ * `sinceMs`. (Row order follows from these fields, so equal signatures mean equal rows.)
  */
-function signature(rows: readonly AgentFeedRow[]): string {
-  let out = '';
+function signatures(rows: readonly AgentFeedRow[]): Map<string, string> {
+  const out = new Map<string, string>();
   for (const r of rows) {
     const longest = r.longNotReady.ongoing ? -1 : r.longNotReady.longestSec;
-    out += `${r.agentId}\u0000${r.state}\u0000${r.reason}\u0000${r.sinceMs}\u0000${r.team}\u0000${r.site}\u0000${r.queues.join(',')}\u0000${r.contactId}\u0000${r.handledToday}\u0000${r.ahtSec}\u0000${r.occupancy}\u0000${r.longNotReady.count}\u0000${longest}\n`;
+    out.set(r.agentId, `${r.state}\u0000${r.reason}\u0000${r.sinceMs}\u0000${r.team}\u0000${r.site}\u0000${r.queues.join(',')}\u0000${r.contactId}\u0000${r.handledToday}\u0000${r.ahtSec}\u0000${r.occupancy}\u0000${r.longNotReady.count}\u0000${longest}`);
   }
   return out;
 }

@@ -11,6 +11,9 @@ import { parseRoom, type ClientToServerEvents, type InterServerEvents, type Room
 import { DIMENSIONS, parseScope, scopeDimension, siteQueuePrefix, type Dimension, type ScopeKey } from '../../shared/scope.ts';
 import type { KpiWindow } from '../../shared/time.ts';
 import type { KpiEngine } from '../engine/kpi-engine.ts';
+import { unknownScopeMessage } from '../http/known-scope.ts';
+import type { Targets } from '../../shared/targets.ts';
+import { SlowSockets, type SlowSocketLimits } from './slow-sockets.ts';
 
 type KpiServer = Server<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;
 export type KpiSocket = Socket<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;
@@ -34,6 +37,15 @@ export interface KpiRoomsOptions {
   maxRoomsPerSocket?: number;
   /** Sockets that get visitor-mode copies of their rooms (issue 5, manual 003). */
   redactFor?: (socket: KpiSocket) => boolean;
+  /** The targets in force today for a scope, sent with its figures (issue 11). */
+  targetsFor?: (scope: ScopeKey) => Targets;
+  /**
+   * Whether a scope is known (server/http/known-scope.ts): a room of an unknown one is refused,
+   * naming it, as `GET /api/v1/kpis` answers 404 (`<dimension>:*` rooms are always fine).
+   */
+  knownScope?: (scope: string) => boolean;
+  /** When a socket that does not read is skipped and dropped (issue 12; see slow-sockets.ts). */
+  slowSockets?: SlowSocketLimits;
 }
 
 const MAX_ROOM_NAME = 200;
@@ -68,6 +80,10 @@ export class KpiRooms {
   private readonly heartbeatMs: number;
   private readonly maxRoomsPerSocket: number;
   private readonly redactFor: (socket: KpiSocket) => boolean;
+  private readonly targetsFor: ((scope: ScopeKey) => Targets) | undefined;
+  private readonly knownScope: (scope: string) => boolean;
+  /** Sockets still draining are left out of a tick; past a small backlog they are dropped. */
+  readonly slow: SlowSockets;
 
   constructor(
     private readonly io: KpiServer,
@@ -80,6 +96,9 @@ export class KpiRooms {
     this.heartbeatMs = options.heartbeatMs ?? 2000;
     this.maxRoomsPerSocket = options.maxRoomsPerSocket ?? 50;
     this.redactFor = options.redactFor ?? (() => false);
+    this.targetsFor = options.targetsFor;
+    this.knownScope = options.knownScope ?? (() => true);
+    this.slow = new SlowSockets(options.slowSockets);
     // The interval sends what time alone changes (refresh, heartbeat); `poke` sends new events
     // at once instead of waiting for it. Either way a room hears at most once per `tickMs`.
     this.timer = setInterval(() => {
@@ -94,6 +113,12 @@ export class KpiRooms {
     if (this.poked) clearTimeout(this.poked);
   }
 
+  /** Targets changed: send every room all its scopes (with the new targets) as soon as the rate limit allows. */
+  refresh(): void {
+    this.lastRefreshMs = Number.NEGATIVE_INFINITY;
+    this.poke();
+  }
+
   /** New events were applied: send the changes as soon as the rate limit allows. */
   poke(): void {
     if (this.poked) return;
@@ -106,11 +131,16 @@ export class KpiRooms {
   }
 
   private handle(socket: KpiSocket): void {
+    socket.on('disconnect', () => this.slow.forget(socket.id));
     socket.on('kpi:subscribe', (request, ack) => {
       if (typeof ack !== 'function') return;
       const rooms = this.validRooms(request);
       if (typeof rooms === 'string') return ack({ ok: false, error: rooms });
-      if (socket.rooms.size - 1 + rooms.length > this.maxRoomsPerSocket) {
+      // Only KPI rooms count (issue 12): not the socket's own id room, nor the screen, agent feed
+      // or interval rooms other modules join it to; a room already joined is not counted twice.
+      const after = this.kpiRoomsOf(socket);
+      for (const name of rooms) after.add(name);
+      if (after.size > this.maxRoomsPerSocket) {
         return ack({ ok: false, error: `rooms: at most ${this.maxRoomsPerSocket} per connection` });
       }
       ack({ ok: true, data: rooms.map((name) => this.join(socket, name)) });
@@ -125,6 +155,15 @@ export class KpiRooms {
       }
       ack({ ok: true, data: null });
     });
+  }
+
+  /** The KPI rooms (plain names) `socket` is in. */
+  private kpiRoomsOf(socket: KpiSocket): Set<string> {
+    const names = new Set<string>();
+    for (const joined of socket.rooms) {
+      if (this.rooms.has(joined)) names.add(joined.endsWith(REDACTED) ? joined.slice(0, -REDACTED.length) : joined);
+    }
+    return names;
   }
 
   /** Joins the plain or the visitor copy of a room (leaving the other) and returns its snapshot. */
@@ -159,7 +198,10 @@ export class KpiRooms {
       if (typeof room !== 'string' || room.length > MAX_ROOM_NAME) return `rooms[${i}]: must be a string of at most ${MAX_ROOM_NAME} characters`;
       const parsed = parseRoom(room);
       if (!parsed) return `rooms[${i}]: "${room.slice(0, 60)}" is not "<scope>@15m|60m|today"`;
-      if (!this.parseRoomScope(parsed.scope)) return `rooms[${i}]: unknown scope "${parsed.scope.slice(0, 60)}"`;
+      const scope = this.parseRoomScope(parsed.scope);
+      if (!scope) return `rooms[${i}]: unknown scope "${parsed.scope.slice(0, 60)}"`;
+      if (typeof scope === 'string' && !this.knownScope(scope)) return unknownScopeMessage(parseScope(scope)!, `rooms[${i}]`);
+      if (typeof scope === 'object' && 'queuesOf' in scope && !this.knownScope(`site:${scope.queuesOf}`)) return unknownScopeMessage(parseScope(`site:${scope.queuesOf}`)!, `rooms[${i}]`);
     }
     return rooms as string[];
   }
@@ -192,11 +234,17 @@ export class KpiRooms {
     return 'all' in room.scope ? this.engine.scopeKeys(room.scope.all) : this.engine.siteQueueKeys(room.scope.queuesOf);
   }
 
-  private message(room: RoomState, scopes: ScopeKey[], full: boolean): RoomMessage {
+  /**
+   * A room's message. Targets travel only with full snapshots and the periodic refresh (which a
+   * target change brings forward), not with every change: at 500 queues they would be most of
+   * each update's bytes. Screens keep a scope's last targets until new ones come.
+   */
+  private message(room: RoomState, scopes: ScopeKey[], full: boolean, withTargets = full): RoomMessage {
     const asOf = this.clock.now();
+    const targetsFor = withTargets ? this.targetsFor : undefined;
     const scopeKpis: ScopeKpis[] = scopes.map((scope) => {
       const snapshot = this.engine.snapshot(scope, room.window);
-      return { scope, kpis: snapshot.kpis, live: snapshot.live };
+      return targetsFor ? { scope, kpis: snapshot.kpis, live: snapshot.live, targets: targetsFor(scope) } : { scope, kpis: snapshot.kpis, live: snapshot.live };
     });
     const message: RoomMessage = { room: room.name, window: room.window, seq: room.seq, asOf, full, scopes: scopeKpis };
     return room.redacted ? redactMessage(message) : message;
@@ -210,6 +258,9 @@ export class KpiRooms {
     const dirty = this.engine.drainDirty();
     const refresh = nowMs - this.lastRefreshMs >= this.refreshMs;
     if (refresh) this.lastRefreshMs = nowMs;
+    // A socket still draining what it was sent is left out (it would only queue more); once it
+    // has drained it gets every room's latest state; one that stays behind is dropped.
+    const skip = this.slow.check(this.io.sockets.sockets.values(), (socket) => this.resync(socket as KpiSocket));
     for (const [name, room] of this.rooms) {
       if (!this.io.sockets.adapter.rooms.get(name)?.size) {
         this.rooms.delete(name);
@@ -228,7 +279,7 @@ export class KpiRooms {
       if (scopes.length === 0 && nowMs - room.lastSentMs < this.heartbeatMs) continue;
       room.seq++;
       room.lastSentMs = nowMs;
-      this.io.to(name).emit('kpi:update', this.message(room, scopes, false));
+      (skip.length > 0 ? this.io.to(name).except(skip) : this.io.to(name)).emit('kpi:update', this.message(room, scopes, false, refresh));
     }
   }
 }

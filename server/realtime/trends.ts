@@ -6,7 +6,7 @@
  */
 import type { TrendSeries } from '../../shared/alerts.ts';
 import { addCounters, computeKpis, emptyLiveState, longestWaitSec, newCounters, type Counters, type KpiName, type Kpis, type KpiSettings, type LiveState } from '../../shared/kpi.ts';
-import type { ScopeKey } from '../../shared/scope.ts';
+import { scopeDimension, type ScopeKey } from '../../shared/scope.ts';
 import type { KpiWindow } from '../../shared/time.ts';
 
 export const TREND_KPIS = ['inQueue', 'longestWaitSec', 'serviceLevel', 'answerRate', 'abandonRate', 'asaSec', 'ahtSec', 'fcr', 'csat', 'closureRate'] as const satisfies readonly KpiName[];
@@ -53,7 +53,7 @@ export class TrendHistory {
   get(scope: ScopeKey, nowMs: number): TrendSeries {
     if (this.wanted.size >= MAX_WANTED && !this.wanted.has(scope) && !this.series.has(scope)) {
       const { kpis, live } = this.source.snapshot(scope, 'today');
-      const series = Object.fromEntries(TREND_KPIS.map((kpi) => [kpi, [kpi === 'longestWaitSec' ? longestWaitSec(live, nowMs) : kpis[kpi].value]]));
+      const series = Object.fromEntries(TREND_KPIS.map((kpi) => [kpi, [kpi === 'longestWaitSec' && kpis.longestWaitSec.value !== null ? longestWaitSec(live, nowMs) : kpis[kpi].value]]));
       return { scope, asOf: nowMs, stepMs: STEP_MS, series };
     }
     this.wanted.set(scope, nowMs);
@@ -72,7 +72,7 @@ export class TrendHistory {
     entry.asOf = nowMs;
     for (const kpi of TREND_KPIS) {
       const values = entry.values[kpi];
-      values.push(kpi === 'longestWaitSec' ? longestWaitSec(live, nowMs) : kpis[kpi].value);
+      values.push(kpi === 'longestWaitSec' && kpis.longestWaitSec.value !== null ? longestWaitSec(live, nowMs) : kpis[kpi].value);
       if (values.length > TREND_POINTS) values.shift();
     }
   }
@@ -111,7 +111,7 @@ export class TrendHistory {
         continue;
       }
       while (next < intervals.length && intervals[next].startMs <= atMs) addCounters(sum, intervals[next++].counters);
-      const kpis = computeKpis(sum, live, atMs, this.source.settings);
+      const kpis = computeKpis(sum, live, atMs, this.source.settings, scopeDimension(scope));
       for (const kpi of TREND_KPIS) values[kpi].push(kpi === 'inQueue' || kpi === 'longestWaitSec' ? null : kpis[kpi].value);
     }
     return values;

@@ -98,7 +98,7 @@ export class Intraday {
       startMs: start,
       endMs: Math.min(start + INTERVAL_MS, endMs),
       start: localClock(start, config.timeZone),
-      kpis: intervalKpis(counters.get(start) ?? none, nowMs, config.kpi),
+      kpis: intervalKpis(counters.get(start) ?? none, nowMs, config.kpi, scopeDimension(scope)),
       agentsLoggedIn: peaks[i].loggedIn,
       agentsReady: peaks[i].ready,
     }));

@@ -3,7 +3,7 @@
  * audit log: a change is a new version, never an edit), or memory for a server without a store.
  */
 import type { DuckDBConnection } from '@duckdb/node-api';
-import type { TargetVersion } from '../../shared/targets.ts';
+import type { TargetScope, TargetVersion } from '../../shared/targets.ts';
 
 export interface TargetStore {
   list(): Promise<TargetVersion[]>;
@@ -25,18 +25,23 @@ export class DuckDbTargetStore implements TargetStore {
   constructor(private readonly db: DuckDBConnection) {}
 
   private prepare(): Promise<void> {
-    this.ready ??= this.db
-      .run('CREATE TABLE IF NOT EXISTS target_versions (effective_from VARCHAR NOT NULL, targets JSON NOT NULL, changed_by VARCHAR, changed_at_ms BIGINT)')
-      .then(() => undefined);
+    // Issue 11 added the scope (NULL: a centre version stored before) and service-level settings.
+    this.ready ??= (async () => {
+      await this.db.run('CREATE TABLE IF NOT EXISTS target_versions (effective_from VARCHAR NOT NULL, targets JSON NOT NULL, changed_by VARCHAR, changed_at_ms BIGINT)');
+      await this.db.run('ALTER TABLE target_versions ADD COLUMN IF NOT EXISTS scope VARCHAR');
+      await this.db.run('ALTER TABLE target_versions ADD COLUMN IF NOT EXISTS settings JSON');
+    })();
     return this.ready;
   }
 
   async list(): Promise<TargetVersion[]> {
     await this.prepare();
-    const reader = await this.db.runAndReadAll('SELECT effective_from, targets::VARCHAR, changed_by, changed_at_ms FROM target_versions ORDER BY effective_from, changed_at_ms');
-    return reader.getRows().map(([from, targets, by, at]) => ({
+    const reader = await this.db.runAndReadAll('SELECT effective_from, targets::VARCHAR, changed_by, changed_at_ms, scope, settings::VARCHAR FROM target_versions ORDER BY effective_from, changed_at_ms');
+    return reader.getRows().map(([from, targets, by, at, scope, settings]) => ({
       effectiveFrom: String(from),
+      scope: (scope === null ? 'centre' : String(scope)) as TargetScope,
       targets: JSON.parse(String(targets)),
+      ...(settings === null ? {} : { settings: JSON.parse(String(settings)) }),
       changedBy: by === null ? null : String(by),
       changedAtMs: at === null ? null : Number(at),
     }));
@@ -44,6 +49,13 @@ export class DuckDbTargetStore implements TargetStore {
 
   async add(v: TargetVersion): Promise<void> {
     await this.prepare();
-    await this.db.run('INSERT INTO target_versions VALUES ($1, $2, $3, $4)', [v.effectiveFrom, JSON.stringify(v.targets), v.changedBy, v.changedAtMs === null ? null : BigInt(v.changedAtMs)]);
+    await this.db.run('INSERT INTO target_versions (effective_from, targets, changed_by, changed_at_ms, scope, settings) VALUES ($1, $2, $3, $4, $5, $6)', [
+      v.effectiveFrom,
+      JSON.stringify(v.targets),
+      v.changedBy,
+      v.changedAtMs === null ? null : BigInt(v.changedAtMs),
+      v.scope ?? 'centre',
+      v.settings ? JSON.stringify(v.settings) : null,
+    ]);
   }
 }

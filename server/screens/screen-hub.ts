@@ -11,7 +11,7 @@ import type { Server } from 'socket.io';
 import type { Alert, ScreenState } from '../../shared/alerts.ts';
 import type { CallCentreEvent } from '../../shared/events.ts';
 import { parseScreenLayout } from '../../shared/layouts.ts';
-import { C } from '../../shared/kpi.ts';
+import { C, type KpiName } from '../../shared/kpi.ts';
 import type { ScopeKey } from '../../shared/scope.ts';
 import { dayBounds, dayKey, intervalStart } from '../../shared/time.ts';
 import type { ClientToServerEvents, InterServerEvents, ServerToClientEvents, SocketData } from '../../shared/socket-events.ts';
@@ -75,7 +75,9 @@ export class ScreenHub {
       scopeKeys: context.engine.scopeKeys.bind(context.engine),
       usualOffered: (scope: ScopeKey, nowMs: number) => usualOffered(context, scope, nowMs),
     };
-    this.alerts = new AlertEngine(source, options.alertSettings ?? alertSettingsFromEnv(process.env), (alert, change) => this.alertChanged(alert, change));
+    // Alerts judge each scope by the targets in force for it on the day (issue 11).
+    const thresholds = (kpi: KpiName, atMs: number, scope: string) => context.targets.inForce(scope, dayKey(atMs, context.config.timeZone))[kpi];
+    this.alerts = new AlertEngine(source, options.alertSettings ?? alertSettingsFromEnv(process.env), (alert, change) => this.alertChanged(alert, change), thresholds);
     this.buildId = buildIdOf(options.webRoot);
     io.on('connection', (socket) => this.handle(socket));
     this.timer = setInterval(() => this.tick(), options.tickMs ?? 1000);
@@ -171,7 +173,13 @@ export class ScreenHub {
     if (!force && wants.sentVersion === this.agents.version && nowMs - wants.sentAt < BOARD_REFRESH_MS) return;
     wants.sentVersion = this.agents.version;
     wants.sentAt = nowMs;
-    socket.emit('agents:board', this.agents.board(wants.scope, nowMs));
+    const board = this.agents.board(wants.scope, nowMs);
+    // A floor screen never gets agent ids or teams (the README's role table, issue 12): it shows
+    // each agent's state, time in state and reason, numbered in board order.
+    if (socket.data.principal.role === 'display') {
+      board.agents = board.agents.map((row, i) => ({ ...row, agentId: `#${i + 1}`, team: null }));
+    }
+    socket.emit('agents:board', board);
   }
 
   private alertChanged(alert: Alert, change: 'raised' | 'cleared' | 'acked'): void {

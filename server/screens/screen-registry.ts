@@ -74,9 +74,10 @@ export class ScreenRegistry {
     return [...new Set([...this.layouts.keys(), ...this.visitor])].sort();
   }
 
-  send(input: { text: string; screens: 'all' | string[]; durationSec: number; by: string; nowMs: number }): Broadcast {
+  /** `id`: given when the caller audited the broadcast before sending it. */
+  send(input: { id?: string; text: string; screens: 'all' | string[]; durationSec: number; by: string; nowMs: number }): Broadcast {
     const broadcast: Broadcast = {
-      id: randomUUID(),
+      id: input.id ?? randomUUID(),
       text: input.text,
       screens: input.screens,
       sentAt: input.nowMs,

@@ -6,6 +6,7 @@
 import type { IncomingMessage } from 'node:http';
 import { HttpError } from '../http/http-error.ts';
 import { readBody } from '../ingest/http-body.ts';
+import { illFormedPath, LONE_SURROGATE } from '../../shared/unicode.ts';
 
 export const MAX_JSON_BODY_BYTES = 16 * 1024;
 
@@ -20,6 +21,10 @@ export async function readJsonObject(req: IncomingMessage, limitBytes = MAX_JSON
     throw new HttpError(400, 'body: not valid JSON');
   }
   if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new HttpError(400, 'body: must be a JSON object');
+  // Once for every management body (issue 12): a lone surrogate anywhere is refused here, naming
+  // the field, before anything is applied; the stores and the audit log would refuse it later.
+  const bad = illFormedPath(value);
+  if (bad !== null) throw new HttpError(400, `${bad.slice(0, 120)}: ${LONE_SURROGATE}`);
   return value as Record<string, unknown>;
 }
 

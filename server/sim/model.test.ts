@@ -388,4 +388,29 @@ describe('simulator model: tickets', () => {
     expect(late.length / closed.length).toBeLessThan(0.25);
     expect(all.filter((t) => t.escalatedTsMs !== undefined).length).toBeGreaterThan(50);
   });
+
+  it('hands on the steps of tickets still open when it stops, so every ticket closes (simulate --history)', () => {
+    const startMs = at(0);
+    const endMs = startMs + 2 * DAY_MS;
+    const make = () => new CallCentreSimulation({ seed: 5, startMs, agents: 60 });
+    const sim = make();
+    const events = [...run(sim, endMs - HOUR_MS), ...(sim.shutdown(endMs) as Event[])];
+    const carried = sim.pendingTicketSteps() as Event[];
+    expect(carried.length).toBeGreaterThan(50);
+    expect(carried.every((e) => e.ts > endMs && e.type.startsWith('ticket.') && validateEvent(e).ok)).toBe(true);
+    // Every ticket opened is closed, before the end or by a step handed on.
+    const opened = new Set(events.filter((e) => e.type === 'ticket.opened').map((e) => (e as { ticketId: string }).ticketId));
+    const closed = new Set([...events, ...carried].filter((e) => e.type === 'ticket.closed').map((e) => (e as { ticketId: string }).ticketId));
+    expect(opened.size).toBeGreaterThan(100);
+    expect([...opened].filter((id) => !closed.has(id))).toEqual([]);
+    // Steps handed on belong to tickets of this run, and no step is both emitted and handed on.
+    expect(carried.every((e) => opened.has((e as { ticketId: string }).ticketId))).toBe(true);
+    const emitted = new Set(events.map((e) => e.id));
+    expect(carried.some((e) => emitted.has(e.id))).toBe(false);
+    // Another run of the same seed hands on the same steps with the same ids (posting twice counts once).
+    const again = make();
+    run(again, endMs - HOUR_MS);
+    again.shutdown(endMs);
+    expect(again.pendingTicketSteps()).toEqual(carried);
+  });
 });

@@ -171,6 +171,8 @@ export class CallCentreSimulation {
   private backlog: CallCentreEventInput[] | null = null;
   /** Contacts without a final event yet, so a shutdown can close them. */
   private readonly openContacts = new Set<SimContact>();
+  /** Ticket steps scheduled but not yet due, so a shutdown can hand them on (`pendingTicketSteps`). */
+  private readonly ticketStepsDue = new Set<{ tsMs: number; ticketId: string; step: TicketStep }>();
   private finished = false;
 
   constructor(options: SimulationOptions) {
@@ -262,6 +264,22 @@ export class CallCentreSimulation {
     this.finished = true;
     this.out = [];
     return events;
+  }
+
+  /**
+   * The ticket steps not yet due when the simulation stopped (escalation steps, closes, reopens
+   * of tickets still open), in time order, with ids of their own (`<ticket>-s<n>`, the same in
+   * every run of the same seed): `simulate --history` hands them to the live demo, which posts
+   * each when its time comes, so backfilled tickets close as the demo's own do.
+   */
+  pendingTicketSteps(): CallCentreEventInput[] {
+    const steps = [...this.ticketStepsDue].sort((a, b) => a.tsMs - b.tsMs || (a.ticketId < b.ticketId ? -1 : a.ticketId > b.ticketId ? 1 : 0));
+    const seen = new Map<string, number>();
+    return steps.map(({ tsMs, ticketId, step }) => {
+      const n = (seen.get(ticketId) ?? 0) + 1;
+      seen.set(ticketId, n);
+      return { ...this.ticketEvent(ticketId, step, tsMs), id: `${ticketId}-s${n}` };
+    });
   }
 
   /**
@@ -666,7 +684,14 @@ export class CallCentreSimulation {
     for (const step of ticketTimeline(rng, t.tier, t.complaint, this.options.settings)) {
       const tsMs = t.openedMs + step.offsetMs;
       if (history && tsMs < this.options.startMs) history.push(this.ticketEvent(ticketId, step, tsMs));
-      else this.at(tsMs, () => this.out.push(this.ticketEvent(ticketId, step, this.nowMs)));
+      else {
+        const due = { tsMs, ticketId, step };
+        this.ticketStepsDue.add(due);
+        this.at(tsMs, () => {
+          this.ticketStepsDue.delete(due);
+          this.out.push(this.ticketEvent(ticketId, step, this.nowMs));
+        });
+      }
     }
   }
 

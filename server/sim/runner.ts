@@ -31,6 +31,11 @@ export interface SimulatorOptions {
   warmupMinutes?: number;
   /** Days of ticket history made up at start (open and closing tickets). Default 3. */
   ticketBacklogDays?: number;
+  /**
+   * Ticket steps handed on by `simulate --history` (server/sim/carry-over.ts), in time order:
+   * each is posted once simulated time reaches it, so backfilled tickets close as the demo's do.
+   */
+  carryOver?: readonly CallCentreEventInput[];
   /** Real time between ticks. Default 1000. */
   tickMs?: number;
   /** Events per POST. Default 5000. */
@@ -238,10 +243,23 @@ export function startSimulator(options: SimulatorOptions): RunningSimulator {
     });
   }
 
+  let carried = 0;
+  const carryOver = options.carryOver ?? [];
+  /** The handed-on ticket steps due by simulated now. */
+  function dueCarryOver(): CallCentreEventInput[] {
+    const nowMs = simulatedNow();
+    const from = carried;
+    while (carried < carryOver.length && Number(carryOver[carried].ts) <= nowMs) carried++;
+    return carryOver.slice(from, carried);
+  }
+
   function tick(): void {
     tickTimer = null;
     if (stopped) return;
-    if (pendingEvents < maxPendingEvents) enqueue(model.advance(simulatedNow()));
+    if (pendingEvents < maxPendingEvents) {
+      enqueue(model.advance(simulatedNow()));
+      enqueue(dueCarryOver());
+    }
     const now = options.clock.now();
     if (now - lastProgressLogMs >= PROGRESS_LOG_MS) {
       lastProgressLogMs = now;
@@ -254,6 +272,7 @@ export function startSimulator(options: SimulatorOptions): RunningSimulator {
 
   enqueue(model.takeBacklog());
   enqueue(model.advance(simulatedNow()));
+  enqueue(dueCarryOver());
   warmupEvents = pendingEvents;
   startPump();
   tickTimer = setTimeout(tick, tickMs);

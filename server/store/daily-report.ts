@@ -122,7 +122,7 @@ export async function dailyReport(db: DuckDBConnection, options: DailyReportOpti
   return [...totals.entries()]
     .map(([key, counters]) => {
       const [day, group] = key.split('\u0000');
-      return { day, group, kpis: computeKpis(counters, live, nowMs, settings) };
+      return { day, group, kpis: computeKpis(counters, live, nowMs, settings, groupBy) };
     })
     .sort((a, b) => (a.day === b.day ? a.group.localeCompare(b.group) : a.day.localeCompare(b.day)));
 }

@@ -4,10 +4,12 @@
  * next one, so one fsync'd commit acknowledges many requests. `append` resolves only after the
  * commit; if the commit fails, nothing of the batch is acknowledged and a retry is accepted.
  *
- * Event ids are unique across restarts: each batch's ids are looked up in the table itself, in
- * the range of event times the batch spans (DuckDB skips row groups outside it by their min/max),
- * and ids of batches still on their way to a commit are held in memory. Nothing is loaded at
- * start and nothing grows with the day: a large centre stores ten million events a day.
+ * Event ids are unique forever, whatever their ts (issue 12): a Bloom filter of every stored id
+ * (~4 bytes an id; kept in DATA_DIR/event-ids.bloom at close and every million ids or so, so an
+ * open reads from the table only the ids committed after that) tells nearly every id "certainly new" with no
+ * query; the rest are looked up in the table, first in the batch's range of event times (DuckDB
+ * skips row groups outside it by their min/max), then in the whole id column. Ids of batches
+ * still on their way to a commit are held in memory.
  *
  * Failures (measured with DuckDB 1.5 on a full tmpfs): a commit that cannot write the WAL fails
  * cleanly, writes nothing, and the next commit succeeds once there is space again. A checkpoint
@@ -18,8 +20,11 @@
  * "restart required" and `health()` says so.
  */
 import { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
+import { readFileSync } from 'node:fs';
+import { rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { CallCentreEvent } from '../../shared/events.ts';
+import { BloomFilter, bloomKey } from '../engine/bloom.ts';
 import { prepareDataDir } from './data-dir.ts';
 import { StoreError, type AppendOptions, type AppendResult, type CommitListener, type EventLog, type StoreHealth } from './event-log.ts';
 
@@ -43,6 +48,8 @@ export interface DuckDbEventLogOptions {
   clock: { now(): number };
   /** DuckDB's memory limit in MB (default 224). */
   memoryLimitMb?: number;
+  /** Least number of ids the id filter is sized for (default MIN_ID_CAPACITY; small in tests of its growth). */
+  minIdCapacity?: number;
 }
 
 const SCHEMA = `
@@ -68,6 +75,8 @@ const FULL_BODY = `json_merge_patch(body, json_object('id', id, 'ts', ts, 'type'
 
 /** DuckDB's word that the instance is unusable until the file is reopened. */
 const FATAL = /^FATAL Error|database has been invalidated/i;
+/** A failure of the disk or the file (not of a value in the batch): its words are kept in messages. */
+const IO_FAILURE = /^(?:FATAL |IO |TransactionContext )?Error|No space left|Could not (?:write|read|open)|disk|I\/O/i;
 /** ...except this FATAL, which comes after the commit is already durable. */
 const COMMITTED = /COMMIT succeeded and is durable/i;
 
@@ -86,6 +95,19 @@ export class DuckDbEventLog implements EventLog {
   lastCommittedMs = 0;
   /** `received_ms` given to the latest commit started (it may not have landed yet). */
   private lastAssignedMs = 0;
+  /**
+   * Every id stored (issue 12: an id is unique forever, whatever its ts): "certainly new" for
+   * nearly every id, so only a repeat (or a rare false positive) is looked up in the whole table.
+   * Filled at open from the id column, grown (rebuilt from the table) when it fills up.
+   */
+  private ids = new BloomFilter(MIN_ID_CAPACITY * BITS_FACTOR);
+  private idCapacity = MIN_ID_CAPACITY;
+  private idCount = 0;
+  /** Ids committed while the filter is being rebuilt, added to the new one when it is ready. */
+  private idsDuringRebuild: string[] | null = null;
+  /** `idCount` when the filter was last written to IDS_FILE, and that write while under way. */
+  private savedIdCount = 0;
+  private savingIds: Promise<void> | null = null;
 
   private constructor(
     /** DATA_DIR/wallboard.duckdb, for messages. */
@@ -129,6 +151,7 @@ export class DuckDbEventLog implements EventLog {
       const last = await connection.runAndReadAll('SELECT CAST(max(received_ms) AS DOUBLE) FROM events');
       log.lastCommittedMs = Number(last.getRows()[0]?.[0] ?? 0);
       log.lastAssignedMs = log.lastCommittedMs;
+      await log.restoreIds(connection);
       return log;
     } catch (error) {
       connection?.closeSync();
@@ -147,6 +170,11 @@ export class DuckDbEventLog implements EventLog {
     return { ok: true, restartRequired: false };
   }
 
+  /** A record write on this file went through: the disk takes writes again (issue 12: /healthz follows the store, not the last commit). */
+  storeWritable(): void {
+    this.writeError = null;
+  }
+
   onCommit(listener: CommitListener): void {
     this.listener = listener;
   }
@@ -163,6 +191,8 @@ export class DuckDbEventLog implements EventLog {
     if (this.noteFatal(error) || this.fatalError) {
       return new StoreError(`${this.fatalError}; nothing in this batch was stored`);
     }
+    // DuckDB's words about a value it refused may quote the batch: never passed on (issue 12).
+    if (!IO_FAILURE.test(firstLine(error))) return new StoreError('store: cannot write events (the store refused a value of this batch); nothing in this batch was stored');
     return new StoreError(`${this.path}: cannot write events (${reason(error)}); nothing in this batch was stored`);
   }
 
@@ -214,7 +244,94 @@ export class DuckDbEventLog implements EventLog {
     return { accepted: fresh, duplicates };
   }
 
-  private async storedIds(events: CallCentreEvent[]): Promise<Set<string>> {
+  /**
+   * The filter at open: from IDS_FILE (written at close and every so many ids) plus the ids
+   * committed after it was written, which DuckDB finds by received_ms (in commit order, so whole
+   * row groups are skipped); from the whole id column when there is no usable file.
+   */
+  private async restoreIds(connection: DuckDBConnection): Promise<void> {
+    const saved = readIdsFile(join(this.options.dataDir, IDS_FILE));
+    if (saved === null) return this.loadIds(connection);
+    this.ids = new BloomFilter(0, saved.bits);
+    this.idCapacity = saved.capacity;
+    this.savedIdCount = this.idCount = saved.count;
+    this.idCount += await addStoredIds(connection, this.ids, 'SELECT id FROM events WHERE received_ms > $1', [BigInt(saved.throughMs)]);
+  }
+
+  /** Fills a filter sized for twice the ids stored (at least MIN_ID_CAPACITY) from the id column. */
+  private async loadIds(connection: DuckDBConnection): Promise<void> {
+    const count = await connection.runAndReadAll('SELECT CAST(count(*) AS DOUBLE) FROM events');
+    const stored = Number(count.getRows()[0]?.[0] ?? 0);
+    const capacity = Math.max(this.options.minIdCapacity ?? MIN_ID_CAPACITY, 2 * stored);
+    const ids = new BloomFilter(capacity * BITS_FACTOR);
+    const added = await addStoredIds(connection, ids, 'SELECT id FROM events', []);
+    this.ids = ids;
+    this.idCapacity = capacity;
+    this.idCount = added;
+  }
+
+  /**
+   * Writes the filter to IDS_FILE (a new file, then renamed over the old), with the received_ms
+   * through which it holds every id. A failed write only makes the next open read more ids.
+   */
+  private saveIds(): Promise<void> {
+    const file = join(this.options.dataDir, IDS_FILE);
+    const header = new Float64Array([IDS_MAGIC, this.idCapacity, this.idCount, this.lastCommittedMs]);
+    const bits = this.ids.bitsCopy();
+    this.savedIdCount = this.idCount;
+    return writeFile(`${file}.tmp`, Buffer.concat([Buffer.from(header.buffer), Buffer.from(bits.buffer)]))
+      .then(() => rename(`${file}.tmp`, file))
+      .catch(() => {});
+  }
+
+  /** Adds committed ids to the filter; past its capacity, a larger one is built from the table in the background. */
+  private rememberIds(events: CallCentreEvent[]): void {
+    for (const event of events) this.ids.addKey(bloomKey(event.id));
+    this.idCount += events.length;
+    if (this.idsDuringRebuild) {
+      for (const event of events) this.idsDuringRebuild.push(event.id);
+    } else if (this.idCount > this.idCapacity && !this.closed) {
+      this.idsDuringRebuild = [];
+      void (async () => {
+        const connection = await this.instance.connect();
+        try {
+          await this.loadIds(connection);
+          // The ones committed while it read may or may not be in what it read: add them all.
+          const during = this.idsDuringRebuild ?? [];
+          for (const id of during) this.ids.addKey(bloomKey(id));
+          this.idCount += during.length;
+        } catch {
+          // The old filter stays (it only answers "maybe" more often); a later commit tries again.
+        } finally {
+          this.idsDuringRebuild = null;
+          try {
+            connection.closeSync();
+          } catch {
+            // closed with the instance at shutdown
+          }
+        }
+      })();
+    }
+  }
+
+  /**
+   * The ids of `events` already stored. Ids the filter has never seen are new without a query;
+   * the others are looked up in the batch's range of times (a retry: cheap, DuckDB skips row
+   * groups by min/max), and what is still not found in the whole table (another ts, or a
+   * false positive of the filter, about 1 in 50 000 ids).
+   */
+  private async storedIds(all: CallCentreEvent[]): Promise<Set<string>> {
+    const events = all.filter((event) => this.ids.mightHaveKey(bloomKey(event.id)));
+    if (events.length === 0) return new Set();
+    const found = await this.storedIdsInRange(events);
+    const rest = events.filter((event) => !found.has(event.id));
+    if (rest.length === 0) return found;
+    const anywhere = await this.reader.runAndReadAll('SELECT id FROM events WHERE id IN (SELECT unnest($1::VARCHAR[]))', [JSON.stringify(rest.map((e) => e.id))]);
+    for (const id of anywhere.getColumns()[0] ?? []) found.add(id as string);
+    return found;
+  }
+
+  private async storedIdsInRange(events: CallCentreEvent[]): Promise<Set<string>> {
     let minTs = Infinity;
     let maxTs = -Infinity;
     for (const event of events) {
@@ -265,12 +382,22 @@ export class DuckDbEventLog implements EventLog {
       if (error !== null) this.noteFatal(error);
       next = startNext();
       if (stored) {
+        this.rememberIds(current.events);
         this.committed(current.events, current.receivedMs);
+        if (this.idCount - this.savedIdCount >= Math.max(this.options.minIdCapacity ?? MIN_ID_CAPACITY, this.idCapacity / 8) && !this.savingIds) {
+          this.savingIds = this.saveIds().finally(() => (this.savingIds = null));
+        }
         this.writeError = null;
         for (const pending of current.group) pending.resolve();
+      } else if (current.group.length > 1 && !(error instanceof StoreError) && !this.fatalError && !IO_FAILURE.test(firstLine(error))) {
+        // Not the disk but a value (validation makes that impossible; if it happens anyway): each
+        // batch of the group is tried again alone, so one batch never takes the others with it.
+        groups.unshift(...current.group.map((pending) => [pending]));
+        next ??= startNext();
       } else {
         const storeError = error instanceof StoreError ? error : this.refusal(error);
-        if (!this.fatalError) this.writeError = storeError.message;
+        // A value refused (one batch's fault) says nothing of the disk: /healthz stays as it was.
+        if (!this.fatalError && (error instanceof StoreError || IO_FAILURE.test(firstLine(error)))) this.writeError = storeError.message;
         for (const pending of current.group) pending.reject(storeError);
       }
     }
@@ -351,6 +478,9 @@ export class DuckDbEventLog implements EventLog {
     if (this.closed) return;
     this.closed = true;
     await this.writing;
+    await this.savingIds;
+    // After the last commit: the next open reads no ids from the table (unless the write failed).
+    if (!this.fatalError) await this.saveIds();
     try {
       await this.connection.run('CHECKPOINT');
     } catch {
@@ -360,6 +490,42 @@ export class DuckDbEventLog implements EventLog {
     this.connection.closeSync();
     this.instance.closeSync();
   }
+}
+
+/** The filter's minimum capacity in ids (4 MB), and its bits per id over BloomFilter's ten (~30: about 1 in 50 000 false positives). */
+const MIN_ID_CAPACITY = 1 << 20;
+const BITS_FACTOR = 3;
+
+/** The id filter's file in DATA_DIR: 32 bytes of header (IDS_MAGIC, capacity, count, through received_ms, as float64), then the bits. */
+const IDS_FILE = 'event-ids.bloom';
+const IDS_MAGIC = 0x57424931;
+
+function readIdsFile(file: string): { bits: Uint32Array; capacity: number; count: number; throughMs: number } | null {
+  let data: Buffer;
+  try {
+    data = readFileSync(file);
+  } catch {
+    return null;
+  }
+  if (data.length < 32 + 128) return null;
+  const header = new Float64Array(data.buffer.slice(data.byteOffset, data.byteOffset + 32));
+  const [magic, capacity, count, throughMs] = header;
+  const words = (data.length - 32) / 4;
+  // A torn or foreign file is not used: the ids are read from the table instead.
+  if (magic !== IDS_MAGIC || !Number.isInteger(words) || (words & (words - 1)) !== 0 || !(capacity > 0) || !(count >= 0) || !Number.isFinite(throughMs)) return null;
+  return { bits: new Uint32Array(data.buffer.slice(data.byteOffset + 32, data.byteOffset + data.length)), capacity, count, throughMs };
+}
+
+/** Adds the ids a query selects to `ids`; returns how many. */
+async function addStoredIds(connection: DuckDBConnection, ids: BloomFilter, sql: string, params: bigint[]): Promise<number> {
+  let added = 0;
+  const result = await connection.stream(sql, params);
+  for (let chunk = await result.fetchChunk(); chunk && chunk.rowCount > 0; chunk = await result.fetchChunk()) {
+    const column = chunk.getColumnVector(0).toArray() as string[];
+    for (let i = 0; i < column.length; i++) ids.addKey(bloomKey(column[i]));
+    added += column.length;
+  }
+  return added;
 }
 
 /** Waiting appends grouped by the key that brought them, in order of first arrival. */

@@ -53,6 +53,8 @@ export interface EventLog {
   readonly lastCommittedMs: number;
   /** Whether writes work now (logs that cannot fail leave it out). */
   health?(): StoreHealth;
+  /** Another write to the same store just went through: a failed commit's degraded health is over (not a restart-required one). */
+  storeWritable?(): void;
   /** Calls `onBatch` with every stored event with `ts >= sinceMs`, in ts order, a batch at a time. */
   replay(sinceMs: number, onBatch: (events: CallCentreEvent[]) => Promise<void> | void): Promise<void>;
   /** Events committed after `afterReceivedMs` (with `ts >= sinceMs`), in commit order: the tail after a checkpoint. */

@@ -483,6 +483,32 @@ export class RecordStore {
     return out;
   }
 
+  /**
+   * Whether a contact of each customer was offered after the given time and within the repeat
+   * window of it (the FCR repeat rule for an offer that came late: a later call makes it a repeat).
+   */
+  async repeatedLater(offers: Array<{ contactId: string; customerRef: string; offeredTsMs: number }>): Promise<Set<string>> {
+    if (offers.length === 0) return new Set();
+    const windowMs = this.options.settings.fcrRepeatDays * DAY_MS;
+    const fromDay = dayKey(Math.min(...offers.map((o) => o.offeredTsMs)) - DAY_MS, this.options.timeZone);
+    const reader = await this.db.runAndReadAll(
+      `WITH mine AS (SELECT unnest(from_json($1, '[{"contactId":"VARCHAR","customerRef":"VARCHAR","offeredTsMs":"BIGINT"}]'), recursive := true))
+       SELECT DISTINCT mine.contactId FROM mine JOIN contacts c ON c.customer_ref = mine.customerRef
+       WHERE c.day >= $2 AND c.contact_id <> mine.contactId AND NOT c.drill AND c.offered_ms > mine.offeredTsMs AND c.offered_ms - mine.offeredTsMs <= $3`,
+      [JSON.stringify(offers), fromDay, BigInt(windowMs)],
+    );
+    return new Set(reader.getRows().map(([id]) => id as string));
+  }
+
+  /** Stored tickets of these contacts still without a queue, site or channel (their contact's offer places them). */
+  async loadTicketsOfContacts(contactIds: string[]): Promise<TicketRecord[]> {
+    const reader = await this.db.runAndReadAll(
+      `SELECT record::VARCHAR FROM tickets WHERE contact_id IN (SELECT unnest($1::VARCHAR[])) AND (queue IS NULL OR site IS NULL OR channel IS NULL)`,
+      [JSON.stringify(contactIds)],
+    );
+    return reader.getRows().map(([json]) => JSON.parse(json as string) as TicketRecord);
+  }
+
   async loadTickets(ids: string[]): Promise<Map<string, TicketRecord>> {
     const reader = await this.db.runAndReadAll(
       'SELECT ticket_id, record::VARCHAR FROM tickets WHERE ticket_id IN (SELECT unnest($1::VARCHAR[]))',
@@ -494,18 +520,18 @@ export class RecordStore {
   /**
    * FCR repeat rule over stored days: contacts of these customers offered within the repeat
    * window before a new offer become not-first. Only days before `beforeDay` (the live engine
-   * handles the rest). Returns how many rows changed.
+   * handles the rest). Returns the contacts that changed.
    */
-  markRepeats(offers: Array<{ customerRef: string; offeredTsMs: number }>, beforeDay: string): Promise<number> {
-    if (offers.length === 0) return Promise.resolve(0);
+  markRepeats(offers: Array<{ customerRef: string; offeredTsMs: number }>, beforeDay: string): Promise<string[]> {
+    if (offers.length === 0) return Promise.resolve([]);
     return this.exclusive(() => this.markRepeatsNow(offers, beforeDay));
   }
 
-  private async markRepeatsNow(offers: Array<{ customerRef: string; offeredTsMs: number }>, beforeDay: string): Promise<number> {
+  private async markRepeatsNow(offers: Array<{ customerRef: string; offeredTsMs: number }>, beforeDay: string): Promise<string[]> {
     const windowMs = this.options.settings.fcrRepeatDays * DAY_MS;
     const minMs = Math.min(...offers.map((o) => o.offeredTsMs)) - windowMs;
     const fromDay = dayKey(minMs - DAY_MS, this.options.timeZone);
-    if (fromDay >= beforeDay) return 0;
+    if (fromDay >= beforeDay) return [];
     // Find the rows first (a read): most batches flip none, and an UPDATE join costs far more.
     const found = await this.db.runAndReadAll(
       `WITH earlier AS (
@@ -517,11 +543,11 @@ export class RecordStore {
       [JSON.stringify(offers), fromDay, beforeDay, BigInt(windowMs)],
     );
     const ids = found.getRows().map(([id]) => id as string);
-    if (ids.length === 0) return 0;
+    if (ids.length === 0) return [];
     const reader = await this.db.runAndReadAll(
       `UPDATE contacts SET repeated_later = true WHERE day >= $1 AND day < $2 AND contact_id IN (SELECT unnest($3::VARCHAR[])) RETURNING contact_id`,
       [fromDay, beforeDay, JSON.stringify(ids)],
     );
-    return reader.getRows().length;
+    return reader.getRows().map(([id]) => id as string);
   }
 }

@@ -7,7 +7,7 @@ import type { CallCentreEvent } from '../../shared/events.ts';
 import { foldContactEvent, foldTicketEvent, isContactEvent, isTicketEvent, newContactFold, newTicketRecord } from '../../shared/contact-fold.ts';
 import type { Logger } from 'pino';
 import type { KpiEngine } from '../engine/kpi-engine.ts';
-import type { Checkpoint, ContactSnapshot, RecordStore } from './record-store.ts';
+import type { Checkpoint, ContactSnapshot, RecordStore, TicketSnapshot } from './record-store.ts';
 import type { EventLog } from './event-log.ts';
 
 export class RecordSync {
@@ -26,7 +26,9 @@ export class RecordSync {
     private readonly intervalMs = 1000,
     /** Settled contacts unchanged this long leave memory after a write (see KpiEngine.evictSettled). */
     private readonly evictIdleMs = 120_000,
-  ) {}
+  ) {
+    engine.keepHistory();
+  }
 
   /**
    * Starts writing on a timer (after a restore, which must not rewrite what is stored), each
@@ -39,18 +41,44 @@ export class RecordSync {
     this.timer.unref();
   }
 
-  /** Called with newly stored events: merges those older than the live state into history. */
+  /**
+   * Called with newly stored events (after the engine applied them): merges the events of past
+   * days the engine left to history (records it does not hold, see KpiEngine.applyOne) into
+   * their stored records, before the ingest answers.
+   */
   async accept(events: CallCentreEvent[]): Promise<void> {
-    const horizonMs = this.engine.horizonMs;
-    const old: CallCentreEvent[] = [];
     for (const event of events) {
       if (event.type === 'contact.offered' && event.customerRef !== undefined && !event.drill) {
         this.offers.push({ customerRef: event.customerRef, offeredTsMs: event.ts });
       }
-      if (event.ts < horizonMs) old.push(event);
     }
-    if (old.length > 0) await this.mergeIntoHistory(old);
+    await this.mergeHistory();
   }
+
+  /**
+   * Merges the history events the engine has noted into the store, one merge at a time (a
+   * merge reads the records it changes: two at once could each miss the other's events).
+   */
+  mergeHistory(): Promise<void> {
+    const job = async () => {
+      const events = this.engine.takeHistory();
+      if (events.length === 0) return;
+      try {
+        await this.mergeIntoHistory(events);
+      } catch (error) {
+        // Kept for the next merge (and folded into a record the engine takes meanwhile).
+        this.engine.retryHistory(events);
+        throw error;
+      }
+      // Merged, or the records were taken by the engine meanwhile (it folded these events in).
+      this.engine.historyStored(events);
+    };
+    const run = this.merging.then(job, job);
+    this.merging = run.catch(() => undefined);
+    return run;
+  }
+
+  private merging: Promise<void> = Promise.resolve();
 
   private async mergeIntoHistory(events: CallCentreEvent[]): Promise<void> {
     const contactEvents = events.filter(isContactEvent);
@@ -68,7 +96,38 @@ export class RecordSync {
       if (!record) tickets.set(event.ticketId, (record = newTicketRecord(event.ticketId)));
       foldTicketEvent(record, event);
     }
-    await this.records.write([...contacts.values()], [...tickets.values()].map((record) => ({ record })));
+    // A ticket takes queue, site and channel from its contact when its events name none (as in
+    // the engine): from the contact merged here, or stored; and a contact's late offer places
+    // its stored tickets that still lack them.
+    const offered = contactEvents.filter((e) => e.type === 'contact.offered').map((e) => e.contactId);
+    if (offered.length > 0) {
+      for (const record of await this.records.loadTicketsOfContacts([...new Set(offered)])) {
+        if (!tickets.has(record.ticketId) && !this.engine.holdsTicket(record.ticketId)) tickets.set(record.ticketId, record);
+      }
+    }
+    const unplaced = [...tickets.values()].filter((t) => t.contactId !== undefined && (t.queue === undefined || t.site === undefined || t.channel === undefined));
+    const missing = [...new Set(unplaced.map((t) => t.contactId!))].filter((id) => !contacts.has(id));
+    const placing = missing.length > 0 ? await this.records.loadContacts(missing) : new Map<string, ContactSnapshot>();
+    const ticketRows: TicketSnapshot[] = [];
+    for (const record of tickets.values()) {
+      // The engine took the record meanwhile: its own write has these events (see KpiEngine.foldPendingHistory).
+      if (this.engine.holdsTicket(record.ticketId)) continue;
+      const contact = record.contactId !== undefined ? (contacts.get(record.contactId) ?? placing.get(record.contactId))?.fold.record : undefined;
+      ticketRows.push({ record, queue: contact?.queue, site: contact?.site, channel: contact?.channel });
+    }
+    const contactRows = [...contacts.values()].filter((c) => !this.engine.holdsContact(c.fold.record.contactId));
+    // A late offer of a customer who called again within the repeat window is a repeat (FCR):
+    // the later call may be stored, or still only in the engine.
+    const late = contactRows
+      .map((c) => c.fold.record)
+      .filter((r) => !r.drill && !r.repeatedLater && r.customerRef !== undefined && r.offeredTsMs !== undefined)
+      .map((r) => ({ contactId: r.contactId, customerRef: r.customerRef!, offeredTsMs: r.offeredTsMs! }));
+    if (late.length > 0) {
+      const repeated = await this.records.repeatedLater(late);
+      for (const o of late) if (this.engine.hasLaterOffer(o.customerRef, o.offeredTsMs)) repeated.add(o.contactId);
+      for (const c of contactRows) if (repeated.has(c.fold.record.contactId)) c.fold.record.repeatedLater = true;
+    }
+    await this.records.write(contactRows, ticketRows);
   }
 
   /** Writes what changed since the last flush; never runs two flushes at once. */
@@ -96,15 +155,20 @@ export class RecordSync {
       try {
         await this.records.write(contacts, tickets, coveredThroughMs, checkpoint);
       } catch (error) {
+        this.writeFailure = withoutPaths(firstLineOf(error));
         this.logger.error({ err: (error as Error).message, contacts: contacts.length }, 'cannot write contact records; will retry');
         this.engine.markChanged(contacts.map((c) => c.fold.record.contactId), tickets.map((t) => t.record.ticketId));
         if (checkpoint) this.engine.remarkCheckpoint(checkpoint.buckets);
         this.offers.push(...offers);
         return;
       }
+      // A write went through: the store takes writes again (also for the event log's health).
+      this.writeFailure = undefined;
+      this.log.storeWritable?.();
       if (this.checkpointing) this.engine.evictSettled(this.clock.now(), this.evictIdleMs);
       try {
-        await this.records.markRepeats(offers, this.engine.horizonDay);
+        // Contacts the engine holds are marked there too (its next write of one keeps the mark, and its counters follow).
+        this.engine.markRepeated(await this.records.markRepeats(offers, this.engine.horizonDay));
       } catch (error) {
         this.logger.error({ err: (error as Error).message }, 'cannot mark repeat contacts in stored days; will retry');
         this.offers.push(...offers);
@@ -113,8 +177,28 @@ export class RecordSync {
     return this.flushing;
   }
 
+  /**
+   * Why the stored records are behind the live engine (the last write failed, e.g. a full disk),
+   * without server paths; undefined while writes go through. Reports read the store, so they
+   * answer 503 with this rather than stale figures (issue 12).
+   */
+  get failure(): string | undefined {
+    return this.writeFailure;
+  }
+
+  private writeFailure: string | undefined;
+
   async close(): Promise<void> {
     clearInterval(this.timer);
     await this.flush();
   }
+}
+
+function firstLineOf(error: unknown): string {
+  return String((error as Error)?.message ?? error).split('\n')[0].slice(0, 300);
+}
+
+/** `message` with file system paths replaced (clients must not learn where the server keeps its files). */
+export function withoutPaths(message: string): string {
+  return message.replace(/"[^"]*[\\/][^"]*"/g, 'a store file').replace(/(?:[A-Za-z]:)?(?:[\\/][\w.@+~-]+){2,}[\\/]?/g, 'a store file');
 }

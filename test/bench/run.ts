@@ -169,7 +169,15 @@ async function benchLatency(baseUrl: string) {
     });
   }
   await Promise.all(screens.map((s) => new Promise<void>((resolve) => (s.connected ? resolve() : s.once('connect', () => resolve())))));
-  await Promise.all(screens.map((s) => s.timeout(30_000).emitWithAck('kpi:subscribe', { rooms: ['queue:probe@15m'] })));
+  // The probe queue has no contact yet: name it in the org directory so its room is not refused.
+  const named = await fetch(`${baseUrl}/api/v1/org`, {
+    method: 'PUT',
+    headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ entries: [{ kind: 'queue', id: 'probe', en: 'Probe', zh: '探针' }] }),
+  });
+  if (!named.ok) throw new Error(`bench: naming the probe queue answered ${named.status}`);
+  const subscribed = await Promise.all(screens.map((s) => s.timeout(30_000).emitWithAck('kpi:subscribe', { rooms: ['queue:probe@15m'] })));
+  if (subscribed.some((answer) => !answer.ok)) throw new Error('bench: a screen could not subscribe to the probe queue');
 
   // Background load: contacts in 500 queues at LOAD_EVENTS_PER_SEC, a batch every 100 ms on a
   // fixed schedule (open loop: a slow answer does not delay the next batch, as with many real

@@ -96,6 +96,17 @@ async function main(): Promise<void> {
   console.log(`screens bench on ${cpus().length} cores, Node ${process.version}: steps ${STEPS.join(', ')} screens, background load ${LOAD_EVENTS_PER_SEC} events/s`);
   const server = await startServer();
   const pid = server.child.pid!;
+  // Every queue a screen will ask for must exist (an unknown scope is refused): one contact each.
+  const seed = Array.from({ length: QUEUES }, (_, q) =>
+    JSON.stringify({ id: `seed-${q}`, type: 'contact.offered', ts: Date.now() - 60_000, contactId: `seed-${q}`, queue: `q${q}`, site: `site${q % 5}`, channel: 'phone' }),
+  ).join('\n');
+  const seeded = await fetch(`${server.baseUrl}/api/v1/events`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${INGEST_KEY}`, 'content-type': 'application/x-ndjson' },
+    body: seed,
+  });
+  if (!seeded.ok) throw new Error(`bench: seeding the queues answered ${seeded.status}`);
+  await seeded.arrayBuffer();
   let loading = true;
   let posted = 0;
   const load = (async () => {

@@ -147,7 +147,7 @@ describe('admin journey in Chromium', () => {
         await adminReady(page);
         await page.waitForSelector('tr[data-user="zhao.min"]');
         await shoot(page, `admin-users-${size}-${lang}`);
-        await page.click('nav.tabs button:nth-child(4)');
+        await page.click(`nav.tabs button:has-text("${lang === 'en' ? 'Audit log' : '审计日志'}")`);
         await page.waitForSelector('[data-testid="audit-table"]');
         await shoot(page, `admin-audit-${size}-${lang}`);
         await context.close();

@@ -91,8 +91,11 @@ describe('reports page', () => {
     // The first drill-down fetched the rows, once.
     expect((await fetched(page)).filter((t) => t === 'contacts')).toEqual(['contacts']);
     expect(await page.textContent('[data-testid="records-status"]')).toMatch(/^rows loaded in \d+\.\d s$/);
-    const outcomes = monthCount('answered') + monthCount('abandoned') + monthCount('flowedOut');
+    // The rows of the abandon rate are its formula's: queue outcomes without the short abandons.
+    const outcomes = monthCount('answered') + monthCount('abandoned') + monthCount('flowedOut') - monthCount('shortAbandoned');
+    const abandons = monthCount('abandoned') - monthCount('shortAbandoned');
     expect(await page.textContent('[data-testid="drill-count"]')).toBe(`500 of ${outcomes} rows`);
+    expect(await page.textContent('[data-testid="drill-population"]')).toBe(`${outcomes} rows in the formula: numerator ${abandons}, denominator ${outcomes}`);
     const cells = await page.locator('[data-testid="drill-table"] tbody tr td:nth-child(11)').allTextContents();
     expect(cells.filter((c) => c !== '').every((c) => /^c_[0-9a-f]{4}…$/.test(c))).toBe(true);
     const outcomeTimes = await page.locator('[data-testid="drill-table"] tbody tr td:nth-child(4)').allTextContents();

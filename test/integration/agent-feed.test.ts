@@ -23,24 +23,23 @@ import type { CallCentreEventInput } from '../../shared/events.ts';
 import type { ClientToServerEvents, ServerToClientEvents } from '../../shared/socket-events.ts';
 import { DISPLAY_TOKEN, startTestServer, type TestServer } from '../fixtures/test-server.ts';
 import { createDisplayLink, createUser } from '../fixtures/accounts.ts';
+import { HAND_NOW_MS, handEvents, handTime, type AgentPlace } from '../fixtures/hand-floor.ts';
+import { connected, nextPush } from '../fixtures/socket-wait.ts';
 
-const at = (hhmmss: string) => Date.parse(`2026-03-02T${hhmmss}+08:00`);
-const iso = (hhmmss: string) => `2026-03-02T${hhmmss}+08:00`;
-const NOW = at('10:00:00');
+const at = (hhmmss: string) => Date.parse(handTime(hhmmss));
+const iso = (hhmmss: string) => handTime(hhmmss);
+const NOW = HAND_NOW_MS;
 
 type ClientSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
 
 function floor(): CallCentreEventInput[] {
-  let n = 0;
-  const id = () => `af-${++n}`;
+  const ev = handEvents('af');
   const events: CallCentreEventInput[] = [];
-  const state = (agentId: string, time: string, s: string, who: { team: string; site: string; queues: string[] }, reason?: string) =>
-    events.push({ id: id(), type: 'agent.state', ts: iso(time), agentId, state: s, ...who, ...(reason ? { reason } : {}) } as CallCentreEventInput);
+  const state = (agentId: string, time: string, s: string, who: AgentPlace, reason?: string) => events.push(ev.state(agentId, time, s, who, reason));
   const contact = (contactId: string, agentId: string, offered: string, answered: string, ended?: [string, number, number], wrapped?: string) => {
-    events.push({ id: id(), type: 'contact.offered', ts: iso(offered), contactId, queue: 'general', site: 'sz', channel: 'phone' });
-    events.push({ id: id(), type: 'contact.answered', ts: iso(answered), contactId, agentId });
-    if (ended) events.push({ id: id(), type: 'contact.ended', ts: iso(ended[0]), contactId, talkSec: ended[1], holdSec: ended[2] });
-    if (wrapped) events.push({ id: id(), type: 'contact.wrapped', ts: iso(wrapped), contactId, agentId });
+    events.push(ev.offered(contactId, offered, 'sz', 'general'), ev.answered(contactId, answered, agentId));
+    if (ended) events.push(ev.ended(contactId, ended[0], ended[1], ended[2]));
+    if (wrapped) events.push(ev.wrapped(contactId, wrapped, agentId));
   };
   const a1 = { team: 'red', site: 'sz', queues: ['general'] };
   state('a1', '08:00:00', 'ready', a1);
@@ -66,31 +65,6 @@ function floor(): CallCentreEventInput[] {
   state('z1', '09:00:00', 'ready', z1);
   state('z1', '09:30:00', 'logged_out', z1);
   return events;
-}
-
-/** Resolves with the first pushed message that satisfies `match` (a positive signal, no sleeps). */
-function nextRows(socket: ClientSocket, match: (m: AgentFeedMessage) => boolean, timeoutMs = 10_000): Promise<AgentFeedMessage> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      socket.off('agents:rows', listener);
-      reject(new Error('no matching agents:rows push'));
-    }, timeoutMs);
-    const listener = (m: AgentFeedMessage) => {
-      if (!match(m)) return;
-      clearTimeout(timer);
-      socket.off('agents:rows', listener);
-      resolve(m);
-    };
-    socket.on('agents:rows', listener);
-  });
-}
-
-async function connected(socket: ClientSocket): Promise<void> {
-  if (socket.connected) return;
-  await new Promise<void>((resolve, reject) => {
-    socket.once('connect', () => resolve());
-    socket.once('connect_error', (error) => reject(error));
-  });
 }
 
 const row = (rows: AgentFeedRow[], agentId: string) => rows.find((r) => r.agentId === agentId)!;
@@ -186,7 +160,7 @@ describe('agents of a scope: HTTP and the socket feed', () => {
 
     // Six minutes into b1's not-ready episode: one beyond 5 minutes, still running.
     server.clock.set(at('10:02:00'));
-    const long = await nextRows(socket, (m) => row(m.rows, 'b1').longNotReady.count === 1);
+    const long = await nextPush(socket, 'agents:rows', (m) => row(m.rows, 'b1').longNotReady.count === 1);
     expect(long.scope).toBe('team:blue');
     expect(long.asOf).toBe(at('10:02:00'));
     expect(row(long.rows, 'b1').longNotReady.longestSec).toBeGreaterThanOrEqual(360);
@@ -203,7 +177,7 @@ describe('agents of a scope: HTTP and the socket feed', () => {
       { id: 'af-ready', type: 'agent.state', ts: iso('10:02:50'), agentId: 'b2', state: 'ready', ...b2 },
     ]);
     expect(posted.body.accepted).toBe(4);
-    const wrapped = await nextRows(socket, (m) => row(m.rows, 'b2').handledToday === 1);
+    const wrapped = await nextPush(socket, 'agents:rows', (m) => row(m.rows, 'b2').handledToday === 1);
     const after = row(wrapped.rows, 'b2');
     expect(after).toMatchObject({ state: 'ready', contactId: null, handledToday: 1, ahtSec: 170, sinceMs: at('10:02:50') });
     expect(after.occupancy).toBeCloseTo(170 / (170 + 3480), 12);
@@ -217,10 +191,10 @@ describe('agents of a scope: HTTP and the socket feed', () => {
     await connected(witness);
     expect((await witness.timeout(5000).emitWithAck('agents:subscribe', { scope: 'team:red' })).ok).toBe(true);
     const z1 = { team: 'red', site: 'sz', queues: ['general'] };
-    const firstRed = nextRows(witness, (m) => m.rows.some((r) => r.agentId === 'z1'));
+    const firstRed = nextPush(witness, 'agents:rows', (m) => m.rows.some((r) => r.agentId === 'z1'));
     await server.post([{ id: 'af-z1-ready', type: 'agent.state', ts: iso('10:02:55'), agentId: 'z1', state: 'ready', ...z1 }]);
     await firstRed;
-    const secondRed = nextRows(witness, (m) => row(m.rows, 'z1')?.state === 'not_ready');
+    const secondRed = nextPush(witness, 'agents:rows', (m) => row(m.rows, 'z1')?.state === 'not_ready');
     await server.post([{ id: 'af-z1-away', type: 'agent.state', ts: iso('10:03:00'), agentId: 'z1', state: 'not_ready', reason: 'coaching', ...z1 }]);
     await secondRed;
     witness.disconnect();
@@ -243,5 +217,35 @@ describe('agents of a scope: HTTP and the socket feed', () => {
     // a1's current episode is 10 minutes now: two beyond the limit, the longest the running one.
     const a1 = await server.request('GET', '/api/v1/agents?scope=agent:a1', { token: manager });
     expect(a1.body.rows[0].longNotReady).toEqual({ count: 2, longestSec: 600, ongoing: true });
+  });
+
+  it('sends a subscriber that asks for changes only the changed rows and who left, beside whole rows to others', async () => {
+    const whole = server.socket(manager) as ClientSocket;
+    const changes = server.socket(manager) as ClientSocket;
+    await Promise.all([connected(whole), connected(changes)]);
+    expect((await whole.timeout(5000).emitWithAck('agents:subscribe', { scope: 'team:red' })).ok).toBe(true);
+    const first = await changes.timeout(5000).emitWithAck('agents:subscribe', { scope: 'team:red', changes: true });
+    expect(first.ok && first.data.map((r: AgentFeedRow) => r.agentId).sort()).toEqual(['a1', 'z1']);
+
+    // r2 joins team red: the changes feed carries r2 alone, the whole feed all three.
+    const red = { team: 'red', site: 'sz', queues: ['general'] };
+    const joinedWhole = nextPush(whole, 'agents:rows', (m) => m.rows.some((r) => r.agentId === 'r2'));
+    const joinedChanges = nextPush(changes, 'agents:rows', (m) => m.rows.some((r) => r.agentId === 'r2'));
+    await server.post([{ id: 'af-r2', type: 'agent.state', ts: iso('10:04:30'), agentId: 'r2', state: 'ready', ...red }]);
+    expect((await joinedWhole).rows.map((r) => r.agentId).sort()).toEqual(['a1', 'r2', 'z1']);
+    expect((await joinedWhole).changes).toBeUndefined();
+    const joined = await joinedChanges;
+    expect(joined).toMatchObject({ scope: 'team:red', changes: true, removed: [] });
+    expect(joined.rows.map((r) => r.agentId)).toEqual(['r2']);
+    expect(joined.rows[0]).toMatchObject({ state: 'ready', team: 'red', sinceMs: at('10:04:30') });
+
+    // z1 logs out: the changes feed says z1 left and sends no rows; the whole feed the other two.
+    const leftWhole = nextPush(whole, 'agents:rows', (m) => !m.rows.some((r) => r.agentId === 'z1'));
+    const leftChanges = nextPush(changes, 'agents:rows', (m) => (m.removed ?? []).length > 0);
+    await server.post([{ id: 'af-z1-out', type: 'agent.state', ts: iso('10:04:40'), agentId: 'z1', state: 'logged_out', ...red }]);
+    expect((await leftWhole).rows.map((r) => r.agentId).sort()).toEqual(['a1', 'r2']);
+    expect(await leftChanges).toMatchObject({ scope: 'team:red', changes: true, rows: [], removed: ['z1'] });
+    whole.disconnect();
+    changes.disconnect();
   });
 });

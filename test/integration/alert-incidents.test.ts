@@ -6,9 +6,10 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Alert, Incident, ScreenState } from '../../shared/alerts.ts';
+import { HAND_NOW_MS as NOW } from '../fixtures/hand-floor.ts';
+import { connected, nextPush } from '../fixtures/socket-wait.ts';
 import { DISPLAY_TOKEN, startTestServer, type TestServer } from '../fixtures/test-server.ts';
 
-const NOW = Date.parse('2026-03-02T10:00:00+08:00');
 const STUCK = ['centre', 'site:hangzhou', 'queue:general', 'site:hangzhou/queue:general'];
 
 describe('alert incidents', () => {
@@ -18,7 +19,7 @@ describe('alert incidents', () => {
   beforeAll(async () => {
     server = await startTestServer({ nowMs: NOW });
     const display = server.socket(DISPLAY_TOKEN);
-    await new Promise<void>((resolve) => display.once('connect', () => resolve()));
+    await connected(display);
     // 10 calls of general at hangzhou answered after 90 s each: service level 0 %, ASA 90 s.
     const events = [];
     for (let i = 0; i < 10; i++) {
@@ -34,15 +35,7 @@ describe('alert incidents', () => {
     for (let step = 0; step < 40 && !state; step++) {
       nowMs += 16_000;
       server.clock.set(nowMs);
-      state = await new Promise<ScreenState | null>((resolve) => {
-        const timer = setTimeout(() => resolve(null), 1_500);
-        display.on('screen:state', (s) => {
-          if (!raised(s)) return;
-          clearTimeout(timer);
-          resolve(s);
-        });
-      });
-      display.off('screen:state');
+      state = await nextPush(display, 'screen:state', raised, 1_500).catch(() => null);
     }
     expect(state).not.toBeNull();
     const listed = await server.request('GET', '/api/v1/alerts');

@@ -37,12 +37,13 @@ const EXPECTED: Record<string, Expected> = {
   },
   'site:hz@today': { offered: 6, answered: 4, abandoned: 1, shortAbandoned: 1, answerRate: 1, serviceLevel: 3 / 4, abandonRate: 0 },
   'site:nb@today': { offered: 2, answered: 0, abandoned: 1, flowedOut: 1, answerRate: 0, abandonRate: 1 / 2 },
+  // Queue outcomes (offered, answer rate, service level, ...) have no figure for an agent or a team (issue 11).
   'agent:a1@today': {
-    offered: 2, answered: 2, serviceLevel: 1, asaSec: 15, handled: 2, ahtSec: 310, fcr: 0, csat: 1,
+    offered: null, answerRate: null, answered: 2, serviceLevel: null, asaSec: 15, handled: 2, ahtSec: 310, fcr: 0, csat: 1,
     occupancy: 620 / (620 + 8410), agentsReady: 1,
   },
-  'agent:a2@today': { answered: 2, serviceLevel: 1 / 2, asaSec: 32.5, handled: 1, ahtSec: 330, fcr: 1, csat: 0, csatMean: 3, agentsBusy: 1 },
-  'team:t1@today': { answered: 2, handled: 2, ahtSec: 310 },
+  'agent:a2@today': { answered: 2, serviceLevel: null, asaSec: 32.5, handled: 1, ahtSec: 330, fcr: 1, csat: 0, csatMean: 3, agentsBusy: 1 },
+  'team:t1@today': { answered: 2, handled: 2, ahtSec: 310, answerRate: null, abandonRate: null, inQueue: null },
   'team:t2@today': { answered: 2, handled: 1, ahtSec: 330 },
   'channel:phone@today': { offered: 8, answered: 4, answerRate: 4 / 6 },
 };
@@ -97,11 +98,11 @@ describe('live KPIs end to end', () => {
 
   it('ships numerators and denominators, and null when the denominator is 0', async () => {
     const { body } = await server.kpis('centre', 'today');
-    expect(body.kpis.answerRate).toEqual({ value: 4 / 6, num: 4, den: 6 });
-    expect(body.kpis.closureRate).toEqual({ value: null, num: 0, den: 0 });
-    const empty = await server.kpis('queue:nobody', '15m');
-    expect(empty.body.kpis.answerRate).toEqual({ value: null, num: 0, den: 0 });
-    expect(empty.body.kpis.offered.value).toBe(0);
+    // With the target in force and its status (issue 11): 66.7 % is below the red limit of 90 %.
+    expect(body.kpis.answerRate).toEqual({ value: 4 / 6, num: 4, den: 6, target: 0.95, status: 'alarm' });
+    expect(body.kpis.closureRate).toEqual({ value: null, num: 0, den: 0, target: 0.95, status: null });
+    // A queue never seen is not a quiet one: 404 naming it (issue 11).
+    expect(await server.kpis('queue:nobody', '15m')).toEqual({ status: 404, body: { error: 'scope: no such queue: nobody' } });
   });
 
   it('sends the same figures over a real socket.io-client snapshot', async () => {

@@ -68,24 +68,27 @@ afterAll(async () => {
   await server?.close();
 });
 
-/** Sums the daily API's numerators and denominators over days, per group. */
-function sumDaily(rows: Array<{ group: string; kpis: Kpis }>): Map<string, Record<string, { num: number; den: number; value: number }>> {
-  const out = new Map<string, Record<string, { num: number; den: number; value: number }>>();
+/**
+ * Sums the daily API's numerators and denominators over days, per group. A figure that is null
+ * every day (queue outcomes at team and agent scope) stays null.
+ */
+function sumDaily(rows: Array<{ group: string; kpis: Kpis }>): Map<string, Record<string, { num: number; den: number; value: number | null }>> {
+  const out = new Map<string, Record<string, { num: number; den: number; value: number | null }>>();
   for (const row of rows) {
     const sums = out.get(row.group) ?? {};
     for (const name of REPORT_KPIS) {
       const k = row.kpis[name];
-      const s = (sums[name] ??= { num: 0, den: 0, value: 0 });
+      const s = (sums[name] ??= { num: 0, den: 0, value: null });
       s.num += k.num ?? 0;
       s.den += k.den ?? 0;
-      s.value += k.num === undefined ? (k.value ?? 0) : 0;
+      if (k.num === undefined && k.value !== null) s.value = (s.value ?? 0) + k.value;
     }
     out.set(row.group, sums);
   }
   return out;
 }
 
-function expectSame(browser: Kpis, api: Record<string, { num: number; den: number; value: number }>, where: string) {
+function expectSame(browser: Kpis, api: Record<string, { num: number; den: number; value: number | null }>, where: string) {
   for (const name of REPORT_KPIS) {
     const b = browser[name];
     const a = api[name];

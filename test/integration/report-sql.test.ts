@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openWasmDb, type WasmDb } from '../../server/reports/wasm-node.ts';
 import { EXTRACT_COLUMNS, type ExtractTable } from '../../shared/report-extract.ts';
 import { buildReport, loadCsvSql, reportTable, type ReportData } from '../../shared/report-model.ts';
-import { drillSourceOf, drillSql, REPORT_DIMS } from '../../shared/report-sql.ts';
+import { drillSql, drillTableOf, REPORT_DIMS, type DrillQuery } from '../../shared/report-sql.ts';
 import { DEFAULT_KPI_SETTINGS } from '../../shared/kpi.ts';
 
 /** CSV text of rows given as column → value objects (missing columns empty). */
@@ -112,14 +112,48 @@ describe('report SQL', () => {
     expect(report.byDim.tier.map((r) => [r.group, r.kpis.closureRate.value])).toEqual([['complex', 0], ['simple', 1]]);
   });
 
-  it('drills from a figure to the rows behind it, filtered, searched and sorted', async () => {
+  it('drills from a figure to exactly the rows its formula counts, filtered, searched and sorted', async () => {
     const columns = ['contact_id', 'queue', 'agent_id', 'customer', 'wait_sec'];
-    const abandoned = await wasm.run(drillSql({ source: drillSourceOf('abandonRate'), window: WINDOW, filter: { queue: 'general' }, limit: 50 }, columns));
-    expect(abandoned.map((r) => r.contact_id)).toEqual(['c1', 'c2', 'c3', 'c4']);
-    const answered = await wasm.run(drillSql({ source: drillSourceOf('asaSec'), window: WINDOW, filter: {}, sort: { column: 'wait_sec', descending: true }, limit: 2 }, columns));
-    expect(answered.map((r) => [r.contact_id, r.total])).toEqual([['c5', 3], ['c2', 3]]);
-    const searched = await wasm.run(drillSql({ source: 'outcomes', window: WINDOW, filter: { day: '2026-10-05' }, search: 'c4', limit: 50 }, columns));
+    const drill = (q: Omit<DrillQuery, 'window' | 'settings' | 'limit'> & { limit?: number; settings?: DrillQuery['settings'] }, cols = columns) =>
+      wasm.run(drillSql({ window: WINDOW, settings: DEFAULT_KPI_SETTINGS, limit: 50, ...q }, cols));
+    // Answer rate of queue general: answered + abandoned + flowed out − short abandons. c3 (a 3 s
+    // abandon) is in none of its terms, so not a row; the count says 3, as the formula's 2 / 3.
+    const answerRate = await drill({ kpi: 'answerRate', filter: { queue: 'general' } });
+    expect(answerRate.map((r) => r.contact_id)).toEqual(['c1', 'c2', 'c4']);
+    expect([answerRate[0].total, answerRate[0].num_total, answerRate[0].den_total].map(Number)).toEqual([3, 2, 3]);
+    expect(report.byDim.queue.find((r) => r.group === 'general')!.kpis.answerRate).toEqual({ value: 2 / 3, num: 2, den: 3 });
+    const abandonRate = await drill({ kpi: 'abandonRate', filter: { queue: 'general' } });
+    expect(abandonRate.map((r) => [r.contact_id, Number(r.num_share), Number(r.den_share)])).toEqual([['c1', 0, 1], ['c2', 0, 1], ['c4', 1, 1]]);
+    // A mean: the answered contacts, each with its wait as its share of the numerator.
+    const asa = await drill({ kpi: 'asaSec', filter: {}, sort: { column: 'wait_sec', descending: true }, limit: 2 });
+    expect(asa.map((r) => [r.contact_id, Number(r.total), Number(r.num_share)])).toEqual([['c5', 3, 240], ['c2', 3, 45]]);
+    expect(Number(asa[0].num_total)).toBe(305);
+    // Asterisk's SL2: answered + abandoned (short ones too), flow-outs in neither term.
+    const sl2 = await drill({ kpi: 'serviceLevel', filter: {}, settings: { ...DEFAULT_KPI_SETTINGS, serviceLevelVariant: 'sl2' } });
+    expect(sl2.map((r) => r.contact_id)).toEqual(['c1', 'c2', 'c3', 'c4', 'c5']);
+    expect(sl2.filter((r) => Number(r.num_share) === 1).map((r) => r.contact_id)).toEqual(['c1', 'c3']);
+    const searched = await drill({ kpi: 'answerRate', filter: { day: '2026-10-05' }, search: 'c4' });
     expect(searched.map((r) => r.contact_id)).toEqual(['c4']);
-    expect(() => drillSql({ source: 'outcomes', window: WINDOW, filter: { bogus: 'x' } as never, limit: 5 }, columns)).toThrow(/unknown dimension "bogus"/);
+    // Tickets: closure rate's rows are the on-time close (k1) and the passed deadline (k2).
+    const tickets = ['ticket_id', 'closure'];
+    const closure = await drill({ kpi: 'closureRate', filter: {} }, tickets);
+    expect(closure.map((r) => [r.ticket_id, r.occurrence, Number(r.num_share), Number(r.den_share)])).toEqual([['k1', 'closed', 1, 1], ['k2', 'overdue', 0, 1]]);
+    // Escalation steps of k2: notified late (missed at its due time), acknowledged in time, feedback never.
+    const steps = await drill({ kpi: 'escalationCompliance', filter: {} }, tickets);
+    expect([steps.length, Number(steps[0].num_total), Number(steps[0].den_total)]).toEqual([3, 1, 3]);
+    expect(drillTableOf('inQueue')).toBeNull();
+    expect(() => drillSql({ kpi: 'occupancy', window: WINDOW, settings: DEFAULT_KPI_SETTINGS, filter: {}, limit: 5 }, columns)).toThrow(/no rows behind it/);
+    expect(() => drillSql({ kpi: 'answered', window: WINDOW, settings: DEFAULT_KPI_SETTINGS, filter: { bogus: 'x' } as never, limit: 5 }, columns)).toThrow(/unknown dimension "bogus"/);
   });
+
+  it('shows no queue outcome in the team and agent breakdowns, while answered is counted', () => {
+    const t1 = report.byDim.team.find((r) => r.group === 't1')!.kpis;
+    // c1 and c5 answered in October by team t1; its abandons (c3, c4) have a team only in this fixture.
+    expect(t1.answered.value).toBe(2);
+    for (const kpi of ['offered', 'abandoned', 'flowedOut', 'answerRate', 'serviceLevel', 'abandonRate'] as const) expect(t1[kpi]).toEqual({ value: null });
+    const a1 = report.byDim.agent_id.find((r) => r.group === 'a1')!.kpis;
+    expect([a1.answered.value, a1.answerRate.value, a1.offered.value]).toEqual([2, null, null]);
+    expect(report.byDim.site.find((r) => r.group === 'hz')!.kpis.answerRate).toEqual({ value: 3 / 5, num: 3, den: 5 }); // 3 answered of 3 + 2 abandoned + 1 flowed out − 1 short
+  });
+
 });

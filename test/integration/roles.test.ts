@@ -38,7 +38,10 @@ const slug = (who: Who) => who.replace(/ /g, '-');
 /** Every route of this branch but signing out. */
 const CASES: RouteCase[] = [
   { route: 'GET /healthz', path: '/healthz', allowed: 'public' },
-  { route: 'GET /metrics', path: '/metrics', allowed: 'public' },
+  // Contact, agent and socket counts: admins (or a METRICS_TOKEN scraper), never anyone (issue 12).
+  { route: 'GET /metrics', path: '/metrics', allowed: ['admin'] },
+  { route: 'GET /api/v1/trends', path: '/api/v1/trends?scope=centre', allowed: EVERYONE },
+  { route: 'GET /api/v1/trends', path: '/api/v1/trends?scope=team:t1', allowed: ['manager', 'director', 'admin'] },
   { route: 'GET /api/v1/kpis', path: '/api/v1/kpis?scope=centre&window=today', allowed: EVERYONE },
   { route: 'GET /api/v1/kpis', path: '/api/v1/kpis?scope=queue:general&window=15m', allowed: EVERYONE },
   { route: 'GET /api/v1/kpis', path: '/api/v1/kpis?scope=site:sz&window=60m', allowed: EVERYONE },
@@ -59,6 +62,8 @@ const CASES: RouteCase[] = [
   { route: 'GET /api/v1/staffing/erlang-c', path: '/api/v1/staffing/erlang-c?callsPerHour=360&ahtSec=200&thresholdSec=20&targetSl=0.8', allowed: ['manager', 'director', 'admin'] },
   { route: 'GET /api/v1/agents', path: '/api/v1/agents?scope=centre', allowed: ['manager', 'director', 'admin'] },
   { route: 'GET /api/v1/audit', path: '/api/v1/audit', allowed: ['admin'] },
+  { route: 'GET /api/v1/org', path: '/api/v1/org', allowed: EVERYONE },
+  { route: 'PUT /api/v1/org', path: '/api/v1/org', body: (who) => ({ entries: [{ kind: 'site', id: 'sz', zh: `深圳 ${slug(who)}` }] }), allowed: ['admin'] },
   { route: 'GET /api/v1/session', path: '/api/v1/session', allowed: EVERYONE },
   { route: 'POST /api/v1/session', path: '/api/v1/session', body: () => ({ name: 'signin.probe', password: PASSWORD }), allowed: 'public' },
   { route: 'POST /api/v1/session/password', path: '/api/v1/session/password', body: () => ({ currentPassword: 'wrong', newPassword: 'x' }), allowed: 'sessions' },
@@ -79,7 +84,7 @@ const CASES: RouteCase[] = [
 const SIGN_OUT = 'DELETE /api/v1/session';
 
 /** Routes answered to anyone by design: health probes, metrics scrapers, signing in and out. */
-const PUBLIC = new Set(['GET /healthz', 'GET /metrics', 'POST /api/v1/session', 'DELETE /api/v1/session']);
+const PUBLIC = new Set(['GET /healthz', 'POST /api/v1/session', 'DELETE /api/v1/session']);
 
 describe('roles over every route and socket event', () => {
   let server: TestServer;

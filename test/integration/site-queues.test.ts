@@ -6,10 +6,9 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RoomMessage } from '../../shared/socket-events.ts';
+import { HAND_NOW_MS as NOW, handEvents } from '../fixtures/hand-floor.ts';
+import { nextPush } from '../fixtures/socket-wait.ts';
 import { ADMIN_TOKEN, DISPLAY_TOKEN, startTestServer, type TestServer } from '../fixtures/test-server.ts';
-
-const NOW = Date.parse('2026-03-02T10:00:00+08:00');
-const at = (hhmmss: string) => `2026-03-02T${hhmmss}+08:00`;
 
 /**
  * The story, all on 2026-03-02 (Asia/Shanghai):
@@ -25,14 +24,8 @@ const at = (hhmmss: string) => `2026-03-02T${hhmmss}+08:00`;
  *   an2 (t2, nb, complaints); ready from 08:00, busy and after-call work as above.
  */
 function story(): unknown[] {
-  let n = 0;
-  const id = () => `sq-${++n}`;
-  const offered = (contactId: string, time: string, site: string, queue: string) => ({ id: id(), type: 'contact.offered', ts: at(time), contactId, site, queue, channel: 'phone' });
-  const answered = (contactId: string, time: string, agentId: string) => ({ id: id(), type: 'contact.answered', ts: at(time), contactId, agentId });
-  const ended = (contactId: string, time: string, talkSec: number, holdSec: number) => ({ id: id(), type: 'contact.ended', ts: at(time), contactId, talkSec, holdSec });
-  const wrapped = (contactId: string, time: string, agentId: string) => ({ id: id(), type: 'contact.wrapped', ts: at(time), contactId, agentId });
-  const abandoned = (contactId: string, time: string) => ({ id: id(), type: 'contact.abandoned', ts: at(time), contactId });
-  const state = (agentId: string, time: string, s: string, team: string, site: string, queues: string[]) => ({ id: id(), type: 'agent.state', ts: at(time), agentId, state: s, team, site, queues });
+  const { offered, answered, ended, wrapped, abandoned, flowedOut, state: agentState } = handEvents('sq');
+  const state = (agentId: string, time: string, s: string, team: string, site: string, queues: string[]) => agentState(agentId, time, s, { team, site, queues });
   const ah1 = (time: string, s: string) => state('ah1', time, s, 't1', 'hz', ['general']);
   const an1 = (time: string, s: string) => state('an1', time, s, 't2', 'nb', ['general']);
   return [
@@ -50,7 +43,7 @@ function story(): unknown[] {
     offered('v1', '09:40:00', 'hz', 'vip'), answered('v1', '09:40:05', 'ah2'), state('ah2', '09:40:05', 'busy', 't1', 'hz', ['vip', 'general']),
     offered('n1', '09:05:00', 'nb', 'general'), answered('n1', '09:05:20', 'an1'), an1('09:05:20', 'busy'),
     ended('n1', '09:08:00', 160, 0), an1('09:08:00', 'acw'), wrapped('n1', '09:08:10', 'an1'), an1('09:08:10', 'ready'),
-    offered('n2', '09:25:00', 'nb', 'general'), { id: id(), type: 'contact.flowed_out', ts: at('09:27:00'), contactId: 'n2', reason: 'timeout' },
+    offered('n2', '09:25:00', 'nb', 'general'), flowedOut('n2', '09:27:00', 'timeout'),
     offered('n3', '09:50:00', 'nb', 'general'), abandoned('n3', '09:51:00'),
     offered('c1', '09:35:00', 'nb', 'complaints'), answered('c1', '09:35:30', 'an2'), state('an2', '09:35:30', 'busy', 't2', 'nb', ['complaints']),
   ];
@@ -167,12 +160,10 @@ describe('a queue within one site', () => {
     expect(one.scopes.map((s) => s.scope)).toEqual(['site:hz/queue:general']);
 
     const seen: RoomMessage[] = [];
-    const vipUpdate = new Promise<RoomMessage>((resolve) => {
-      socket.on('kpi:update', (message) => {
-        if (message.room !== 'site:hz/queue:*@today') return;
-        seen.push(message);
-        if (message.scopes.some((s) => s.scope === 'site:hz/queue:vip' && s.kpis.offered.value === 2)) resolve(message);
-      });
+    const vipUpdate = nextPush(socket, 'kpi:update', (message) => {
+      if (message.room !== 'site:hz/queue:*@today') return false;
+      seen.push(message);
+      return message.scopes.some((s) => s.scope === 'site:hz/queue:vip' && s.kpis.offered.value === 2);
     });
     // Another site's general queue changes first, then hz's vip queue.
     await server.post([{ id: 'late-n4', type: 'contact.offered', ts: NOW - 5_000, contactId: 'n4', site: 'nb', queue: 'general', channel: 'phone' }]);

@@ -28,21 +28,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CallCentreEventInput } from '../../shared/events.ts';
 import { ADMIN_TOKEN, DISPLAY_TOKEN, startTestServer, type TestServer } from '../fixtures/test-server.ts';
 import { createUser } from '../fixtures/accounts.ts';
-
-const NOW = Date.parse('2026-03-02T10:00:00+08:00');
-const at = (hhmmss: string, day = '2026-03-02') => `${day}T${hhmmss}+08:00`;
+import { HAND_NOW_MS as NOW, handEvents } from '../fixtures/hand-floor.ts';
 
 function floor(): CallCentreEventInput[] {
-  let n = 0;
-  const id = () => `st-${++n}`;
+  const ev = handEvents('st');
   const events: CallCentreEventInput[] = [];
-  const offer = (contactId: string, time: string, queue: string, site: string, day?: string) =>
-    events.push({ id: id(), type: 'contact.offered', ts: at(time, day), contactId, queue, site, channel: 'phone' });
-  const handle = (contactId: string, agentId: string, answered: string, ended: string, wrapped: string, talkSec: number, holdSec: number) => {
-    events.push({ id: id(), type: 'contact.answered', ts: at(answered), contactId, agentId });
-    events.push({ id: id(), type: 'contact.ended', ts: at(ended), contactId, talkSec, holdSec });
-    events.push({ id: id(), type: 'contact.wrapped', ts: at(wrapped), contactId, agentId });
-  };
+  const offer = (contactId: string, time: string, queue: string, site: string, day?: string) => events.push(ev.offered(contactId, time, site, queue, day));
+  const handle = (contactId: string, agentId: string, answered: string, ended: string, wrapped: string, talkSec: number, holdSec: number) =>
+    events.push(ev.answered(contactId, answered, agentId), ev.ended(contactId, ended, talkSec, holdSec), ev.wrapped(contactId, wrapped, agentId));
   // general: two handled in the hour (180 s each), 18 more offered and still waiting.
   offer('g-1', '09:10:00', 'general', 'sz');
   handle('g-1', 'g1', '09:10:10', '09:12:40', '09:13:10', 150, 0);
@@ -54,13 +47,12 @@ function floor(): CallCentreEventInput[] {
   handle('v-0', 'v1', '08:00:10', '08:11:10', '08:12:10', 600, 60);
   for (let i = 1; i <= 10; i++) {
     offer(`v-${i}`, `09:${String(39 + i).padStart(2, '0')}:00`, 'vip', 'sz');
-    events.push({ id: id(), type: 'contact.abandoned', ts: at(`09:${String(39 + i).padStart(2, '0')}:40`), contactId: `v-${i}` });
+    events.push(ev.abandoned(`v-${i}`, `09:${String(39 + i).padStart(2, '0')}:40`));
   }
   // complaints at nb: yesterday only.
   offer('c-1', '15:00:00', 'complaints', 'nb', '2026-03-01');
-  events.push({ id: id(), type: 'contact.abandoned', ts: at('15:01:00', '2026-03-01'), contactId: 'c-1' });
-  const state = (agentId: string, time: string, s: string, queues: string[]) =>
-    events.push({ id: id(), type: 'agent.state', ts: at(time), agentId, state: s, team: 'red', site: 'sz', queues } as CallCentreEventInput);
+  events.push(ev.abandoned('c-1', '15:01:00', '2026-03-01'));
+  const state = (agentId: string, time: string, s: string, queues: string[]) => events.push(ev.state(agentId, time, s, { team: 'red', site: 'sz', queues }));
   state('g1', '09:50:00', 'ready', ['general']);
   state('g2', '09:55:00', 'busy', ['general']);
   state('v1', '09:58:00', 'not_ready', ['vip']);

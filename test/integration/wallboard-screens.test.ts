@@ -159,9 +159,10 @@ describe('screens, broadcasts, visitor mode and alerts', () => {
     const assigned = await server.request('PUT', '/api/v1/screens/layout', { body: { screen: 'display', layout: { layouts: ['agents', 'queues'], scope: 'site:hangzhou', lang: 'en', rotateSec: 30 } } });
     expect(assigned.status).toBe(200);
     const rows = (await board).agents;
-    expect(rows.map((r) => [r.agentId, r.state, r.reason, r.sinceMs, r.contactSinceMs])).toEqual([
-      ['wang.fang', 'not_ready', 'training', NOW - 400_000, null],
-      ['li.lei', 'busy', null, NOW - 30_000, NOW - 30_000],
+    // A floor screen gets no agent ids or teams (issue 12): the rows are numbered in board order.
+    expect(rows.map((r) => [r.agentId, r.team, r.state, r.reason, r.sinceMs, r.contactSinceMs])).toEqual([
+      ['#1', null, 'not_ready', 'training', NOW - 400_000, null],
+      ['#2', null, 'busy', null, NOW - 30_000, NOW - 30_000],
     ]);
 
     const redacted = next<RoomMessage>(display, 'kpi:snapshot', (m) => m.room === 'centre@today');

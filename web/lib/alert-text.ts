@@ -8,9 +8,12 @@ import type { KpiName } from '../../shared/kpi.ts';
 import { SITE_QUEUE, scopeDimension, scopeName, scopeSite } from '../../shared/scope.ts';
 import { DEFAULT_THRESHOLDS } from '../../shared/thresholds.ts';
 import { formatKpi } from './format.ts';
-import { channelName, queueName, siteName, t, type Lang, type MessageKey } from './i18n.ts';
+import { agentName, channelName, queueName, siteName, t, teamName, type Lang, type MessageKey } from './i18n.ts';
 
-/** `Centre`, a queue's, site's or channel's display name, `杭州 · 增值业务` for a queue of a site, or the team/agent name. */
+/**
+ * `Centre`, or the display name of a site, queue, channel, team or agent from the org directory
+ * (web/lib/org.svelte.ts), `杭州 · 增值业务` for a queue of a site; an id nobody named is shown as it is.
+ */
 export function scopeLabel(scope: string, lang: Lang): string {
   const dimension = scopeDimension(scope);
   if (dimension === 'centre') return t(lang, 'centre');
@@ -18,6 +21,8 @@ export function scopeLabel(scope: string, lang: Lang): string {
   if (dimension === 'site') return siteName(scopeName(scope), lang);
   if (dimension === 'channel') return channelName(scopeName(scope), lang);
   if (dimension === SITE_QUEUE) return `${siteName(scopeSite(scope) ?? '', lang)} · ${queueName(scopeName(scope), lang)}`;
+  if (dimension === 'team') return teamName(scopeName(scope), lang);
+  if (dimension === 'agent') return agentName(scopeName(scope), lang);
   return scopeName(scope);
 }
 

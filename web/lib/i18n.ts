@@ -2,7 +2,8 @@
  * Screen texts in the two languages a wallboard can show (SPEC §6: `lang=zh-CN|en`, default
  * zh-CN). Only words live here; numbers are formatted in `format.ts`.
  */
-import { SEAT_TYPES, SEAT_TYPE_IDS } from '../../shared/seat-types.ts';
+import { SEAT_TYPE_IDS } from '../../shared/seat-types.ts';
+import { orgName } from './org.svelte.ts';
 
 export const LANGS = ['zh-CN', 'en'] as const;
 export type Lang = (typeof LANGS)[number];
@@ -204,36 +205,30 @@ export function fill(template: string, params: Record<string, string | number>):
 /** Queue ids of manual 003's seat types, in the order the floor is used to reading them. */
 export const KNOWN_QUEUES = SEAT_TYPE_IDS;
 
-const QUEUE_NAMES = new Map(SEAT_TYPES.map((s) => [s.id as string, { 'zh-CN': s.zh, en: s.en } satisfies Record<Lang, string>]));
+// Names come from the org directory (web/lib/org.svelte.ts): the admin's, the simulator's, else
+// the built-in ones, else the id.
 
-/** Display name of a queue id; ids the wallboard does not know are shown as they are. */
+/** Display name of a queue id. */
 export function queueName(id: string, lang: Lang): string {
-  return QUEUE_NAMES.get(id)?.[lang] ?? id;
+  return orgName('queue', id, lang);
 }
-
-/** The demo centre's city sites (manual 003's province); other site ids are shown as they are. */
-const SITE_NAMES = new Map<string, Record<Lang, string>>([
-  ['hangzhou', { 'zh-CN': '杭州', en: 'Hangzhou' }],
-  ['ningbo', { 'zh-CN': '宁波', en: 'Ningbo' }],
-  ['wenzhou', { 'zh-CN': '温州', en: 'Wenzhou' }],
-  ['shaoxing', { 'zh-CN': '绍兴', en: 'Shaoxing' }],
-  ['jinhua', { 'zh-CN': '金华', en: 'Jinhua' }],
-]);
 
 /** Display name of a site id. */
 export function siteName(id: string, lang: Lang): string {
-  return SITE_NAMES.get(id)?.[lang] ?? id;
+  return orgName('site', id, lang);
 }
 
-const CHANNEL_NAMES = new Map<string, Record<Lang, string>>([
-  ['phone', { 'zh-CN': '电话', en: 'Phone' }],
-  ['email', { 'zh-CN': '邮件', en: 'Email' }],
-  ['chat', { 'zh-CN': '在线客服', en: 'Chat' }],
-  ['social', { 'zh-CN': '社交媒体', en: 'Social' }],
-  ['self_service', { 'zh-CN': '自助服务', en: 'Self-service' }],
-]);
-
-/** Display name of a channel (SPEC §3's five). */
+/** Display name of a channel (SPEC §3's five, or what the directory calls it). */
 export function channelName(id: string, lang: Lang): string {
-  return CHANNEL_NAMES.get(id)?.[lang] ?? id;
+  return orgName('channel', id, lang);
+}
+
+/** Display name of a team id. */
+export function teamName(id: string, lang: Lang): string {
+  return orgName('team', id, lang);
+}
+
+/** Display name of an agent id (the id, 工号, unless the directory names the agent). */
+export function agentName(id: string, lang: Lang): string {
+  return orgName('agent', id, lang);
 }

@@ -199,7 +199,11 @@ export class KpiFeed {
   #apply(message: RoomMessage): void {
     const previous = this.#rooms[message.room];
     const scopes = message.full || previous === undefined ? {} : { ...previous.scopes };
-    for (const scope of message.scopes) scopes[scope.scope] = scope;
+    for (const scope of message.scopes) {
+      // Updates between refreshes carry no targets: keep the scope's last ones.
+      const kept = scope.targets === undefined ? previous?.scopes[scope.scope]?.targets : undefined;
+      scopes[scope.scope] = kept === undefined ? scope : { ...scope, targets: kept };
+    }
     this.#rooms = { ...this.#rooms, [message.room]: { seq: message.seq, asOf: message.asOf, scopes } };
     this.nowMs = this.#now();
     this.lastMessageAtMs = this.nowMs;

@@ -53,6 +53,19 @@ describe('KpiFeed', () => {
     expect(feed.scopes('queue:*@today').map((s) => s.scope)).toEqual(['queue:general']);
   });
 
+  it('keeps a scope\'s targets through updates that carry none, and takes new ones when they come', () => {
+    socket.connect();
+    const request = socket.subscribes.at(-1)!;
+    const strict = { serviceLevel: { target: 0.97, amber: 0.97, red: 0.95, kind: 'min' as const } };
+    const looser = { serviceLevel: { target: 0.8, amber: 0.8, red: 0.7, kind: 'min' as const } };
+    request.ack({ ok: true, data: request.rooms.map((room) => roomMessage(room, 1, [{ ...scopeKpis('centre', {}, { inQueue: 1 }), targets: strict }], { full: true })) });
+    socket.serverEmit('kpi:update', roomMessage('centre@today', 2, [scopeKpis('centre', {}, { inQueue: 4 })]));
+    expect(feed.scope('centre@today', 'centre')?.kpis.inQueue.value).toBe(4);
+    expect(feed.scope('centre@today', 'centre')?.targets).toEqual(strict);
+    socket.serverEmit('kpi:update', roomMessage('centre@today', 3, [{ ...scopeKpis('centre', {}, { inQueue: 5 }), targets: looser }]));
+    expect(feed.scope('centre@today', 'centre')?.targets).toEqual(looser);
+  });
+
   it('applies updates in sequence, replacing only the scopes they carry', () => {
     socket.connect();
     answerSubscribe(7);

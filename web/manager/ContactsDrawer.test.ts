@@ -7,17 +7,17 @@ import { render, screen, within } from '@testing-library/svelte';
 import { describe, expect, it, vi } from 'vitest';
 import { ManagerApi } from './api.ts';
 import ContactsDrawer from './ContactsDrawer.svelte';
-import type { ContactRow, ContactsAnswer } from './types.ts';
+import type { DrillRow, KpiContacts } from './types.ts';
 
-function contact(id: string, fields: Partial<ContactRow>): ContactRow {
+function contact(id: string, fields: Partial<DrillRow>): DrillRow {
   return {
-    id, inNumerator: false, customer: 'c_3f9a1b', offeredAt: '2026-01-05 09:58:12', outcomeAt: '2026-01-05 09:58:52',
+    id, kind: 'contact', occurrence: 'outcome', countsAt: '2026-01-05 09:58:52', inNumerator: false, inDenominator: true, numShare: 0, denShare: 1, customer: 'c_3f9a1b', offeredAt: '2026-01-05 09:58:12', outcomeAt: '2026-01-05 09:58:52',
     waitSec: 40, handleSec: null, agent: 'hz1007', team: 'hz-1', site: 'hangzhou', queue: 'complaints', channel: 'phone',
     outcome: 'answered', firstContact: null, surveyScore: null, value: null, ...fields,
   };
 }
 
-function apiAnswering(answer: ContactsAnswer | { status: number; error: string }) {
+function apiAnswering(answer: KpiContacts | { status: number; error: string }) {
   const requests: string[] = [];
   const fetchFn = vi.fn(async (path: string) => {
     requests.push(path);
@@ -33,7 +33,10 @@ describe('contacts drawer', () => {
       contact('c-2', { inNumerator: false, waitSec: 95, customer: null }),
       contact('c-3', { inNumerator: false, outcome: 'abandoned', outcomeAt: '2026-01-05 09:59:30', agent: null, waitSec: 61 }),
     ];
-    const { api, requests } = apiAnswering({ scope: 'site:hangzhou/queue:complaints', window: '15m', kpi: 'serviceLevel', num: 1234, den: 5000, total: 6120, truncated: true, rows });
+    const { api, requests } = apiAnswering({
+      scope: 'site:hangzhou/queue:complaints', window: '15m', kpi: 'serviceLevel', asOf: '2026-01-05T02:00:00.000Z', from: '2026-01-05 09:45:00',
+      source: 'contacts', shape: 'ratio', value: 1234 / 5000, num: 1234, den: 5000, total: 6120, truncated: true, rows,
+    });
     render(ContactsDrawer, { api, scope: 'site:hangzhou/queue:complaints', window: '15m', kpi: 'serviceLevel', lang: 'en', onClose: () => {} });
 
     const numden = await screen.findByTestId('numden');

@@ -7,6 +7,7 @@ import type { KpiName } from '../../shared/kpi.ts';
 import { DRILLABLE_KPIS } from '../../shared/kpi-population.ts';
 import { DEFAULT_THRESHOLDS } from '../../shared/thresholds.ts';
 import type { KpiMap } from './types.ts';
+import type { Targets } from '../../shared/targets.ts';
 
 /** Figures by theme, in reading order. */
 export const FIGURE_GROUPS = [
@@ -54,6 +55,8 @@ export interface FigureRow {
   scope: string;
   label: string;
   kpis: KpiMap;
+  /** The targets in force for the scope today, as the server sent them (issue 11). */
+  targets?: Targets;
 }
 
 /**

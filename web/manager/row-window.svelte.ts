@@ -7,7 +7,7 @@
  */
 
 /** Rows drawn beyond each edge of the view, so a quick scroll shows no gap. */
-const OVERSCAN = 12;
+const OVERSCAN = 6;
 
 /** Which rows of a table to render, from its scroll container's position. */
 export class RowWindow {
@@ -15,6 +15,8 @@ export class RowWindow {
   viewHeight = $state(0);
   /** Height of one body row in px; measured from a rendered row, a guess until then. */
   rowHeight = $state(30);
+  /** Measured since the container last changed size: measuring forces a layout, so once. */
+  #measured = false;
 
   constructor(readonly threshold: number) {}
 
@@ -39,7 +41,10 @@ export class RowWindow {
   /** An attachment for the scroll container: follows its scroll position and size. */
   attach = (node: HTMLElement): (() => void) => {
     const onScroll = () => (this.scrollTop = node.scrollTop);
-    const measure = () => (this.viewHeight = node.clientHeight);
+    const measure = () => {
+      this.viewHeight = node.clientHeight;
+      this.#measured = false;
+    };
     node.addEventListener('scroll', onScroll, { passive: true });
     const observer = typeof ResizeObserver === 'undefined' ? null : new ResizeObserver(measure);
     observer?.observe(node);
@@ -50,9 +55,12 @@ export class RowWindow {
     };
   };
 
-  /** Takes the row height from a rendered body row (all rows are one line high). */
+  /** Takes the row height from a rendered body row (all rows are one line high), once per size. */
   measureRow(row: Element | null): void {
-    const height = row?.getBoundingClientRect().height ?? 0;
-    if (height > 0 && Math.abs(height - this.rowHeight) > 0.5) this.rowHeight = height;
+    if (this.#measured || !row) return;
+    const height = row.getBoundingClientRect().height;
+    if (height <= 0) return;
+    this.#measured = true;
+    if (Math.abs(height - this.rowHeight) > 0.5) this.rowHeight = height;
   }
 }

@@ -4,7 +4,7 @@
  * Pure functions over the scope tree the server sends (`GET /api/v1/scopes/tree`): which rooms
  * bring a scope's children, and which scopes lead to it.
  */
-import { SITE_QUEUE, scopeDimension, scopeName, scopeSite, siteQueueKey } from '../../shared/scope.ts';
+import { SITE_QUEUE, scopeDimension, scopeName, scopeSite, siteQueueKey, type ScopeTree as ScopeTreeAnswer } from '../../shared/scope.ts';
 import type { ScopeTree } from './types.ts';
 
 /** Ways of splitting a scope into the rows of its drill table. */
@@ -111,7 +111,7 @@ export function pathTo(tree: ScopeTree, scope: string): string[] {
 }
 
 /** The tree as the server sent it, with the parts a role does not see (teams) as empty lists. */
-export function normalizeTree(raw: Partial<ScopeTree> & { sites?: Array<{ scope: string; queues?: string[]; teams?: string[] }> }): ScopeTree {
+export function normalizeTree(raw: Partial<ScopeTreeAnswer>): ScopeTree {
   return {
     sites: (raw.sites ?? []).map((site) => ({ scope: site.scope, queues: site.queues ?? [], teams: site.teams ?? [] })),
     queues: raw.queues ?? [],

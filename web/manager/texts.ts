@@ -1,6 +1,8 @@
 /** Words of the duty manager's console in both languages (kept apart so TVs do not download them). */
 import type { KpiName } from '../../shared/kpi.ts';
 import { fill, type Lang } from '../lib/i18n.ts';
+import { serviceLevelFormula } from '../../shared/targets.ts';
+import { slSettings } from './sl-settings.svelte.ts';
 
 const ZH = {
   title: '值班经理控制台',
@@ -440,7 +442,8 @@ export function kpiLabel(lang: Lang, kpi: KpiName): string {
   return lang === 'en' ? KPI_WORDS[kpi].en : KPI_WORDS[kpi].zh;
 }
 
-/** A figure's formula in words. */
+/** A figure's formula in words; service level's is the one in force (T, S and variant). */
 export function kpiFormula(lang: Lang, kpi: KpiName): string {
+  if (kpi === 'serviceLevel' && slSettings.current) return serviceLevelFormula(slSettings.current, lang);
   return lang === 'en' ? KPI_WORDS[kpi].enF : KPI_WORDS[kpi].zhF;
 }

@@ -5,17 +5,19 @@
  */
 import { describe, expect, it } from 'vitest';
 import { computeKpis, countersFrom, emptyLiveState } from '../../shared/kpi.ts';
+import { INTERVAL_MS } from '../../shared/time.ts';
 import { TREND_METRICS, axisLabels, trendOption, withInterval, type TrendInput } from './trend-chart.ts';
 import type { IntervalRow } from './types.ts';
 
 const DAY0 = Date.UTC(2026, 0, 4, 16, 0, 0); // 00:00 on 5 Jan 2026 in Shanghai
 
 function row(index: number, answered: number, answeredInSl: number, extra: { loggedIn?: number; dayOffsetMs?: number } = {}): IntervalRow {
-  const startMs = DAY0 + (extra.dayOffsetMs ?? 0) + index * 15 * 60_000;
+  const startMs = DAY0 + (extra.dayOffsetMs ?? 0) + index * INTERVAL_MS;
   const h = String(Math.floor(index / 4)).padStart(2, '0');
   const m = String((index % 4) * 15).padStart(2, '0');
   return {
     startMs,
+    endMs: startMs + INTERVAL_MS,
     start: `${h}:${m}`,
     kpis: computeKpis(countersFrom({ offered: answered, answered, answeredInSl, answerWaitSec: answered * 12, handled: answered, handleSec: answered * 300 }), emptyLiveState(), startMs),
     agentsLoggedIn: extra.loggedIn ?? 10,

@@ -1,11 +1,15 @@
 /** Words of the reports page in both languages (SPEC §6 `lang=zh-CN|en`). */
+import { serviceLevelFormula, type ServiceLevelSettings } from '../../shared/targets.ts';
 import type { Lang } from '../lib/i18n.ts';
 import type { ReportKpi } from '../../shared/report-model.ts';
 import type { ReportDim } from '../../shared/report-sql.ts';
 import { SEAT_TYPES } from '../../shared/seat-types.ts';
+import type { OrgKind } from '../../shared/org.ts';
+import { orgName } from '../lib/org.svelte.ts';
 
 const ZH = {
   title: '月度 KPI 报表',
+  idColumn: '编号',
   month: '月份',
   loading: '正在加载 {month} 的数据…',
   loaded: '已载入 {rows} 条接触记录的汇总，用时 {sec} 秒；报表计算 {ms} 毫秒',
@@ -41,6 +45,7 @@ const ZH = {
   drillOf: '{kpi} 的明细：{scope}',
   drillHint: '点击任一数字查看其背后的接触记录（客户号已脱敏）',
   rowsShown: '显示 {shown} / 共 {total} 条',
+  population: '公式计入 {total} 条：分子 {num}，分母 {den}',
   filter: '筛选',
   close: '关闭',
   whole: '全中心',
@@ -76,6 +81,7 @@ export type ReportMessage = keyof typeof ZH;
 
 const EN: Record<ReportMessage, string> = {
   title: 'Monthly KPI report',
+  idColumn: 'ID',
   month: 'Month',
   loading: 'Loading {month}…',
   loaded: 'Summary of {rows} contacts loaded in {sec} s; report computed in {ms} ms',
@@ -111,6 +117,7 @@ const EN: Record<ReportMessage, string> = {
   drillOf: 'Rows behind {kpi}: {scope}',
   drillHint: 'Select any figure to see the contacts behind it (customer references masked)',
   rowsShown: '{shown} of {total} rows',
+  population: '{total} rows in the formula: numerator {num}, denominator {den}',
   filter: 'Filter',
   close: 'Close',
   whole: 'whole centre',
@@ -209,7 +216,9 @@ export function kpiLabel(lang: Lang, kpi: ReportKpi): string {
   return (lang === 'en' ? KPI_EN : KPI_ZH)[kpi];
 }
 
-export function kpiFormula(lang: Lang, kpi: ReportKpi): string {
+/** A KPI's formula; the service level's as in force for the figures shown (`settings`: the month's, issue 11). */
+export function kpiFormula(lang: Lang, kpi: ReportKpi, settings?: ServiceLevelSettings): string {
+  if (kpi === 'serviceLevel' && settings) return serviceLevelFormula(settings, lang);
   return FORMULA[kpi]?.[lang] ?? '';
 }
 
@@ -217,12 +226,25 @@ export function dimLabel(lang: Lang, dim: ReportDim): string {
   return reportText(lang, dim);
 }
 
-/** A dimension value as shown (channels and tiers translated; ids as they are). */
-export function dimValue(lang: Lang, value: string | null): string {
+/** The org directory's kind of a report dimension (ticket tiers are words, not ids). */
+const ORG_KIND_OF_DIM: Partial<Record<ReportDim, OrgKind>> = { site: 'site', queue: 'queue', team: 'team', agent_id: 'agent', channel: 'channel' };
+
+/** Is this dimension's value an id the org directory names (a separate id column in exports)? */
+export function dimHasIds(dim: ReportDim): boolean {
+  return ORG_KIND_OF_DIM[dim] !== undefined;
+}
+
+/**
+ * A dimension value as shown: sites, queues, teams, agents and channels by the org directory's
+ * name (web/lib/org.svelte.ts; the id when nobody named it), tiers translated.
+ */
+export function dimValue(lang: Lang, value: string | null, dim?: ReportDim): string {
   if (value === null) return '—';
+  const kind = dim ? ORG_KIND_OF_DIM[dim] : undefined;
+  if (kind) return orgName(kind, value, lang);
   const seat = SEAT_TYPES.find((s) => s.id === value);
   if (seat) return lang === 'en' ? seat.en : seat.zh;
-  return lang === 'zh-CN' ? (DIM_VALUES_ZH[value] ?? value) : value.replace('_', ' ');
+  return lang === 'zh-CN' ? (DIM_VALUES_ZH[value] ?? value) : value;
 }
 
 /** Column headers of the drill-down table. */
@@ -248,6 +270,9 @@ const COLUMNS: Record<string, [zh: string, en: string]> = {
   deadline_at: ['时限', 'Deadline'],
   closed_at: ['结案时间', 'Closed at'],
   closure: ['结案情况', 'Closure'],
+  counts_at: ['计入时间', 'Counts at'],
+  occurrence: ['计入事项', 'Counted as'],
+  in_numerator: ['计入分子', 'In numerator'],
 };
 
 export function columnLabel(lang: Lang, column: string): string {

@@ -3,7 +3,9 @@ import { describe, expect, it } from 'vitest';
 import { countersFrom } from '../../shared/kpi.ts';
 import { kpisOf } from '../../shared/report-model.ts';
 import { DEFAULT_THRESHOLDS } from '../../shared/thresholds.ts';
-import { exportFileName, formatDelta, kpiLines, sheetsToCsv, trendOf, type Sheet } from './report-view.ts';
+import { breakdownRows, exportFileName, formatDelta, kpiLines, reportSheets, sheetsToCsv, trendOf, type Sheet } from './report-view.ts';
+import type { ReportData, ReportRow } from '../../shared/report-model.ts';
+import type { Counters } from '../../shared/kpi.ts';
 import { limitedSql, sqlErrorText } from './sql-console.ts';
 
 describe('report view', () => {
@@ -20,6 +22,40 @@ describe('report view', () => {
     expect(trendOf('serviceLevel', 0.01)).toBe('better');
     expect(trendOf('asaSec', -3)).toBe('better');
     expect(trendOf('offered', 100)).toBe('none');
+  });
+
+  it('shows no arrow on a change that reads as none', () => {
+    // 0.04 pt and 0.4 s round to ±0.0 pt and ±0 s: no ▲/▼ beside them.
+    expect([formatDelta('serviceLevel', 0.0004, 'en'), trendOf('serviceLevel', 0.0004)]).toEqual(['±0.0 pt', 'same']);
+    expect([formatDelta('asaSec', -0.4, 'en'), trendOf('asaSec', -0.4)]).toEqual(['±0 s', 'same']);
+    expect(trendOf('serviceLevel', 0)).toBe('same');
+    expect(trendOf('serviceLevel', 0.0006)).toBe('better');
+    const same = kpisOf(countersFrom({ answered: 90, answeredInSl: 81, abandoned: 10 }), { serviceLevelVariant: 'standard' });
+    const lines = kpiLines(same, DEFAULT_THRESHOLDS, same);
+    expect(lines.filter((l) => l.trend === 'better' || l.trend === 'worse')).toEqual([]);
+  });
+
+  it('lists no empty breakdown rows, and no queue outcome by team', () => {
+    const settings = { serviceLevelVariant: 'standard' } as const;
+    const row = (group: string | null, counters: Counters, grouping: 'team' | 'queue' = 'team'): ReportRow => ({ group, counters, kpis: kpisOf(counters, settings, grouping) });
+    // Team t1 answered 8; the "—" team holds the abandons (no team): nothing to show by team.
+    const t1 = row('t1', countersFrom({ offered: 10, answered: 8, answeredInSl: 8, handled: 8, handleSec: 1600 }));
+    const none = row(null, countersFrom({ offered: 2, abandoned: 2 }));
+    const zero = row('t9', countersFrom({}));
+    // One overdue ticket is a figure (closure rate 0 %): kept.
+    const overdue = row('t2', countersFrom({ ticketsOverdue: 1 }));
+    expect(breakdownRows([t1, none, zero, overdue]).map((r) => r.group)).toEqual(['t1', 't2']);
+    expect(t1.kpis.answerRate).toEqual({ value: null });
+    expect(t1.kpis.answered.value).toBe(8);
+    const empty: ReportRow = { group: 'total', counters: countersFrom({}), kpis: kpisOf(countersFrom({}), settings) };
+    const data = { total: t1, byDim: { site: [], queue: [row('q', countersFrom({ answered: 1 }), 'queue')], team: [t1, none, zero], agent_id: [], channel: [], tier: [] }, daily: [], hourly: [], elapsedMs: 0 } satisfies ReportData;
+    const sheets = reportSheets(data, kpiLines(empty.kpis, DEFAULT_THRESHOLDS, null), 'en');
+    const team = sheets.find((s) => s.name === 'Team')!;
+    expect(team.rows.length).toBe(1);
+    const col = (label: string) => team.header.indexOf(label);
+    expect([team.rows[0][col('Answered')], team.rows[0][col('Answer rate')], team.rows[0][col('Offered')]]).toEqual([8, null, null]);
+    // In the CSV an empty cell, on the page "—".
+    expect(sheetsToCsv([team], 'T')).toContain('\r\nt1,t1,null'.replace(',null', ','));
   });
 
   it('judges each KPI against its target and last month', () => {

@@ -10,7 +10,7 @@ import { statusOf, type Status } from '../../shared/thresholds.ts';
 import type { Targets } from '../../shared/targets.ts';
 import type { Lang } from '../lib/i18n.ts';
 import { unitOf } from '../lib/format.ts';
-import { dimLabel, dimValue, kpiLabel, reportText } from './report-i18n.ts';
+import { dimHasIds, dimLabel, dimValue, kpiLabel, reportText } from './report-i18n.ts';
 
 /** KPIs of the breakdown, ranking and chart tables (the month table shows all REPORT_KPIS). */
 export const BREAKDOWN_KPIS = ['offered', 'answered', 'answerRate', 'serviceLevel', 'abandonRate', 'asaSec', 'ahtSec', 'fcr', 'csat', 'closureRate'] as const satisfies readonly ReportKpi[];
@@ -36,12 +36,22 @@ export function formatFigure(kpi: ReportKpi, value: number | null, lang: Lang): 
   }
 }
 
+/**
+ * A difference rounded to what is shown (0.1 pt, 0.01 of a score, whole seconds and counts), so
+ * its sign and its arrow agree with the text: a change that reads ±0.0 is no change.
+ */
+export function shownDelta(kpi: ReportKpi, delta: number): number {
+  const unit = unitOfKpi(kpi);
+  const shown = unit === 'percent' ? Math.round(delta * 1000) / 1000 : unit === 'score' ? Math.round(delta * 100) / 100 : Math.round(delta);
+  return shown === 0 ? 0 : shown;
+}
+
 /** A difference as text: percentage points for ratios, seconds, or counts; always signed. */
 export function formatDelta(kpi: ReportKpi, delta: number | null, lang: Lang): string {
   if (delta === null || !Number.isFinite(delta)) return reportText(lang, 'none');
   const unit = unitOfKpi(kpi);
   // Signed after rounding to what is shown, so a tiny difference reads ±0.0, not −0.0.
-  const shown = unit === 'percent' ? Math.round(delta * 1000) / 1000 : unit === 'score' ? Math.round(delta * 100) / 100 : Math.round(delta);
+  const shown = shownDelta(kpi, delta);
   const sign = shown > 0 ? '+' : shown < 0 ? '−' : '±';
   const abs = Math.abs(delta);
   switch (unit) {
@@ -63,8 +73,9 @@ const LOWER_IS_BETTER = new Set<ReportKpi>(['abandonRate', 'asaSec', 'ahtSec', '
 const NEUTRAL = new Set<ReportKpi>(['offered', 'answered', 'handled', 'transferred']);
 
 export function trendOf(kpi: ReportKpi, delta: number | null): Trend {
-  if (delta === null || NEUTRAL.has(kpi)) return 'none';
-  if (Math.abs(delta) < 1e-9) return 'same';
+  if (delta === null || !Number.isFinite(delta) || NEUTRAL.has(kpi)) return 'none';
+  // No arrow on a change that reads as none (±0.0 pt, ±0 s).
+  if (shownDelta(kpi, delta) === 0) return 'same';
   return (delta > 0) !== LOWER_IS_BETTER.has(kpi) ? 'better' : 'worse';
 }
 
@@ -114,13 +125,27 @@ export interface Sheet {
   percent: (row: number, column: number) => boolean;
 }
 
-function breakdownSheet(name: string, first: string, rows: ReportRow[], lang: Lang, label: (g: string | null) => string): Sheet {
-  const header = [first, ...BREAKDOWN_KPIS.map((k) => kpiLabel(lang, k))];
+/**
+ * A breakdown's rows that have something to show: none whose every figure is zero or "—" (a
+ * group only ticket deadlines or queue outcomes reach, e.g. contacts without a team). A figure
+ * counts when its denominator has rows, or, for a count, when it is not zero.
+ */
+export function breakdownRows(rows: readonly ReportRow[]): ReportRow[] {
+  return rows.filter((r) => BREAKDOWN_KPIS.some((k) => {
+    const { value, den } = r.kpis[k];
+    return den !== undefined ? den > 0 : value !== null && value !== 0;
+  }));
+}
+
+/** A breakdown as a sheet; `idColumn`: the ids beside their names (sites, queues, teams, agents, channels). */
+function breakdownSheet(name: string, first: string, rows: ReportRow[], lang: Lang, label: (g: string | null) => string, idColumn?: string): Sheet {
+  const ids = idColumn ? 1 : 0;
+  const header = [first, ...(idColumn ? [idColumn] : []), ...BREAKDOWN_KPIS.map((k) => kpiLabel(lang, k))];
   return {
     name,
     header,
-    rows: rows.map((r) => [label(r.group), ...BREAKDOWN_KPIS.map((k) => r.kpis[k].value)]),
-    percent: (_row, column) => column > 0 && unitOfKpi(BREAKDOWN_KPIS[column - 1]) === 'percent',
+    rows: rows.map((r) => [label(r.group), ...(idColumn ? [r.group] : []), ...BREAKDOWN_KPIS.map((k) => r.kpis[k].value)]),
+    percent: (_row, column) => column > ids && unitOfKpi(BREAKDOWN_KPIS[column - 1 - ids]) === 'percent',
   };
 }
 
@@ -135,7 +160,7 @@ export function reportSheets(data: ReportData, lines: KpiLine[], lang: Lang): Sh
   };
   return [
     kpiSheet,
-    ...REPORT_DIMS.map((dim) => breakdownSheet(dimLabel(lang, dim), dimLabel(lang, dim), data.byDim[dim], lang, (g) => dimValue(lang, g))),
+    ...REPORT_DIMS.map((dim) => breakdownSheet(dimLabel(lang, dim), dimLabel(lang, dim), breakdownRows(data.byDim[dim]), lang, (g) => dimValue(lang, g, dim), dimHasIds(dim) ? t('idColumn') : undefined)),
     breakdownSheet(t('daily'), t('day'), data.daily, lang, (g) => g ?? ''),
     breakdownSheet(t('hourly'), t('hour'), data.hourly, lang, (g) => (g === null ? '' : `${g}:00`)),
   ];

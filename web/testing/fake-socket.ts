@@ -5,6 +5,7 @@
  */
 import { computeKpis, countersFrom, emptyLiveState, type CounterName, type LiveState } from '../../shared/kpi.ts';
 import type { Ack, RoomMessage, ScopeKpis } from '../../shared/socket-events.ts';
+import { scopeDimension } from '../../shared/scope.ts';
 import type { FeedSocket } from '../lib/kpi-feed.svelte.ts';
 
 type Listener = (...args: never[]) => void;
@@ -72,7 +73,7 @@ export function scopeKpis(
   nowMs = Date.UTC(2026, 0, 5, 2, 0, 0),
 ): ScopeKpis {
   const state = { ...emptyLiveState(), ...live };
-  return { scope, kpis: computeKpis(countersFrom(counters), state, nowMs), live: state };
+  return { scope, kpis: computeKpis(countersFrom(counters), state, nowMs, undefined, scopeDimension(scope)), live: state };
 }
 
 /** A room message. */

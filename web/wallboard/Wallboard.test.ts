@@ -99,4 +99,29 @@ describe('Wallboard', () => {
     expect(screen.getByRole('status')).toHaveTextContent('Data is 8 s old');
     expect(main()).toHaveAttribute('data-connection', 'stale');
   });
+
+  it('shows a team no queue outcome: "—" where a site would show answer rate and waits, its answered counted', () => {
+    const rooms = ['team:t1@today', 'team:t1@15m', 'queue:*@today'];
+    const teamFeed = new KpiFeed(socket.asFeedSocket(), rooms, { now: () => nowMs });
+    teamFeed.start();
+    render(Wallboard, { feed: teamFeed, lang: 'en', timeZone: 'Asia/Shanghai', scope: 'team:t1' });
+    socket.connect();
+    // Even were a wait reported for it, a team has no longest wait (waits belong to queues).
+    const team = scopeKpis('team:t1', { answered: 19, answeredInSl: 18, answerWaitSec: 190, handled: 19, handleSec: 5700 }, { inQueue: 1, oldestWaitingTsMs: T0 - 42_000 });
+    socket.subscribes.at(-1)!.ack({
+      ok: true,
+      data: [
+        roomMessage('team:t1@today', 1, [team], { full: true, asOf: T0 }),
+        roomMessage('team:t1@15m', 1, [scopeKpis('team:t1', { answered: 2 })], { full: true, asOf: T0 }),
+        roomMessage('queue:*@today', 1, [], { full: true, asOf: T0 }),
+      ],
+    });
+    flushSync();
+    for (const kpi of ['answerRate', 'serviceLevel', 'abandonRate', 'inQueue', 'longestWaitSec']) {
+      expect(tile(kpi), kpi).toHaveTextContent('No data');
+      expect(tile(kpi), kpi).not.toHaveTextContent('100');
+    }
+    expect(tile('asaSec')).toHaveTextContent('10');
+    teamFeed.stop();
+  });
 });
