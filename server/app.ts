@@ -167,7 +167,7 @@ export function createApp(deps: AppDeps): App {
   const audit: AuditLog = deps.audit ?? new MemoryAuditLog();
   // Unknown scopes answer 404 (issue 11): known = figures in the engine, or in the org directory.
   const knownScopeOf = knownScope({ engine, org });
-  const context: RouteContext = { config, engine, access, audit, log, records, clock, logger, targets, knownScope: knownScopeOf };
+  const context: RouteContext = { config, engine, access, audit: auditBeforeApply(audit, logger), log, records, clock, logger, targets, knownScope: knownScopeOf };
   const webRoot = deps.webRoot ?? 'dist/web';
   const serveWeb = existsSync(webRoot) ? sirv(webRoot, { single: true, etag: true, gzip: false }) : null;
 
@@ -478,9 +478,11 @@ export function createApp(deps: AppDeps): App {
       try {
         return await restoreLiveState();
       } catch (error) {
-        if (error instanceof StoreError) throw error;
-        // A damaged file is found only when its blocks are read: name the file and the reason.
-        throw new StoreError(`${log.path ?? 'store'}: cannot read the event store (${String((error as Error)?.message ?? error).split('\n')[0].slice(0, 400)})`);
+        // A damaged file is found only when its blocks are read. This is a start-up error, for the
+        // operator's console only: the one message that names the file (answers never do, issue 12).
+        const message = error instanceof StoreError ? error.message : `cannot read the event store (${withoutPaths(String((error as Error)?.message ?? error).split('\n')[0].slice(0, 400))})`;
+        if (error instanceof StoreError && !message.startsWith('cannot read the event store')) throw error;
+        throw new StoreError(`${log.path ?? 'store'}: ${message}`);
       }
     },
     async flushRecords() {
@@ -517,5 +519,25 @@ export function createApp(deps: AppDeps): App {
       identity.store.close?.();
       await log.close();
     },
+  };
+}
+
+/**
+ * The audit log as routes write it (issue 12): every management action is audited before it is
+ * applied, so a failing write stops the action there, answered 503 saying nothing was done. The
+ * operator's log gets the cause when it is the disk's, never a value DuckDB may quote.
+ */
+function auditBeforeApply(audit: AuditLog, logger: Logger): AuditLog {
+  return {
+    record: (entry) =>
+      Promise.resolve()
+        .then(() => audit.record(entry))
+        .catch((error: unknown) => {
+          const firstLine = String((error as Error)?.message ?? error).split('\n')[0];
+          const cause = /No space|disk|I\/O|IO Error|Could not|read-only|permission/i.test(firstLine) ? withoutPaths(firstLine).slice(0, 200) : 'the audit store refused the entry';
+          logger.error({ err: cause, action: entry.action }, 'cannot write the audit log; the action was not applied');
+          throw new HttpError(503, 'audit: the audit log cannot record this action, so it was not applied; retry shortly');
+        }),
+    list: (filter) => audit.list(filter),
   };
 }

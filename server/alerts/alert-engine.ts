@@ -130,6 +130,11 @@ export class AlertEngine {
     return this.incidentLog.slice(-limit).reverse().map((s) => s.incident);
   }
 
+  /** The alert of that id, if it is still kept. */
+  alert(id: string): Alert | undefined {
+    return this.log.find((a) => a.id === id);
+  }
+
   /** The incident of that id (or the one it was merged into), if it is still kept. */
   incident(id: string): Incident | undefined {
     return this.incidentById.get(id)?.incident;

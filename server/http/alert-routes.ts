@@ -36,12 +36,12 @@ export function alertRoutes({ access, audit, clock }: RouteContext, hub: ScreenH
       const note = parseAckNote(body.note);
       const nowMs = clock.now();
       const from = remoteAddress(req);
-      if (hub.alerts.incident(body.id)) {
+      // Audited first (issue 12): if the audit log cannot take it, nothing is acknowledged.
+      const incident = hub.alerts.incident(body.id);
+      if (incident) {
         // An incident: all its alerts at once, one audit entry.
-        const result = hub.alerts.ackIncident(body.id, principal.name, nowMs, note);
-        if (result === 'not-found') throw new HttpError(404, 'id: no such alert or incident');
-        if (result === 'already') throw new HttpError(409, 'id: that incident is already acknowledged');
-        const { incident, alerts } = result;
+        if (incident.ackedAt !== null) throw new HttpError(409, 'id: that incident is already acknowledged');
+        const pending = incident.alertIds.filter((id) => hub.alerts.alert(id)?.ackedAt === null);
         await audit.record({
           at: nowMs,
           actor: principal.name,
@@ -49,24 +49,30 @@ export function alertRoutes({ access, audit, clock }: RouteContext, hub: ScreenH
           action: 'alert.ack',
           target: incident.id,
           from,
-          detail: { rule: incident.rule, kpi: incident.kpi ?? null, scopes: incident.scopes, alertIds: alerts.map((a) => a.id), note },
+          detail: { rule: incident.rule, kpi: incident.kpi ?? null, scopes: incident.scopes, alertIds: pending, note },
         });
-        return sendJson(res, 200, { incident, alerts });
+        const result = hub.alerts.ackIncident(body.id, principal.name, nowMs, note);
+        if (result === 'not-found') throw new HttpError(404, 'id: no such alert or incident');
+        if (result === 'already') throw new HttpError(409, 'id: that incident is already acknowledged');
+        return sendJson(res, 200, { incident: result.incident, alerts: result.alerts });
       }
-      const result = hub.alerts.ack(body.id, principal.name, nowMs, note);
-      if (result === 'not-found') throw new HttpError(404, 'id: no such alert or incident');
-      if (result === 'already') throw new HttpError(409, 'id: that alert is already acknowledged');
+      const alert = hub.alerts.alert(body.id);
+      if (!alert) throw new HttpError(404, 'id: no such alert or incident');
+      if (alert.ackedAt !== null) throw new HttpError(409, 'id: that alert is already acknowledged');
       await audit.record({
-        at: result.ackedAt!,
+        at: nowMs,
         actor: principal.name,
         role: principal.role,
         action: 'alert.ack',
-        target: result.id,
+        target: alert.id,
         from,
-        detail: { rule: result.rule, kpi: result.kpi ?? null, scope: result.scope, note },
+        detail: { rule: alert.rule, kpi: alert.kpi ?? null, scope: alert.scope, note },
       });
-      const incident = result.incidentId === undefined ? undefined : hub.alerts.incident(result.incidentId);
-      sendJson(res, 200, { alert: result, ...(incident ? { incident } : {}) });
+      const result = hub.alerts.ack(body.id, principal.name, nowMs, note);
+      if (result === 'not-found') throw new HttpError(404, 'id: no such alert or incident');
+      if (result === 'already') throw new HttpError(409, 'id: that alert is already acknowledged');
+      const merged = result.incidentId === undefined ? undefined : hub.alerts.incident(result.incidentId);
+      sendJson(res, 200, { alert: result, ...(merged ? { incident: merged } : {}) });
     },
   };
 }

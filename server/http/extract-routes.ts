@@ -21,7 +21,10 @@ export function extractRoutes(context: RouteContext, flushRecords: () => Promise
     if (nowMs < monthBoundsMs(month, config.timeZone).startMs) throw new HttpError(404, `month: ${month} has not begun`);
     // Records the engine changed in the last second must be in the store before an open month is read.
     if (!store.isClosed(month, nowMs)) await flushRecords();
-    return store.get(month, nowMs);
+    const built = await store.get(month, nowMs);
+    // A past month without records leaves nothing on disk (issue 12).
+    if (!built) throw new HttpError(404, 'month: no data');
+    return built;
   };
   return {
     'GET /api/v1/extracts': async (req, res, url) => {

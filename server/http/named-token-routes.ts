@@ -48,20 +48,24 @@ export function namedTokenRoutes(context: RouteContext, spec: NamedTokenRouteSpe
       const body = await readJsonObject(req);
       let made: { entry: NamedToken; token: string };
       try {
+        spec.tokens.checkNewName(body.name);
+        // Audited first (issue 12): if the audit log cannot take it, no token is made.
+        await auditAction(context, req, admin, `${spec.action}.create`, body.name);
         made = await spec.tokens.create(body.name, admin.name);
       } catch (error) {
         if (error instanceof NamedTokenError) throw new HttpError(400, error.message);
         throw error;
       }
-      await auditAction(context, req, admin, `${spec.action}.create`, made.entry.name);
       sendJson(res, 201, { ...present(made.entry), token: made.token, ...spec.created(made.entry, made.token) });
     },
     [`DELETE ${spec.path}`]: async (req, res, url) => {
       const admin = access.requirePermission(req, spec.permission);
       const name = url.searchParams.get('name') ?? '';
+      if (!spec.tokens.active(name)) throw new HttpError(404, `name: no active entry "${name.slice(0, 64)}"`);
+      // Audited first (issue 12): if the audit log cannot take it, the token keeps working.
+      await auditAction(context, req, admin, `${spec.action}.revoke`, name);
       const revoked = await spec.tokens.revoke(name, admin.name);
       if (!revoked) throw new HttpError(404, `name: no active entry "${name.slice(0, 64)}"`);
-      await auditAction(context, req, admin, `${spec.action}.revoke`, name);
       access.changed();
       sendJson(res, 200, present(revoked));
     },

@@ -71,11 +71,14 @@ export function orgRoutes(context: RouteContext, org: OrgDirectory): Routes {
           throw new HttpError(400, `entries[${i}].id: the directory holds at most ${ORG_LIMITS.entriesPerKind} entries of kind ${change.kind}`);
         }
       });
-      const diffs = org.apply(changes, principal.name, context.clock.now());
-      if (diffs.length > 0) {
-        const target = diffs.length === 1 ? `${diffs[0].kind}:${diffs[0].id}` : `${diffs.length} entries`;
-        await auditAction(context, req, principal, 'org.change', target, { changes: diffs });
+      // Audited first (issue 12): if the audit log cannot take it, the directory stays as it was.
+      const atMs = context.clock.now();
+      const planned = org.preview(changes, principal.name, atMs);
+      if (planned.length > 0) {
+        const target = planned.length === 1 ? `${planned[0].kind}:${planned[0].id}` : `${planned.length} entries`;
+        await auditAction(context, req, principal, 'org.change', target, { changes: planned });
       }
+      const diffs = org.apply(changes, principal.name, atMs);
       sendJson(res, 200, { revision: org.revision, changed: diffs.length, changes: diffs });
     },
   };

@@ -67,7 +67,9 @@ export function reportRoutes(context: RouteContext, flushRecords: () => Promise<
       const cached = closed ? summaries.get(month) : undefined;
       if (cached) return sendJson(res, 200, cached);
       if (!closed) await flushRecords();
-      const { cubePaths } = await extracts.get(month, nowMs);
+      const built = await extracts.get(month, nowMs);
+      if (!built) throw new HttpError(404, 'month: no data');
+      const { cubePaths } = built;
       const { run, close } = await privateDuckDb();
       try {
         for (const cube of Object.keys(cubePaths) as CubeName[]) await run(loadCubeSql(cube, cubePaths[cube]));

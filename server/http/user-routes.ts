@@ -29,8 +29,10 @@ export function userRoutes(context: RouteContext): Routes {
     'POST /api/v1/users': async (req, res) => {
       const admin = access.requirePermission(req, 'users:manage');
       const body = await readJsonObject(req);
+      // Audited first (issue 12): if the audit log cannot take it, no account is made.
+      await asHttp(async () => accounts.checkNewUser(body.name, body.role));
+      await auditAction(context, req, admin, 'user.create', String(body.name), { role: body.role });
       const { user, initialPassword } = await asHttp(() => accounts.createUser(body.name, body.role, admin.name));
-      await auditAction(context, req, admin, 'user.create', user.name, { role: user.role });
       sendJson(res, 201, { user: present(user), initialPassword });
     },
     'PATCH /api/v1/users': async (req, res) => {
@@ -40,18 +42,24 @@ export function userRoutes(context: RouteContext): Routes {
       if (admin.via === 'session' && name === admin.name && ((body.role !== undefined && body.role !== 'admin') || body.disabled === true)) {
         throw new HttpError(400, 'name: you cannot take the admin role from, or disable, your own account');
       }
-      const { before, after } = await asHttp(() => accounts.updateUser(name, { role: body.role, disabled: body.disabled, unlock: body.unlock }));
-      if (before.role !== after.role) await auditAction(context, req, admin, 'user.role', name, { from: before.role, to: after.role });
-      if (before.disabled !== after.disabled) await auditAction(context, req, admin, after.disabled ? 'user.disable' : 'user.enable', name);
+      const change = { role: body.role, disabled: body.disabled, unlock: body.unlock };
+      // Audited first (issue 12): if the audit log cannot take it, the account is not changed.
+      const planned = await asHttp(async () => accounts.planUpdate(name, change));
+      if (planned.before.role !== planned.after.role) await auditAction(context, req, admin, 'user.role', name, { from: planned.before.role, to: planned.after.role });
+      if (planned.before.disabled !== planned.after.disabled) await auditAction(context, req, admin, planned.after.disabled ? 'user.disable' : 'user.enable', name);
       if (body.unlock === true) await auditAction(context, req, admin, 'user.unlock', name);
+      const { after } = await asHttp(() => accounts.updateUser(name, change));
       access.changed();
       sendJson(res, 200, { user: present(after) });
     },
     'POST /api/v1/users/password-reset': async (req, res) => {
       const admin = access.requirePermission(req, 'users:manage');
       const body = await readJsonObject(req);
-      const { user, initialPassword } = await asHttp(() => accounts.resetPassword(stringField(body, 'name', 64)));
-      await auditAction(context, req, admin, 'user.password-reset', user.name);
+      const name = stringField(body, 'name', 64);
+      if (!accounts.user(name)) throw new HttpError(404, `name: no user "${name}"`);
+      // Audited first (issue 12): if the audit log cannot take it, the password stays as it was.
+      await auditAction(context, req, admin, 'user.password-reset', name);
+      const { user, initialPassword } = await asHttp(() => accounts.resetPassword(name));
       access.changed();
       sendJson(res, 200, { user: present(user), initialPassword });
     },

@@ -92,6 +92,11 @@ export class OrgDirectory {
     return changed;
   }
 
+  /** What `apply` would change, without changing anything (to audit first). */
+  preview(changes: readonly OrgChange[], by: string, atMs: number): OrgDiff[] {
+    return new OrgBook(this.book.toData()).apply(changes, by, new Date(atMs).toISOString());
+  }
+
   /** An admin's changes, written before this returns. */
   apply(changes: readonly OrgChange[], by: string, atMs: number): OrgDiff[] {
     const diffs = this.book.apply(changes, by, new Date(atMs).toISOString());

@@ -71,14 +71,19 @@ export class MonthExtracts {
     return nowMs >= monthBoundsMs(month, this.options.timeZone).endMs + CLOSE_GRACE_MS;
   }
 
-  /** The month's extract: from the cache when closed and built, else written now. */
-  get(month: string, nowMs: number): Promise<BuiltExtract> {
+  /**
+   * The month's extract: from the cache when closed and built, else written now. Null for a past
+   * month without a single record: nothing is written for it (issue 12, `month=2001-03`).
+   */
+  async get(month: string, nowMs: number): Promise<BuiltExtract | null> {
     const closed = this.isClosed(month, nowMs);
     const dir = join(this.options.dataDir, 'extracts', `${month}.${LAYOUT_VERSION}`);
     if (closed && existsSync(join(dir, 'manifest.json'))) {
       const manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as ExtractManifest;
-      return Promise.resolve({ manifest, paths: this.pathsIn(dir), cubePaths: this.cubePathsIn(dir) });
+      return { manifest, paths: this.pathsIn(dir), cubePaths: this.cubePathsIn(dir) };
     }
+    const { startMs, endMs } = monthBoundsMs(month, this.options.timeZone);
+    if (endMs <= nowMs && !(await this.hasRecords(startMs, endMs, nowMs))) return null;
     const key = `${month}|${closed}`;
     let build = this.building.get(key);
     if (!build) {
@@ -86,6 +91,16 @@ export class MonthExtracts {
       this.building.set(key, build);
     }
     return build;
+  }
+
+  /** Whether any table of the month's extract would have a row. */
+  private async hasRecords(startMs: number, endMs: number, nowMs: number): Promise<boolean> {
+    this.connection ??= this.connect();
+    const db = await this.connection;
+    const queries = this.queries(startMs, endMs, nowMs);
+    const any = Object.values(queries).map((sql) => `EXISTS (${sql})`).join(' OR ');
+    const reader = await db.runAndReadAll(`SELECT ${any}`);
+    return reader.getRows()[0]?.[0] === true;
   }
 
   private cubePathsIn(dir: string): Record<CubeName, string> {

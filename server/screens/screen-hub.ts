@@ -53,6 +53,8 @@ export class ScreenHub {
   private readonly wants = new WeakMap<KpiSocket, Wants>();
   private readonly timer: NodeJS.Timeout;
   private announcedUntil = 0;
+  /** Alert changes are waiting for their one push to every screen. */
+  private alertsPushPending = false;
 
   constructor(
     private readonly io: ScreenServer,
@@ -186,7 +188,15 @@ export class ScreenHub {
     const log = this.context.logger;
     if (change === 'raised') log.warn({ alert: alert.id, rule: alert.rule, kpi: alert.kpi, scope: alert.scope, value: alert.value }, 'alert raised');
     else log.info({ alert: alert.id, change }, `alert ${change}`);
-    this.push('all');
+    // One push for every change of this turn: each push sends every screen all active alerts, so
+    // one per alert grew with alerts² × screens (a centre with nobody ready raises ~2 per queue
+    // at once: 500 queues, 200 screens ran a server out of memory in JSON.stringify).
+    if (this.alertsPushPending) return;
+    this.alertsPushPending = true;
+    setImmediate(() => {
+      this.alertsPushPending = false;
+      this.push('all');
+    });
   }
 
   private tick(): void {

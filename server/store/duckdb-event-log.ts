@@ -26,7 +26,7 @@ import { join } from 'node:path';
 import type { CallCentreEvent } from '../../shared/events.ts';
 import { BloomFilter, bloomKey } from '../engine/bloom.ts';
 import { prepareDataDir } from './data-dir.ts';
-import { StoreError, type AppendOptions, type AppendResult, type CommitListener, type EventLog, type StoreHealth } from './event-log.ts';
+import { StoreError, withoutPaths, type AppendOptions, type AppendResult, type CommitListener, type EventLog, type StoreHealth } from './event-log.ts';
 
 /** A commit under way: the batches it stores and how its insert ended (null: stored). */
 interface Commit {
@@ -182,7 +182,7 @@ export class DuckDbEventLog implements EventLog {
   /** Remembers a FATAL DuckDB error; returns whether `error` was one. */
   private noteFatal(error: unknown): boolean {
     if (!FATAL.test(firstLine(error))) return false;
-    this.fatalError ??= `${this.path}: the store failed (${reason(error)}); restart required, the events it acknowledged are kept`;
+    this.fatalError ??= `the event store failed (${withoutPaths(reason(error))}); restart required, the events it acknowledged are kept`;
     return true;
   }
 
@@ -193,7 +193,7 @@ export class DuckDbEventLog implements EventLog {
     }
     // DuckDB's words about a value it refused may quote the batch: never passed on (issue 12).
     if (!IO_FAILURE.test(firstLine(error))) return new StoreError('store: cannot write events (the store refused a value of this batch); nothing in this batch was stored');
-    return new StoreError(`${this.path}: cannot write events (${reason(error)}); nothing in this batch was stored`);
+    return new StoreError(`the event store: cannot write events (${withoutPaths(reason(error))}); nothing in this batch was stored`);
   }
 
   /**
@@ -463,7 +463,7 @@ export class DuckDbEventLog implements EventLog {
         return await step();
       } catch (error) {
         this.noteFatal(error);
-        throw new StoreError(`${this.path}: cannot read the event store (${reason(error)})`);
+        throw new StoreError(`cannot read the event store (${withoutPaths(reason(error))})`);
       }
     };
     const result = await read(() => this.connection.stream(sql, params));

@@ -8,6 +8,11 @@ import type { CallCentreEvent } from '../../shared/events.ts';
 /** The store cannot keep events (unwritable, full, closed): the batch was not acknowledged. */
 export class StoreError extends Error {}
 
+/** `message` with file system paths replaced (clients must not learn where the server keeps its files). */
+export function withoutPaths(message: string): string {
+  return message.replace(/"[^"]*[\\/][^"]*"/g, 'a store file').replace(/(?:[A-Za-z]:)?(?:[\\/][\w.@+~-]+){2,}[\\/]?/g, 'a store file');
+}
+
 export interface AppendResult {
   /** Events new to the log, in the order given. */
   accepted: CallCentreEvent[];

@@ -8,7 +8,9 @@ import { foldContactEvent, foldTicketEvent, isContactEvent, isTicketEvent, newCo
 import type { Logger } from 'pino';
 import type { KpiEngine } from '../engine/kpi-engine.ts';
 import type { Checkpoint, ContactSnapshot, RecordStore, TicketSnapshot } from './record-store.ts';
-import type { EventLog } from './event-log.ts';
+import { withoutPaths, type EventLog } from './event-log.ts';
+
+export { withoutPaths };
 
 export class RecordSync {
   private timer: NodeJS.Timeout | undefined;
@@ -198,7 +200,3 @@ function firstLineOf(error: unknown): string {
   return String((error as Error)?.message ?? error).split('\n')[0].slice(0, 300);
 }
 
-/** `message` with file system paths replaced (clients must not learn where the server keeps its files). */
-export function withoutPaths(message: string): string {
-  return message.replace(/"[^"]*[\\/][^"]*"/g, 'a store file').replace(/(?:[A-Za-z]:)?(?:[\\/][\w.@+~-]+){2,}[\\/]?/g, 'a store file');
-}

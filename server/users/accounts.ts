@@ -125,18 +125,23 @@ export class Accounts {
     return user;
   }
 
-  /** A new account with a random initial password, which must be changed at first sign-in. */
-  async createUser(name: unknown, role: unknown, createdBy: string): Promise<{ user: User; initialPassword: string }> {
+  /** Throws the AccountError `createUser` would for these, without creating anything (to audit first). */
+  checkNewUser(name: unknown, role: unknown): asserts name is string {
     if (typeof name !== 'string' || !USER_NAME.test(name)) {
       throw new AccountError(400, 'name: 2 to 64 lower-case letters, digits, dots, dashes or underscores, starting with a letter or digit');
     }
     if (RESERVED_NAMES.includes(name)) throw new AccountError(400, `name: "${name}" is reserved`);
     if (!isRole(role)) throw new AccountError(400, 'role: must be display, manager, director or admin');
     if (this.users.has(name)) throw new AccountError(409, `name: user "${name}" already exists (one account per person)`);
+  }
+
+  /** A new account with a random initial password, which must be changed at first sign-in. */
+  async createUser(name: unknown, role: unknown, createdBy: string): Promise<{ user: User; initialPassword: string }> {
+    this.checkNewUser(name, role);
     const password = initialPassword();
     const user: User = {
       name,
-      role,
+      role: role as Role,
       passwordHash: await hashPassword(password),
       mustChangePassword: true,
       disabled: false,
@@ -150,8 +155,8 @@ export class Accounts {
     return { user, initialPassword: password };
   }
 
-  /** Changes role or enabled state, or unlocks; a role change or disabling ends the user's sessions. */
-  async updateUser(name: unknown, change: { role?: unknown; disabled?: unknown; unlock?: unknown }): Promise<{ before: User; after: User }> {
+  /** The account before and after `updateUser` with these, without saving anything (to audit first). */
+  planUpdate(name: unknown, change: { role?: unknown; disabled?: unknown; unlock?: unknown }): { before: User; after: User } {
     const before = this.need(name);
     if (change.role !== undefined && !isRole(change.role)) throw new AccountError(400, 'role: must be display, manager, director or admin');
     if (change.disabled !== undefined && typeof change.disabled !== 'boolean') throw new AccountError(400, 'disabled: must be true or false');
@@ -160,6 +165,12 @@ export class Accounts {
     if (change.role !== undefined) after.role = change.role as Role;
     if (change.disabled !== undefined) after.disabled = change.disabled as boolean;
     if (change.unlock) Object.assign(after, { failedSignIns: 0, lockedUntilMs: null });
+    return { before, after };
+  }
+
+  /** Changes role or enabled state, or unlocks; a role change or disabling ends the user's sessions. */
+  async updateUser(name: unknown, change: { role?: unknown; disabled?: unknown; unlock?: unknown }): Promise<{ before: User; after: User }> {
+    const { before, after } = this.planUpdate(name, change);
     await this.save(after);
     if (after.role !== before.role || (after.disabled && !before.disabled)) await this.revokeSessionsOf(after.name);
     return { before, after };

@@ -67,13 +67,18 @@ export class NamedTokens {
     return this.activeByHash.get(tokenHash(token));
   }
 
-  /** Makes a new entry; its token is returned now and never again. */
-  async create(name: unknown, createdBy: string): Promise<{ entry: NamedToken; token: string }> {
+  /** Throws the NamedTokenError `create` would for this name, without creating anything (to audit first). */
+  checkNewName(name: unknown): asserts name is string {
     if (typeof name !== 'string' || !NAME.test(name)) {
       throw new NamedTokenError('name: 1 to 64 letters, digits, spaces, dots, dashes or underscores, starting with a letter or digit');
     }
     if (this.reserved.includes(name)) throw new NamedTokenError(`name: "${name}" is reserved`);
     if (this.active(name)) throw new NamedTokenError(`name: "${name}" is already in use; revoke it first`);
+  }
+
+  /** Makes a new entry; its token is returned now and never again. */
+  async create(name: unknown, createdBy: string): Promise<{ entry: NamedToken; token: string }> {
+    this.checkNewName(name);
     const token = randomBytes(24).toString('base64url');
     const entry: NamedToken = { id: randomUUID(), name, tokenHash: tokenHash(token), createdMs: this.clock.now(), createdBy, revokedMs: null, revokedBy: null };
     await this.store.put(this.kind, entry.id, entry);

@@ -96,10 +96,20 @@ async function main(): Promise<void> {
   console.log(`screens bench on ${cpus().length} cores, Node ${process.version}: steps ${STEPS.join(', ')} screens, background load ${LOAD_EVENTS_PER_SEC} events/s`);
   const server = await startServer();
   const pid = server.child.pid!;
-  // Every queue a screen will ask for must exist (an unknown scope is refused): one contact each.
-  const seed = Array.from({ length: QUEUES }, (_, q) =>
-    JSON.stringify({ id: `seed-${q}`, type: 'contact.offered', ts: Date.now() - 60_000, contactId: `seed-${q}`, queue: `q${q}`, site: `site${q % 5}`, channel: 'phone' }),
-  ).join('\n');
+  // Every queue a screen will ask for must exist (an unknown scope is refused): one complete
+  // contact each, as the load sends. (A contact left waiting, with no agent ready, would breach
+  // "no agents ready" and longest wait at every queue and site × queue: ~2,000 alerts on every
+  // screen, which is not the steady load this bench measures.)
+  const seedAtMs = Date.now() - 240_000;
+  const seed = Array.from({ length: QUEUES }, (_, q) => {
+    const contactId = `seed-${q}`;
+    return [
+      { id: `${contactId}-o`, type: 'contact.offered', ts: seedAtMs, contactId, queue: `q${q}`, site: `site${q % 5}`, channel: 'phone' },
+      { id: `${contactId}-a`, type: 'contact.answered', ts: seedAtMs + 12_000, contactId, agentId: `agent${q % 2000}`, team: `team${q % 200}` },
+      { id: `${contactId}-e`, type: 'contact.ended', ts: seedAtMs + 200_000, contactId, talkSec: 180, holdSec: 8 },
+      { id: `${contactId}-w`, type: 'contact.wrapped', ts: seedAtMs + 230_000, contactId, agentId: `agent${q % 2000}` },
+    ].map((event) => JSON.stringify(event)).join('\n');
+  }).join('\n');
   const seeded = await fetch(`${server.baseUrl}/api/v1/events`, {
     method: 'POST',
     headers: { authorization: `Bearer ${INGEST_KEY}`, 'content-type': 'application/x-ndjson' },

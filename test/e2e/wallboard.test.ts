@@ -327,7 +327,8 @@ describe('wallboard', () => {
     expect(await wall.locator('.tiles [data-kpi="serviceLevel"]').count()).toBe(1);
     await saveScreenshot(wall, 'wallboard-visitor-1080p-en.png');
 
-    await manager.locator('tr[data-screen="display"] button.toggle').click();
+    // The manager's page shows visitor mode on before it is switched off again.
+    await manager.locator('tr[data-screen="display"] button.toggle[aria-pressed="true"]').click();
     await wall.waitForSelector('main[data-visitor="false"] .agents [data-kpi="agentsBusy"]', { timeout: 3_000 });
     await manager.close();
     await wall.close();

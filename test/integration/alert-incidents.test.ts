@@ -73,6 +73,26 @@ describe('alert incidents', () => {
     expect((body.active as Alert[]).every((a) => a.ackedAt === null)).toBe(true);
   });
 
+  it('acknowledges nothing while the audit log cannot record it: 503 saying so (issue 12)', async () => {
+    const original = server.app.audit.record;
+    server.app.audit.record = async () => {
+      throw new Error('audit write failed');
+    };
+    try {
+      for (const id of [incident.id, incident.alertIds[0]]) {
+        const answer = await server.request('POST', '/api/v1/alerts/ack', { body: { id, note: 'NOT-APPLIED' } });
+        expect(answer.status, id).toBe(503);
+        expect(answer.body.error, id).toMatch(/^audit: .*not applied/);
+      }
+    } finally {
+      server.app.audit.record = original;
+    }
+    const { body } = await server.request('GET', '/api/v1/alerts');
+    expect((body.active as Alert[]).every((a) => a.ackedAt === null)).toBe(true);
+    expect((body.incidents as Incident[]).every((i) => i.ackedAt === null)).toBe(true);
+    expect((await server.request('GET', '/api/v1/audit?action=alert.ack')).body.entries).toEqual([]);
+  });
+
   it('acknowledges every alert of the incident once, with the note, in one audit entry', async () => {
     const note = '  已调 3 名坐席支援综合业务; vendor called  ';
     const acked = await server.request('POST', '/api/v1/alerts/ack', { body: { id: incident.id, note } });

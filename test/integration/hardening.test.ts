@@ -141,7 +141,7 @@ describe('hardening', () => {
     expect(sameSite.status).toBe(200);
   });
 
-  it('answers an internal failure with a plain 500, never a stack trace', async () => {
+  it('answers a failing audit write with a plain 503 saying nothing was applied, never a stack trace or the error', async () => {
     const config = loadConfig({ DATA_DIR: '/nonexistent', INGEST_KEY, ADMIN_TOKEN, DISPLAY_TOKEN });
     const audit = new MemoryAuditLog();
     audit.record = async () => {
@@ -163,8 +163,10 @@ describe('hardening', () => {
         headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' },
         body: JSON.stringify({ name: 'new.user', role: 'manager' }),
       });
-      expect(response.status).toBe(500);
-      expect(await response.text()).toBe('{"error":"internal error; the request was not applied"}');
+      // Audited before it is applied (issue 12): the account is not made, and the answer says why.
+      expect(response.status).toBe(503);
+      expect(await response.text()).toBe('{"error":"audit: the audit log cannot record this action, so it was not applied; retry shortly"}');
+      expect(app.access.identity.accounts.user('new.user')).toBeUndefined();
     } finally {
       await app.close();
       await new Promise<void>((resolve) => app.httpServer.close(() => resolve()));

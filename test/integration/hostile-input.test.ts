@@ -154,6 +154,67 @@ describe('a lone surrogate in a management body', () => {
   });
 });
 
+describe('management actions are applied only once audited', () => {
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await startTestServer({ nowMs: NOW, durable: true });
+  });
+  afterAll(async () => {
+    await server.close();
+    rmSync(server.dataDir, { recursive: true, force: true });
+  });
+
+  it('users, the org directory, display links and ingest keys: a failing audit write applies nothing, 503 saying so', async () => {
+    // Something to change, reset and revoke, made while the audit log works.
+    const user = await server.request('POST', '/api/v1/users', { body: { name: 'kept.user', role: 'manager' } });
+    expect(user.status).toBe(201);
+    const link = await server.request('POST', '/api/v1/display-links', { body: { name: 'tv-kept' } });
+    expect(link.status).toBe(201);
+    const key = await server.request('POST', '/api/v1/ingest-keys', { body: { name: 'crm-kept' } });
+    expect(key.status).toBe(201);
+    const snapshot = async () => ({
+      users: (await server.request('GET', '/api/v1/users')).body.users,
+      org: (await server.request('GET', '/api/v1/org')).body.entries,
+      links: (await server.request('GET', '/api/v1/display-links')).body.links,
+      keys: (await server.request('GET', '/api/v1/ingest-keys')).body.keys,
+      audit: (await server.request('GET', '/api/v1/audit')).body.entries,
+    });
+    const before = await snapshot();
+
+    const target = server.app.audit;
+    const original = target.record;
+    target.record = async () => {
+      throw new Error('audit write failed');
+    };
+    try {
+      const cases: Array<[string, string, unknown?]> = [
+        ['POST', '/api/v1/users', { name: 'new.user', role: 'manager' }],
+        ['PATCH', '/api/v1/users', { name: 'kept.user', role: 'director' }],
+        ['PATCH', '/api/v1/users', { name: 'kept.user', disabled: true }],
+        ['POST', '/api/v1/users/password-reset', { name: 'kept.user' }],
+        ['PUT', '/api/v1/org', { entries: [{ kind: 'site', id: 'sz', zh: '深圳中心' }] }],
+        ['POST', '/api/v1/display-links', { name: 'tv-new' }],
+        ['DELETE', '/api/v1/display-links?name=tv-kept'],
+        ['POST', '/api/v1/ingest-keys', { name: 'crm-new' }],
+        ['DELETE', '/api/v1/ingest-keys?name=crm-kept'],
+      ];
+      for (const [method, path, body] of cases) {
+        const answer = await server.request(method, path, body === undefined ? {} : { body });
+        expect(answer.status, `${method} ${path}`).toBe(503);
+        expect(answer.body, `${method} ${path}`).toEqual({ error: 'audit: the audit log cannot record this action, so it was not applied; retry shortly' });
+      }
+    } finally {
+      target.record = original;
+    }
+
+    expect(await snapshot()).toEqual(before);
+    // The password was not reset, the link and the key were not revoked.
+    expect((await server.request('POST', '/api/v1/session', { token: null, body: { name: 'kept.user', password: user.body.initialPassword } })).status).toBe(200);
+    expect((await server.request('GET', '/api/v1/config', { token: link.body.token })).status).toBe(200);
+    expect((await server.post([offered('audit-kept', NOW - 1000)], { key: key.body.token })).body).toMatchObject({ accepted: 1 });
+  });
+});
+
 describe('an event id is unique forever', () => {
   it('the same id with another ts (minutes, days apart, after a restart) is a duplicate: offered rises once', async () => {
     let server = await startTestServer({ nowMs: NOW, durable: true });

@@ -5,6 +5,8 @@
  * report code, and every figure must equal the daily report's for the same days. Also: who may
  * download, masking, immutability of a closed month.
  */
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openWasmDb, type WasmDb } from '../../server/reports/wasm-node.ts';
 import { CONTACT_WIRE_COLUMNS, CUBE_FILES, EXTRACT_TABLES, type ExtractManifest } from '../../shared/report-extract.ts';
@@ -176,6 +178,19 @@ describe('month extract → DuckDB-WASM report', () => {
     expect((await server.request('GET', '/api/v1/extracts?month=2026-13')).body.error).toMatch(/^month: /);
     expect((await server.request('GET', '/api/v1/extracts/file?month=2026-10&table=events')).body.error).toMatch(/^table: must be one of contacts, transfers, tickets, cube_dims, cube_time/);
     expect((await server.request('GET', '/api/v1/extracts?month=2027-05')).status).toBe(404);
+  });
+
+  it('a past month without records answers 404 "month: no data" and writes nothing under extracts/ (issue 12)', async () => {
+    const extractsDir = join(server.dataDir, 'extracts');
+    const before = existsSync(extractsDir) ? readdirSync(extractsDir).sort() : [];
+    for (const path of ['/api/v1/extracts?month=2001-03', '/api/v1/extracts/file?month=2001-03&table=contacts', '/api/v1/reports/summary?month=2001-03', '/api/v1/extracts?month=2026-08']) {
+      const answer = await server.request('GET', path);
+      expect(answer.status, path).toBe(404);
+      expect(answer.body.error, path).toBe('month: no data');
+    }
+    const after = existsSync(extractsDir) ? readdirSync(extractsDir).sort() : [];
+    expect(after).toEqual(before);
+    expect(after.filter((name) => name.startsWith('2001-03') || name.startsWith('2026-08'))).toEqual([]);
   });
 
   it('gives the month summary from the native DuckDB equal to the browser figures', async () => {

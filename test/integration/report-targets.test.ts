@@ -5,6 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN_TOKEN, DISPLAY_TOKEN, startTestServer, type TestServer } from '../fixtures/test-server.ts';
+import { targetsInForce } from '../../shared/targets.ts';
 
 let server: TestServer;
 const NOW = Date.parse('2026-11-10T10:00:00+08:00');
@@ -34,6 +35,20 @@ describe('targets with effective dates', () => {
     expect(audit[1]).toMatchObject({ actor: 'token', role: 'admin', action: 'targets.change', from: '127.0.0.1' });
     expect(audit[1].detail.previous.serviceLevel.target).toBe(0.9);
     expect(audit[1].detail.targets.serviceLevel.target).toBe(0.85);
+  });
+
+  it("gives the month's report every scope's versions, and judges a queue row as the server does", async () => {
+    const vip = { scope: 'queue:vip', effectiveFrom: '2026-10-01', targets: { serviceLevel: { target: 0.97, amber: 0.97, red: 0.96 } } };
+    expect((await server.request('POST', '/api/v1/targets', { body: vip })).status).toBe(201);
+    const answer = (await server.request('GET', '/api/v1/targets?month=2026-11')).body;
+    expect(answer.versions.some((v: { scope?: string }) => v.scope === 'queue:vip')).toBe(true);
+    // The page's row targets (web/reports rowTargets: shared targetsInForce over these versions,
+    // on the month's first day) agree with the server's for the scope.
+    const serverVip = (await server.request('GET', '/api/v1/targets?month=2026-11&scope=queue:vip')).body.inForce;
+    expect(targetsInForce(answer.versions, '2026-11-01', 'queue:vip')).toEqual(serverVip);
+    expect(serverVip.serviceLevel.target).toBe(0.97);
+    expect(targetsInForce(answer.versions, '2026-11-01', 'centre')).toEqual(answer.inForce);
+    expect(answer.inForce.serviceLevel.target).not.toBe(0.97);
   });
 
   it.each([

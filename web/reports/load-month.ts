@@ -8,14 +8,18 @@ import { CUBE_FILES, EXTRACT_TABLES, previousMonth, type ExtractManifest } from 
 import type { KpiSettings, Kpis } from '../../shared/kpi.ts';
 import { kpisOf, loadCsvSql, loadCubeSql, reportTables, type ReportData } from '../../shared/report-model.ts';
 import type { CubeName } from '../../shared/report-sql.ts';
-import type { Targets } from '../../shared/targets.ts';
+import type { Targets, TargetVersion } from '../../shared/targets.ts';
 import { ApiError, type ReportApi } from './api.ts';
 import type { ReportDb } from './duckdb.ts';
+import type { MonthTargets } from './report-view.ts';
 
 export interface LoadedMonth {
   manifest: ExtractManifest & { settings: KpiSettings };
   data: ReportData;
+  /** The centre's targets in force on the month's first day (the month table). */
   targets: Targets;
+  /** Every target version of every scope: breakdown rows are judged by their own scope's (issue 11). */
+  judging: MonthTargets;
   previous: Kpis | null;
   /** Milliseconds from the first request to the cubes being in DuckDB. */
   loadMs: number;
@@ -53,8 +57,8 @@ export async function loadMonth(api: ReportApi, db: ReportDb, month: string): Pr
     const bytes = await Promise.all(EXTRACT_TABLES.map((table) => loadFile(api, db, manifest.files[table].url, `${month}-${table}`, (file) => loadCsvSql(table, file, manifest.start))));
     return { loadMs: performance.now() - from, bytes: bytes.reduce((a, b) => a + b, 0) };
   };
-  const [targets, previous] = await Promise.all([
-    api.json<{ inForce: Targets }>(`/api/v1/targets?month=${month}`).then((r) => r.inForce),
+  const [{ inForce: targets, versions }, previous] = await Promise.all([
+    api.json<{ inForce: Targets; versions: TargetVersion[] }>(`/api/v1/targets?month=${month}`),
     api
       .json<{ total: number[] }>(`/api/v1/reports/summary?month=${previousMonth(month)}`)
       .then((r) => (r.total.every((v) => v === 0) ? null : kpisOf(Float64Array.from(r.total), manifest.settings)))
@@ -68,6 +72,7 @@ export async function loadMonth(api: ReportApi, db: ReportDb, month: string): Pr
     manifest,
     data,
     targets,
+    judging: { month, versions },
     previous,
     loadMs,
     bytes: sizes.reduce((a, b) => a + b, 0),

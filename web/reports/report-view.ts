@@ -5,9 +5,9 @@
  */
 import type { KpiName, Kpis } from '../../shared/kpi.ts';
 import { REPORT_KPIS, type ReportData, type ReportKpi, type ReportRow } from '../../shared/report-model.ts';
-import { REPORT_DIMS } from '../../shared/report-sql.ts';
+import { REPORT_DIMS, type ReportDim } from '../../shared/report-sql.ts';
 import { statusOf, type Status } from '../../shared/thresholds.ts';
-import type { Targets } from '../../shared/targets.ts';
+import { TARGET_KINDS, targetsInForce, type Targets, type TargetVersion } from '../../shared/targets.ts';
 import type { Lang } from '../lib/i18n.ts';
 import { unitOf } from '../lib/format.ts';
 import { dimHasIds, dimLabel, dimValue, kpiLabel, reportText } from './report-i18n.ts';
@@ -116,6 +116,29 @@ export function kpiLines(kpis: Kpis, targets: Targets, previous: Kpis | null): K
   });
 }
 
+/** What a month is judged by: every target version (all scopes) and the month, judged on its first day. */
+export interface MonthTargets {
+  month: string;
+  versions: readonly TargetVersion[];
+}
+
+/**
+ * The target scope a breakdown row is judged by (issue 11): a site, queue or channel row by its
+ * own scope (which inherits the centre's where it has no version); teams, agents, tiers and the
+ * "—" row by the centre's.
+ */
+export function breakdownScope(dim: ReportDim, group: string | null): string {
+  return group !== null && (dim === 'site' || dim === 'queue' || dim === 'channel') ? `${dim}:${group}` : 'centre';
+}
+
+/** The targets a breakdown row is judged by: in force on the month's first day for its scope (the live side's `targetsInForce`). */
+export function rowTargets(judging: MonthTargets, dim: ReportDim, group: string | null): Targets {
+  return targetsInForce(judging.versions, `${judging.month}-01`, breakdownScope(dim, group));
+}
+
+/** KPIs of the breakdown that carry a target: each gets a status column in the export. */
+const JUDGED_BREAKDOWN_KPIS = BREAKDOWN_KPIS.filter((k) => TARGET_KINDS[k as KpiName] !== undefined);
+
 /** A sheet of an export: a name, a header and rows of text or numbers. */
 export interface Sheet {
   name: string;
@@ -137,20 +160,41 @@ export function breakdownRows(rows: readonly ReportRow[]): ReportRow[] {
   }));
 }
 
-/** A breakdown as a sheet; `idColumn`: the ids beside their names (sites, queues, teams, agents, channels). */
-function breakdownSheet(name: string, first: string, rows: ReportRow[], lang: Lang, label: (g: string | null) => string, idColumn?: string): Sheet {
+/**
+ * A breakdown as a sheet; `idColumn`: the ids beside their names (sites, queues, teams, agents,
+ * channels); `targetsOf`: the targets a row is judged by, giving a status column per judged KPI
+ * after the figures (as the page colours them).
+ */
+function breakdownSheet(name: string, first: string, rows: ReportRow[], lang: Lang, label: (g: string | null) => string, idColumn?: string, targetsOf?: (group: string | null) => Targets): Sheet {
   const ids = idColumn ? 1 : 0;
-  const header = [first, ...(idColumn ? [idColumn] : []), ...BREAKDOWN_KPIS.map((k) => kpiLabel(lang, k))];
+  const statusText = (s: Status) => (s === 'none' ? '' : reportText(lang, s === 'green' ? 'met' : s));
+  const header = [
+    first,
+    ...(idColumn ? [idColumn] : []),
+    ...BREAKDOWN_KPIS.map((k) => kpiLabel(lang, k)),
+    ...(targetsOf ? JUDGED_BREAKDOWN_KPIS.map((k) => `${kpiLabel(lang, k)} · ${reportText(lang, 'status')}`) : []),
+  ];
   return {
     name,
     header,
-    rows: rows.map((r) => [label(r.group), ...(idColumn ? [r.group] : []), ...BREAKDOWN_KPIS.map((k) => r.kpis[k].value)]),
-    percent: (_row, column) => column > ids && unitOfKpi(BREAKDOWN_KPIS[column - 1 - ids]) === 'percent',
+    rows: rows.map((r) => {
+      const targets = targetsOf?.(r.group);
+      return [
+        label(r.group),
+        ...(idColumn ? [r.group] : []),
+        ...BREAKDOWN_KPIS.map((k) => r.kpis[k].value),
+        ...(targets ? JUDGED_BREAKDOWN_KPIS.map((k) => statusText(statusOf(r.kpis[k].value, targets[k as KpiName]))) : []),
+      ];
+    }),
+    percent: (_row, column) => column > ids && column <= ids + BREAKDOWN_KPIS.length && unitOfKpi(BREAKDOWN_KPIS[column - 1 - ids]) === 'percent',
   };
 }
 
-/** Every table of the report as export sheets. */
-export function reportSheets(data: ReportData, lines: KpiLine[], lang: Lang): Sheet[] {
+/**
+ * Every table of the report as export sheets; with `judging`, each breakdown by site, queue,
+ * channel, team, agent or tier carries the status of every judged figure (`rowTargets`).
+ */
+export function reportSheets(data: ReportData, lines: KpiLine[], lang: Lang, judging?: MonthTargets): Sheet[] {
   const t = (key: Parameters<typeof reportText>[1]) => reportText(lang, key);
   const kpiSheet: Sheet = {
     name: t('kpi'),
@@ -160,7 +204,9 @@ export function reportSheets(data: ReportData, lines: KpiLine[], lang: Lang): Sh
   };
   return [
     kpiSheet,
-    ...REPORT_DIMS.map((dim) => breakdownSheet(dimLabel(lang, dim), dimLabel(lang, dim), breakdownRows(data.byDim[dim]), lang, (g) => dimValue(lang, g, dim), dimHasIds(dim) ? t('idColumn') : undefined)),
+    ...REPORT_DIMS.map((dim) =>
+      breakdownSheet(dimLabel(lang, dim), dimLabel(lang, dim), breakdownRows(data.byDim[dim]), lang, (g) => dimValue(lang, g, dim), dimHasIds(dim) ? t('idColumn') : undefined, judging && ((g) => rowTargets(judging, dim, g))),
+    ),
     breakdownSheet(t('daily'), t('day'), data.daily, lang, (g) => g ?? ''),
     breakdownSheet(t('hourly'), t('hour'), data.hourly, lang, (g) => (g === null ? '' : `${g}:00`)),
   ];
