@@ -83,8 +83,10 @@ describe('a socket that never reads', () => {
     }
     const stalledMs = performance.now() - started;
     expect(server.app.io.sockets.sockets.has(slow.id!)).toBe(false);
-    // What the server queued for it in the process stayed small (the limit is 1 MB; one tick's messages on top).
-    expect(maxBacklog).toBeLessThan(2 * 1024 * 1024);
+    // What the server queued for it in the process stayed small: the limit is 1 MB, checked each
+    // tick, so one tick's messages (or the 16 rooms' snapshots on subscribe, about 1.2 MB with
+    // their targets) can come on top; never the hundreds of MB of before.
+    expect(maxBacklog).toBeLessThan(4 * 1024 * 1024);
     // Loose bounds on the whole test process (client and server; the events ingested meanwhile
     // take their share): queued frames are buffers, and they stayed far from the hundreds of MB
     // a socket that never reads used to collect (279 MB in 25 s of this test before the fix).
