@@ -168,7 +168,8 @@ export function createApp(deps: AppDeps): App {
   // Unknown scopes answer 404 (issue 11): known = figures in the engine, or in the org directory.
   const knownScopeOf = knownScope({ engine, org });
   const context: RouteContext = { config, engine, access, audit: auditBeforeApply(audit, logger), log, records, clock, logger, targets, knownScope: knownScopeOf };
-  const webRoot = deps.webRoot ?? 'dist/web';
+  // WEB_ROOT: another build of the web app (tests of parallel work build into their own folder).
+  const webRoot = deps.webRoot ?? process.env.WEB_ROOT ?? 'dist/web';
   const serveWeb = existsSync(webRoot) ? sirv(webRoot, { single: true, etag: true, gzip: false }) : null;
 
   /** Aggregate reads: every role. */

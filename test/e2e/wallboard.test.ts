@@ -141,8 +141,8 @@ async function overflowingElements(page: Page): Promise<string[]> {
 }
 
 beforeAll(async () => {
-  if (!existsSync('dist/web/index.html')) {
-    throw new Error('dist/web/index.html is missing: build the web app first (`npx vite build`; `npm test` does it)');
+  if (!existsSync(join(process.env.WEB_ROOT ?? 'dist/web', 'index.html'))) {
+    throw new Error('the built web app is missing: build it first (`npx vite build`; `npm test` does it)');
   }
   port = await freePort();
   baseUrl = `http://127.0.0.1:${port}`;
