@@ -170,6 +170,41 @@ describe('contactContributions: queue outcomes', () => {
   });
 });
 
+describe('contactContributions: orphaned contacts (PBX restart, issue 13)', () => {
+  it('an orphan leaves the queue and counts as offered only: no outcome, no wait, in no rate', () => {
+    // offered 10:00:00, orphaned 10:00:50 (QUEUESTART): 1 offered at 10:00:00 and nothing else.
+    const r = contact({ channel: 'phone', offeredTsMs: sec(0), orphanedTsMs: sec(50) });
+    expect(isWaiting(r)).toBe(false);
+    expect(queueOutcome(r)).toBeNull();
+    expect(waitSec(r)).toBeNull();
+    expect(byCounter(contactContributions(r, S))).toEqual({ offered: [[sec(0), 1]] });
+    // The same contact before its orphan event arrives is waiting.
+    expect(isWaiting(contact({ offeredTsMs: sec(0) }))).toBe(true);
+  });
+
+  it('a written-channel orphan is no written outcome either', () => {
+    const r = contact({ channel: 'chat', offeredTsMs: sec(0), orphanedTsMs: sec(600) });
+    expect(touched(contactContributions(r, S))).toEqual(['offered']);
+  });
+
+  it('an orphan known before its offer is not waiting once the offer comes, and counts nothing until then', () => {
+    expect(contactContributions(contact({ orphanedTsMs: sec(50) }), S)).toEqual([]);
+    expect(isWaiting(contact({ orphanedTsMs: sec(50) }))).toBe(false);
+    expect(isWaiting(contact({ orphanedTsMs: sec(50), offeredTsMs: sec(0) }))).toBe(false);
+  });
+
+  it('a queue outcome wins over an orphaning, before or after it', () => {
+    // Answered at 10:00:20 (wait 20 s ≤ T) and orphaned later: an answered contact, as without the orphan.
+    const before = contact({ channel: 'phone', offeredTsMs: sec(0), answeredTsMs: sec(20), orphanedTsMs: sec(50) });
+    expect(queueOutcome(before)).toEqual({ outcome: 'answered', tsMs: sec(20) });
+    expect(contactContributions(before, S)).toEqual(contactContributions({ ...before, orphanedTsMs: undefined }, S));
+    // Orphaned at 10:00:50, abandoned at 10:01:10 (wait 70 s): the abandon counts.
+    const after = contact({ channel: 'phone', offeredTsMs: sec(0), orphanedTsMs: sec(50), abandonedTsMs: sec(70) });
+    expect(byCounter(contactContributions(after, S))).toEqual({ offered: [[sec(0), 1]], abandoned: [[sec(70), 1]] });
+    expect(isWaiting(after)).toBe(false);
+  });
+});
+
 describe('contactContributions: handle time, FCR, CSAT', () => {
   it('handle = talk + hold + (wrapped − ended), counted at wrap time', () => {
     // ended 10:05:10 after 250 s talk and 40 s hold, wrapped 10:05:55 → wrap 45 s → 335 s

@@ -31,6 +31,11 @@ export interface ContactRecord {
   abandonedTsMs?: number;
   flowedOutTsMs?: number;
   flowOutReason?: string;
+  /**
+   * When the contact was orphaned (left the queue with no outcome known: the PBX restarted). It
+   * then counts as offered only; a queue outcome, whenever it comes, wins over it.
+   */
+  orphanedTsMs?: number;
   transferTsMs: number[];
   endedTsMs?: number;
   talkSec?: number;
@@ -95,9 +100,9 @@ export function waitSec(r: ContactRecord): number | null {
   return Math.max(0, (outcome.tsMs - r.offeredTsMs) / 1000);
 }
 
-/** Is the contact waiting in queue (offered, no queue outcome yet)? */
+/** Is the contact waiting in queue (offered, not orphaned, no queue outcome yet)? */
 export function isWaiting(r: ContactRecord): boolean {
-  return !r.drill && r.offeredTsMs !== undefined && queueOutcome(r) === null;
+  return !r.drill && r.offeredTsMs !== undefined && r.orphanedTsMs === undefined && queueOutcome(r) === null;
 }
 
 function writtenLimitSec(channel: Channel | undefined, settings: KpiSettings): number | null {
@@ -113,7 +118,10 @@ export function handleSec(r: ContactRecord): number {
   return (r.talkSec ?? 0) + (r.holdSec ?? 0) + wrapSec;
 }
 
-/** Every counter increment of one contact. Drill contacts contribute nothing (manual 000). */
+/**
+ * Every counter increment of one contact. Drill contacts contribute nothing (manual 000). An
+ * orphaned contact with no queue outcome contributes its offer only (in no rate's denominator).
+ */
 export function contactContributions(r: ContactRecord, settings: KpiSettings): Contribution[] {
   return unpack(packedContactContributions(r, settings));
 }

@@ -1,9 +1,9 @@
 /**
  * How events merge into contact and ticket records (SPEC §3): in any order, with repeats, the
- * record comes out the same. Queue outcomes keep the earliest time; wrap-up, resolution and
- * survey keep the latest (ties broken by event id); the offer's queue, site and channel win over
- * those repeated on later events, and a different site on a later event is the handling site
- * (mutual aid, manual 003). Used by the live engine and by the store for older days.
+ * record comes out the same. Queue outcomes (and an orphaning) keep the earliest time; wrap-up,
+ * resolution and survey keep the latest (ties broken by event id); the offer's queue, site and
+ * channel win over those repeated on later events, and a different site on a later event is the
+ * handling site (mutual aid, manual 003). Used by the live engine and by the store for older days.
  */
 import type { CallCentreEvent, EventOf } from './events.ts';
 import { newContactRecord, newTicketRecord, type ContactRecord, type TicketRecord } from './attribution.ts';
@@ -74,6 +74,10 @@ export function foldContactEvent(fold: ContactFold, event: ContactEvent): void {
         r.flowedOutTsMs = event.ts;
         r.flowOutReason = event.reason;
       }
+      break;
+    case 'contact.orphaned':
+      // Earliest, like a queue outcome; any outcome wins over it (see isWaiting, queueOutcome).
+      if (r.orphanedTsMs === undefined || event.ts < r.orphanedTsMs) r.orphanedTsMs = event.ts;
       break;
     case 'contact.transferred':
       // Keyed by time so that merging an event twice (replay over a stored record) changes nothing.

@@ -11,7 +11,7 @@ const TS = Date.UTC(2026, 10, 22, 3, 0, 0);
 
 /** A value for a field: mostly plausible, sometimes just outside a rule. */
 const fieldValue = fc.oneof(
-  { weight: 6, arbitrary: fc.constantFrom('q1', 'a7', 'hz', 'phone', 'chat', 'busy', 'ready', 'timeout', 'simple', 'x'.repeat(128)) },
+  { weight: 6, arbitrary: fc.constantFrom('q1', 'a7', 'hz', 'phone', 'chat', 'busy', 'ready', 'timeout', 'pbx_restart', 'simple', 'x'.repeat(128)) },
   { weight: 1, arbitrary: fc.constantFrom('', 'x'.repeat(129), 'nope', 'x'.repeat(257)) },
   { weight: 2, arbitrary: fc.constantFrom(0, 12, 86_400, 86_401, -1, 1.5, Number.NaN, Infinity, TS, TS + 0.5, 946_684_799_999) },
   { weight: 1, arbitrary: fc.constantFrom(true, false, null, undefined, '2026-11-22T03:00:00Z', ['q1', 'q2'], [], [''], {}) },
@@ -26,6 +26,7 @@ function validOf(type: EventType): Record<string, unknown> {
     'contact.offered': { contactId: 'c1', queue: 'q1', channel: CHANNELS[1], site: 'hz', caller: '138', customerRef: 'r1' },
     'contact.answered': { contactId: 'c1', agentId: 'a1', queue: 'q1' },
     'contact.flowed_out': { contactId: 'c1', reason: FLOW_OUT_REASONS[0] },
+    'contact.orphaned': { contactId: 'c1', reason: 'pbx_restart' },
     'contact.transferred': { contactId: 'c1', toQueue: 'q2', toAgent: 'a2' },
     'contact.ended': { contactId: 'c1', talkSec: 30, holdSec: 0 },
     'contact.resolved': { contactId: 'c1', firstContact: true },
@@ -61,7 +62,7 @@ describe('quickParse', () => {
   }
 
   const VALUES = [
-    'q1', 'busy', 'phone', 'timeout', 'simple', '', 'x'.repeat(128), 'x'.repeat(129), 'x'.repeat(256), 'x'.repeat(257),
+    'q1', 'busy', 'phone', 'timeout', 'pbx_restart', 'simple', '', 'x'.repeat(128), 'x'.repeat(129), 'x'.repeat(256), 'x'.repeat(257),
     0, 12, 86_400, 86_401, -1, 1.5, Number.NaN, Infinity, TS, TS + 0.5, 946_684_799_999, 4_102_444_800_001,
     true, false, null, undefined, '2026-11-22T03:00:00Z', ['q1'], [], [''], Array(201).fill('q'), {},
   ];

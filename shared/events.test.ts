@@ -11,6 +11,7 @@ const valid: Record<string, Record<string, unknown>> = {
   'contact.answered': { type: 'contact.answered', contactId: 'c1', agentId: 'a7' },
   'contact.abandoned': { type: 'contact.abandoned', contactId: 'c1' },
   'contact.flowed_out': { type: 'contact.flowed_out', contactId: 'c1', reason: 'timeout' },
+  'contact.orphaned': { type: 'contact.orphaned', contactId: 'c1', reason: 'pbx_restart' },
   'contact.transferred': { type: 'contact.transferred', contactId: 'c1', toQueue: 'vip' },
   'contact.ended': { type: 'contact.ended', contactId: 'c1', talkSec: 180, holdSec: 12 },
   'contact.wrapped': { type: 'contact.wrapped', contactId: 'c1', agentId: 'a7' },
@@ -45,7 +46,7 @@ function accepted(raw: unknown): CallCentreEvent {
 describe('validateEvent: every type accepts a valid example', () => {
   it('covers all event types of SPEC §3', () => {
     expect([...EVENT_TYPES].sort()).toEqual(Object.keys(valid).sort());
-    expect(EVENT_TYPES.length).toBe(17);
+    expect(EVENT_TYPES.length).toBe(18);
   });
 
   it.each(Object.keys(valid))('%s', (type) => {
@@ -144,6 +145,17 @@ describe('validateEvent: errors name the field', () => {
   it('missing or non-string type', () => {
     expect(errorOf({ id: 'x', ts: TS_MS, contactId: 'c1' })).toMatch(/^type: /);
     expect(errorOf({ id: 'x', ts: TS_MS, type: 7 })).toMatch(/^type: /);
+  });
+
+  it('contact.orphaned: the reason is optional, and only a known one', () => {
+    const { reason: _r, ...bare } = event('contact.orphaned');
+    const e = accepted(bare);
+    expect(e.type === 'contact.orphaned' && e.reason).toBeUndefined();
+    const error = errorOf(event('contact.orphaned', { reason: 'gremlins' }));
+    expect(error).toMatch(/^reason: /);
+    expect(error).not.toContain('gremlins');
+    const { contactId: _c, ...noContact } = event('contact.orphaned');
+    expect(errorOf(noContact)).toMatch(/^contactId: /);
   });
 
   it('wrong channel', () => {

@@ -15,6 +15,8 @@ export const TICKET_TIERS = ['simple', 'complex', 'special'] as const;
 export type TicketTier = (typeof TICKET_TIERS)[number];
 
 export const FLOW_OUT_REASONS = ['timeout', 'no_agents', 'key'] as const;
+/** Why a waiting contact was orphaned: the PBX restarted with it in queue (queue_log QUEUESTART). */
+export const ORPHAN_REASONS = ['pbx_restart'] as const;
 
 const ISO_WITH_OFFSET =
   /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})$/;
@@ -87,6 +89,17 @@ export const eventSchemas = {
     type: z.literal('contact.flowed_out'),
     contactId,
     reason: z.enum(FLOW_OUT_REASONS),
+  }),
+  /**
+   * The contact left its queue without an outcome the source knows (the PBX restarted while it
+   * waited): no longer in queue, still offered, never answered, abandoned or flowed out. A queue
+   * outcome of the contact, at any time, wins over it (the orphan is an inference, the outcome a fact).
+   */
+  'contact.orphaned': z.object({
+    ...common,
+    type: z.literal('contact.orphaned'),
+    contactId,
+    reason: z.enum(ORPHAN_REASONS).optional(),
   }),
   'contact.transferred': z.object({
     ...common,
@@ -265,6 +278,7 @@ const QUICK_SPECS = new Map<string, FieldSpec>(Object.entries({
   'contact.answered': spec('contact.answered', { ...contact, agentId: [isName, true] }),
   'contact.abandoned': spec('contact.abandoned', contact),
   'contact.flowed_out': spec('contact.flowed_out', { ...contact, reason: [oneOf(FLOW_OUT_REASONS), true] }),
+  'contact.orphaned': spec('contact.orphaned', { ...contact, reason: [oneOf(ORPHAN_REASONS), false] }),
   'contact.transferred': spec('contact.transferred', { ...contact, toQueue: [isName, false], toAgent: [isName, false] }),
   'contact.ended': spec('contact.ended', { ...contact, talkSec: [isSeconds, true], holdSec: [isSeconds, true] }),
   'contact.wrapped': spec('contact.wrapped', { ...contact, agentId: [isName, true] }),

@@ -68,6 +68,12 @@ describe('populations behind the figures', () => {
     expect(rows('serviceLevel', long, -3600, 3600, { ...S, serviceLevelVariant: 'answered' })).toEqual([]);
   });
 
+  it('puts an orphaned contact (PBX restart) in the offered population only', () => {
+    const orphan = contact({ offeredTsMs: sec(0), orphanedTsMs: sec(45) });
+    expect(rows('offered', orphan)).toEqual([{ occurrence: 'offer', tsMs: sec(0), num: 1, den: 1 }]);
+    for (const kpi of DRILLABLE_KPIS.filter((k) => k !== 'offered')) expect(rows(kpi, orphan), kpi).toEqual([]);
+  });
+
   it('gives an answered contact its wait for ASA, its handle time for AHT and its score for the mean', () => {
     const r = contact({
       offeredTsMs: sec(0), answeredTsMs: sec(20), agentId: 'a1', endedTsMs: sec(200), talkSec: 150, holdSec: 10, wrappedTsMs: sec(230),

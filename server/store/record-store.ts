@@ -48,6 +48,7 @@ ALTER TABLE record_sync ADD COLUMN IF NOT EXISTS exact BOOLEAN DEFAULT false;
 ALTER TABLE contacts ADD COLUMN IF NOT EXISTS contact_key BIGINT;
 ALTER TABLE contacts ADD COLUMN IF NOT EXISTS customer_key BIGINT;
 ALTER TABLE record_sync ADD COLUMN IF NOT EXISTS at_ms BIGINT;
+ALTER TABLE contacts ADD COLUMN IF NOT EXISTS orphaned_ms BIGINT;
 CREATE TABLE IF NOT EXISTS live_counters (
   k VARCHAR NOT NULL, scope VARCHAR NOT NULL, kind TINYINT NOT NULL, start_ms BIGINT NOT NULL, day VARCHAR NOT NULL,
   counters VARCHAR NOT NULL
@@ -89,7 +90,7 @@ export interface TicketSnapshot {
 
 /** The local day a contact belongs to: of its offer, else of its earliest known event. */
 export function contactDay(r: ContactRecord, timeZone: string): string {
-  const first = r.offeredTsMs ?? Math.min(...[r.answeredTsMs, r.abandonedTsMs, r.flowedOutTsMs, r.endedTsMs, r.wrappedTsMs, r.resolvedTsMs, r.surveyTsMs].filter((t): t is number => t !== undefined));
+  const first = r.offeredTsMs ?? Math.min(...[r.answeredTsMs, r.abandonedTsMs, r.flowedOutTsMs, r.orphanedTsMs, r.endedTsMs, r.wrappedTsMs, r.resolvedTsMs, r.surveyTsMs].filter((t): t is number => t !== undefined));
   return dayKey(Number.isFinite(first) ? first : 0, timeZone);
 }
 
@@ -117,6 +118,8 @@ function contactRow(c: ContactSnapshot, timeZone: string, nowMs: number): Record
     abandoned_ms: r.abandonedTsMs ?? null,
     flowed_out_ms: r.flowedOutTsMs ?? null,
     flow_out_reason: r.flowOutReason ?? null,
+    // Left the queue with no outcome (PBX restart): offered only, and not waiting (the outcome column stays empty).
+    orphaned_ms: r.orphanedTsMs ?? null,
     outcome: outcome?.outcome ?? null,
     wait_sec: waitSec(r),
     transfers: r.transferTsMs.length,
@@ -332,10 +335,10 @@ export class RecordStore {
     return { throughReceivedMs: Number(through), atMs: Number(atMs), buckets };
   }
 
-  /** Contacts of these days on that are still waiting in queue (live state a restart rebuilds). */
+  /** Contacts of these days on that are still waiting in queue (live state a restart rebuilds); not the orphaned. */
   async loadWaitingContacts(fromDay: string): Promise<ContactSnapshot[]> {
     const reader = await this.db.runAndReadAll(
-      'SELECT fold::VARCHAR, repeated_later FROM contacts WHERE day >= $1 AND NOT drill AND offered_ms IS NOT NULL AND outcome IS NULL',
+      'SELECT fold::VARCHAR, repeated_later FROM contacts WHERE day >= $1 AND NOT drill AND offered_ms IS NOT NULL AND outcome IS NULL AND orphaned_ms IS NULL',
       [fromDay],
     );
     return reader.getRows().map(([json, repeated]) => snapshotOf(json as string, repeated as boolean));

@@ -452,7 +452,8 @@ async function generateDay(dataDir: string, contacts = CONTACTS) {
         'endedKey', ended || '|' || cid || '-e', 'wrappedKey', wrapped || '|' || cid || '-w', 'resolvedKey', wrapped || '|' || cid || '-r',
         'team', team),
       wrapped + 1000,
-      NULL, NULL -- contact_key, customer_key: as an import without them (hashed at restart)
+      NULL, NULL, -- contact_key, customer_key: as an import without them (hashed at restart)
+      NULL -- orphaned_ms
     FROM gen2 ORDER BY offered`);
   // The records reflect every event (as after the server's last record write), but there is no
   // checkpoint of the live counters yet: the first start builds it from the records.
