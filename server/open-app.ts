@@ -23,7 +23,7 @@ export async function openDurableApp(
   secrets: Secrets,
   clock: { now(): number },
   logger: Logger,
-  options: { recordFlushMs?: number } = {},
+  options: { recordFlushMs?: number; backfill?: boolean } = {},
 ): Promise<App> {
   const log = await DuckDbEventLog.open({ dataDir: config.dataDir, clock });
   const records = new RecordStore(await log.connect(), { timeZone: config.timeZone, settings: config.kpi, clock });

@@ -30,6 +30,20 @@ function engineFor(source: { current: AlertSource }) {
 }
 
 describe('AlertEngine', () => {
+  it('raises nothing while history is backfilled on a simulated clock (issue 14)', () => {
+    const source = { current: centre({ answered: 20, inSl: 10, live: { inQueue: 5, agents: { ready: 0, busy: 3, acw: 0, not_ready: 0 } } }) };
+    const { engine, changes } = engineFor(source);
+    engine.backfill();
+    // Six-hour steps through a week of red service level, nobody ready and silences.
+    for (let t = T0; t <= T0 + 7 * 86_400_000; t += 6 * 3_600_000) {
+      engine.noteEvents(t - 3_600_000);
+      engine.evaluate(t);
+      engine.evaluate(t + 60_000);
+    }
+    expect(changes).toEqual([]);
+    expect(engine.recent()).toEqual([]);
+  });
+
   it('raises a service-level breach after the raise delay and clears it only back on target', () => {
     const source = { current: centre({ answered: 20, inSl: 14 }) }; // 70 %: red (< 80 %)
     const { engine, changes } = engineFor(source);

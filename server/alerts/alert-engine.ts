@@ -103,6 +103,8 @@ export class AlertEngine {
   private lastEventMs: number | null = null;
   private nextId = 1;
   private nextIncidentId = 1;
+  /** Backfilling history: the clock is the simulated one, and nothing of it is live. */
+  private backfilling = false;
 
   constructor(
     private readonly source: AlertSource,
@@ -113,7 +115,18 @@ export class AlertEngine {
 
   /** Events arrived (for "source silent"). */
   noteEvents(nowMs: number): void {
+    if (this.backfilling) return;
     this.lastEventMs = nowMs;
+  }
+
+  /**
+   * History is being backfilled (`npm run simulate -- --history`): the app's clock walks through
+   * past days with the generated events, so its "now" is not the floor's. Alerts judge the live
+   * window at the server's real now only: while backfilling nothing is judged or raised (the
+   * 15 minutes before a simulated step would otherwise raise dozens of alerts about last month).
+   */
+  backfill(): void {
+    this.backfilling = true;
   }
 
   active(): Alert[] {
@@ -182,6 +195,7 @@ export class AlertEngine {
 
   /** Judges every rule at every centre, site, queue and site × queue scope. */
   evaluate(nowMs: number): void {
+    if (this.backfilling) return;
     const scopes: ScopeKey[] = ['centre', ...this.source.scopeKeys('site'), ...this.source.scopeKeys('queue'), ...this.source.scopeKeys('siteQueue')];
     for (const scope of scopes) {
       const recent = this.source.snapshot(scope, '15m');

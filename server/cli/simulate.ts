@@ -45,8 +45,9 @@ async function main(): Promise<void> {
   const startMs = dayBounds(endMs - days * DAY_MS + HOUR_MS * 12, config.timeZone).startMs;
   let nowMs = startMs;
   const clock = { now: () => nowMs };
-  // Records are written once per simulated day rather than on a real-time timer.
-  const app = await openDurableApp(config, loadSecrets(config), clock, pino({ level: 'warn' }), { recordFlushMs: 3_600_000 });
+  // Records are written once per simulated day rather than on a real-time timer. The simulated
+  // clock's past raises no live alerts (issue 14: dozens of "alert raised" lines).
+  const app = await openDurableApp(config, loadSecrets(config), clock, pino({ level: 'warn' }), { recordFlushMs: 3_600_000, backfill: true });
   const simulation = createSimulation({
     seed: Number(values.seed),
     startMs,

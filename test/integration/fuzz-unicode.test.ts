@@ -92,7 +92,7 @@ describe('fuzzing a durable server with any Unicode', () => {
     expect(validIds.size).toBeGreaterThan(RUNS);
     expect(surrogateRejections).toBeGreaterThan(0);
     expect((await fetch(`${server.baseUrl}/healthz`)).status).toBe(200);
-  }, 60_000);
+  });
 
   it('management: no 5xx, every refusal names a field, one audit entry per action applied', async () => {
     const actions = fc.oneof(
@@ -133,7 +133,7 @@ describe('fuzzing a durable server with any Unicode', () => {
     // Every broadcast showing was audited as sent.
     const sent = new Set((await server.request('GET', '/api/v1/audit?action=broadcast.send&limit=10000')).body.entries.map((e: { detail: { id: string } }) => e.detail.id));
     for (const broadcast of (await server.request('GET', '/api/v1/broadcasts')).body.broadcasts) expect(sent.has(broadcast.id)).toBe(true);
-  }, 60_000);
+  });
 
   it('every valid event is in the file after the server stopped, and nothing else', async () => {
     running = false;
@@ -147,5 +147,5 @@ describe('fuzzing a durable server with any Unicode', () => {
     }
     expect(new Set(stored)).toEqual(validIds);
     expect(stored.length).toBe(validIds.size);
-  }, 30_000);
+  });
 });

@@ -73,6 +73,8 @@ describe('history in', () => {
     expect(first.stderr).toBe('');
     expect(first.code).toBe(0);
     expect(first.stdout).toMatch(/2 days of history in [\d.]+ s: \d+ events stored, 0 rejected/);
+    // Backfilled days are not live: the simulated clock's past raises no alerts (issue 14).
+    expect(first.stdout).not.toContain('alert raised');
     const yesterday = dayKey(dayBounds(Date.now(), 'Asia/Shanghai').startMs - 1, 'Asia/Shanghai');
     const server = await startTestServer({ nowMs: Date.now(), durable: true, dataDir });
     let before: unknown;
