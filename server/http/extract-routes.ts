@@ -4,8 +4,9 @@
  * `GET /api/v1/extracts/file?month=&table=` the gzip CSV of one table or report cube. Closed months are served
  * as immutable (a browser keeps them); the open month is rebuilt on each request.
  */
-import { createReadStream, statSync } from 'node:fs';
+import { closeSync, createReadStream, fstatSync, openSync } from 'node:fs';
 import { createHash } from 'node:crypto';
+import { pipeline } from 'node:stream/promises';
 import { CUBE_FILES, EXTRACT_FILES, type ExtractTable } from '../../shared/report-extract.ts';
 import type { CubeName } from '../../shared/report-sql.ts';
 import { MonthExtracts, monthBoundsMs } from '../reports/month-extract.ts';
@@ -37,10 +38,24 @@ export function extractRoutes(context: RouteContext, flushRecords: () => Promise
       const month = monthParam(url, clock.now());
       const table = url.searchParams.get('table') ?? '';
       if (!(EXTRACT_FILES as readonly string[]).includes(table)) throw new HttpError(400, `table: must be one of ${EXTRACT_FILES.join(', ')}`);
-      const { manifest, paths, cubePaths } = await get(month);
       const cube = Object.entries(CUBE_FILES).find(([, file]) => file === table)?.[0] as CubeName | undefined;
-      const path = cube ? cubePaths[cube] : paths[table as ExtractTable];
-      const stat = statSync(path);
+      // The open month is rebuilt (and its folder replaced) by other requests: the file is opened
+      // at once and read through its descriptor, which outlives a replacement. A replacement
+      // between the build and the open is met by asking once more.
+      const open = async () => {
+        const built = await get(month);
+        const path = cube ? built.cubePaths[cube] : built.paths[table as ExtractTable];
+        try {
+          return { manifest: built.manifest, path, fd: openSync(path, 'r') };
+        } catch (error) {
+          if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
+          throw error;
+        }
+      };
+      const opened = (await open()) ?? (await open());
+      if (!opened) throw new HttpError(503, 'extract: the open month is being rebuilt; try again');
+      const { manifest, path, fd } = opened;
+      const stat = fstatSync(fd);
       const etag = `"${createHash('sha1').update(`${path}|${stat.size}|${stat.mtimeMs}`).digest('hex').slice(0, 20)}"`;
       const headers = {
         'content-type': 'text/csv; charset=utf-8',
@@ -52,11 +67,13 @@ export function extractRoutes(context: RouteContext, flushRecords: () => Promise
         'content-disposition': `inline; filename="${config.centreName.replace(/[^\w.-]+/g, '_')}-${month}-${table}.csv"`,
       };
       if (req.headers['if-none-match'] === etag) {
+        closeSync(fd);
         res.writeHead(304, { etag, 'cache-control': headers['cache-control'] });
         return void res.end();
       }
       res.writeHead(200, headers);
-      await new Promise<void>((resolve, reject) => createReadStream(path).on('error', reject).on('end', resolve).pipe(res));
+      // pipeline closes the descriptor however the response ends (a client going away too).
+      await pipeline(createReadStream('', { fd }), res);
     },
   };
 }

@@ -174,6 +174,22 @@ describe('month extract → DuckDB-WASM report', () => {
     expect((await server.request('POST', '/api/v1/reports/exports', { token: DISPLAY_TOKEN, body: { format: 'csv', month: '2026-10', file: 'x.csv' } })).status).toBe(403);
   });
 
+  it('serves every file of the open month to concurrent requests, each whole', async () => {
+    // Each request for the open month rebuilds its folder, which replaces the files other
+    // downloads read (they read through a descriptor opened at once). Twelve at once, each table:
+    // every one answers 200 with a whole gzip.
+    const open = '2026-11';
+    const downloads = await Promise.all(
+      Array.from({ length: 12 }, (_, i) => download(`/api/v1/extracts/file?month=${open}&table=${EXTRACT_TABLES[i % EXTRACT_TABLES.length]}`)),
+    );
+    for (const [i, response] of downloads.entries()) {
+      expect(response.status).toBe(200);
+      expect(response.headers.get('cache-control')).toBe('private, no-cache');
+      const header = (await response.text()).split('\n')[0];
+      expect(header.length, `file ${i}: a header row`).toBeGreaterThan(0);
+    }
+  });
+
   it('names the bad parameter of an extract request', async () => {
     expect((await server.request('GET', '/api/v1/extracts?month=2026-13')).body.error).toMatch(/^month: /);
     expect((await server.request('GET', '/api/v1/extracts/file?month=2026-10&table=events')).body.error).toMatch(/^table: must be one of contacts, transfers, tickets, cube_dims, cube_time/);
