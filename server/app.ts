@@ -4,9 +4,7 @@
  * it on a real ephemeral port.
  */
 import { createServer, type IncomingMessage, type Server as HttpServer } from 'node:http';
-import { existsSync } from 'node:fs';
 import { Server } from 'socket.io';
-import sirv from 'sirv';
 import type { Logger } from 'pino';
 import type { ClientToServerEvents, InterServerEvents, ServerToClientEvents, SocketData } from '../shared/socket-events.ts';
 import { parseScope, SCOPE_FORMS, type ScopeKey } from '../shared/scope.ts';
@@ -16,7 +14,7 @@ import { KpiEngine } from './engine/kpi-engine.ts';
 import { HttpError } from './http/http-error.ts';
 import { requireDay } from './http/report-access.ts';
 import { Ingestor } from './ingest/ingestor.ts';
-import { parseBatch, readBody } from './ingest/http-body.ts';
+import { drainRefusedBody, parseBatch, readBody } from './ingest/http-body.ts';
 import { KpiRooms } from './realtime/kpi-rooms.ts';
 import { Access, bearerToken, remoteAddress, sameSecret } from './security/auth.ts';
 import { MemoryAuditLog, type AuditLog } from './audit/audit-log.ts';
@@ -26,8 +24,10 @@ import { sessionRoutes } from './http/session-routes.ts';
 import { userRoutes } from './http/user-routes.ts';
 import { displayLinkRoutes } from './http/display-link-routes.ts';
 import { ingestKeyRoutes, type KeyUsage } from './http/ingest-key-routes.ts';
+import { queueLogRoutes } from './http/queue-log-routes.ts';
 import { RateLimited, RateLimiter } from './security/rate-limit.ts';
 import { securityHeaders } from './security/headers.ts';
+import { webStatic } from './http/web-static.ts';
 import { guardSockets } from './security/socket-guard.ts';
 import { canSeeScope, can } from '../shared/roles.ts';
 import { memoryIdentity, type Identity } from './users/identity.ts';
@@ -81,6 +81,8 @@ export interface AppDeps {
   recordFlushMs?: number;
   /** How long a settled contact stays in memory after its last change (default 2 min). */
   evictIdleMs?: number;
+  /** A command-line tool backfilling history on a simulated clock: no live alerts (issue 14). */
+  backfill?: boolean;
 }
 
 export interface App {
@@ -116,9 +118,25 @@ export function createApp(deps: AppDeps): App {
   // (or at a restart), the variant at once (it only reads counters).
   const targets = new TargetBook(deps.records ? new DuckDbTargetStore(deps.records.connection) : new MemoryTargetStore(), { timeZone: config.timeZone, clock, base: serviceLevelSettingsOf(config.kpi) });
   const engine = new KpiEngine({ settings: config.kpi, timeZone: config.timeZone, clock, onDayStart: (day) => Object.assign(config.kpi, targets.liveSettingsFor(day)) });
-  const metrics = new Metrics();
+  const metrics = new Metrics({
+    engineStats: () => engine.stats(),
+    socketCount: () => io.engine.clientsCount,
+    socketsByRole: () => {
+      const counts: Record<string, number> = {};
+      for (const socket of io.sockets.sockets.values()) {
+        const role = socket.data.principal?.role ?? 'unknown';
+        counts[role] = (counts[role] ?? 0) + 1;
+      }
+      return counts;
+    },
+    activeAlerts: () => screens.alerts.active().length,
+    storeHealthy: () => (log.health?.().ok ?? true) && !recordSync?.failure,
+    clock,
+  });
+  log.onCommitTimed?.((seconds) => metrics.observeCommit(seconds));
   const records = deps.records;
   const recordSync = records ? new RecordSync(engine, records, log, clock, logger, deps.recordFlushMs ?? 2000, deps.evictIdleMs) : null;
+  if (recordSync) recordSync.onCheckpointTimed = (seconds) => metrics.observeCheckpoint(seconds);
   /** Seeds the engine with stored records that events refer to but it does not hold. */
   // The org directory (issue 11): ids seen in events join it; kept next to the store.
   const org = new OrgDirectory(records ? join(config.dataDir, 'org.json') : null, (message) => logger.error({ err: message }, 'org directory not saved'));
@@ -148,12 +166,14 @@ export function createApp(deps: AppDeps): App {
     centreCountry: config.centreCountry,
     maxFutureSkewSec: config.maxFutureSkewSec,
     seed,
-    onAccepted: async (events) => {
+    onAccepted: async (events, arrivedAt) => {
+      metrics.noteApplied(arrivedAt, events.reduce((newest, e) => Math.max(newest, e.ts), -Infinity));
       rooms.poke();
       screens.noteEvents(events, true);
       org.noteEvents(events);
       await recordSync?.accept(events);
     },
+    onIngested: (result, ingestKey) => metrics.countIngest(result, ingestKey),
     onRecordError: (error) => logger.error({ err: error.message }, 'events stored, but their records could not be updated'),
   });
   const security = config.security;
@@ -170,7 +190,8 @@ export function createApp(deps: AppDeps): App {
   const context: RouteContext = { config, engine, access, audit: auditBeforeApply(audit, logger), log, records, clock, logger, targets, knownScope: knownScopeOf };
   // WEB_ROOT: another build of the web app (tests of parallel work build into their own folder).
   const webRoot = deps.webRoot ?? process.env.WEB_ROOT ?? 'dist/web';
-  const serveWeb = existsSync(webRoot) ? sirv(webRoot, { single: true, etag: true, gzip: false }) : null;
+  // Precompressed, immutable hashed assets, content ETags (issue 14).
+  const serveWeb = webStatic(webRoot);
 
   /** Aggregate reads: every role. */
   const requireRead = (req: IncomingMessage) => access.requirePermission(req, 'kpi:read');
@@ -194,12 +215,12 @@ export function createApp(deps: AppDeps): App {
       perKey.check(keyName, `with ingest key "${keyName}"`);
       const started = performance.now();
       const body = await readBody(req, config.maxBodyBytes);
-      const result = await ingestor.ingest(parseBatch(body), keyName);
+      const result = await ingestor.ingest(parseBatch(body), keyName, started);
       if (result.accepted > 0) {
         const usage = keyUsage.get(keyName) ?? { events: 0, lastUsedMs: 0 };
         keyUsage.set(keyName, { events: usage.events + result.accepted, lastUsedMs: clock.now() });
       }
-      metrics.recordIngest(result, performance.now() - started);
+      metrics.observeIngestRequest(performance.now() - started);
       if (result.rejected.length > 0) {
         logger.warn({ rejected: result.rejected.length, first: result.rejected[0].error }, 'ingest rejected events');
       }
@@ -266,14 +287,14 @@ export function createApp(deps: AppDeps): App {
       }
       sendJson(res, 200, { status: 'ok', now, ...engine.stats() });
     },
-    'GET /metrics': (req, res) => {
+    'GET /metrics': async (req, res) => {
       // Counts of contacts, agents and sockets are not for anyone (issue 12): the METRICS_TOKEN
       // (a scraper's bearer token) or an admin's token or session.
       const bearer = bearerToken(req);
       if (!(config.metricsToken && bearer && sameSecret(bearer, config.metricsToken))) access.require(req, ['admin']);
-      res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' });
-      const memory = process.memoryUsage();
-      res.end(metrics.render({ ...engine.stats(), sockets: io.engine.clientsCount, rss_bytes: memory.rss, heap_used_bytes: memory.heapUsed }));
+      const text = await metrics.render();
+      res.writeHead(200, { 'content-type': metrics.contentType, 'cache-control': 'no-store' });
+      res.end(text);
     },
   };
 
@@ -283,6 +304,8 @@ export function createApp(deps: AppDeps): App {
   Object.assign(routes, userRoutes(context));
   Object.assign(routes, displayLinkRoutes(context, (name) => guard.screensOf(name)));
   Object.assign(routes, ingestKeyRoutes(context, keyUsage));
+  // Asterisk queue_log history over HTTP (issue 13), with an ingest key.
+  Object.assign(routes, queueLogRoutes(context, { ingestor, perKey, keyUsage }));
   Object.assign(routes, reportsArea(context, syncRecords));
   Object.assign(routes, kpiContactRoutes(context, syncRecords));
   // Intraday intervals and open tickets for the duty manager's console (issue 10).
@@ -338,18 +361,20 @@ export function createApp(deps: AppDeps): App {
       .then(() => route(req, res, url))
       .catch((error: unknown) => {
         if (error instanceof StoreError) {
+          metrics.noteStoreError();
           logger.error({ err: error.message, route: `${req.method} ${url.pathname}` }, 'store failure');
           return sendJson(res, 503, { error: error.message });
         }
         if (error instanceof HttpError) {
           fail(error);
-          // Stop reading an oversized body: the client has its answer.
-          if (error.status === 413) req.destroy();
+          // The rest of an oversized body is drained (up to a cap) so the client reads its answer.
+          if (error.status === 413) drainRefusedBody(req);
           return;
         }
         // Once the store is invalidated every query on it fails: say that, not "internal error".
         const store = log.health?.();
         if (store?.restartRequired) {
+          metrics.noteStoreError();
           logger.error({ err: (error as Error)?.message, route: `${req.method} ${url.pathname}` }, 'store failure');
           return sendJson(res, 503, { error: store.error });
         }
@@ -357,6 +382,12 @@ export function createApp(deps: AppDeps): App {
         sendJson(res, 500, { error: 'internal error; the request was not applied' });
       });
   });
+  // An idle keep-alive connection is closed by the client, not under it (issue 14's ECONNRESET):
+  // with Node's 5 s default, a client (a test whose event loop was busy for 5 s, a proxy keeping
+  // upstream connections 60 s) reuses the socket just as the server destroys it, and the request
+  // it wrote is answered with a TCP reset. Shutdown closes idle connections itself.
+  httpServer.keepAliveTimeout = 65_000;
+  httpServer.headersTimeout = 66_000;
 
   const handshakes = new RateLimiter(security.ratePerAddress / 10, Math.max(2000, security.ratePerAddress * 2));
   const io = new Server<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>(httpServer, {
@@ -384,7 +415,7 @@ export function createApp(deps: AppDeps): App {
     identity.accounts.pruneSessions().catch((error: Error) => logger.warn({ err: error.message }, 'could not prune expired sessions'));
   }, 3600_000);
   pruneTimer.unref();
-  const rooms: KpiRooms = new KpiRooms(io, engine, clock, { tickMs: deps.tickMs, redactFor: (socket): boolean => screens.isVisitorSocket(socket), knownScope: knownScopeOf, targetsFor: (scope) => targets.inForce(scope) });
+  const rooms: KpiRooms = new KpiRooms(io, engine, clock, { tickMs: deps.tickMs, redactFor: (socket): boolean => screens.isVisitorSocket(socket), knownScope: knownScopeOf, targetsFor: (scope) => targets.inForce(scope), onTick: (pushed, occupied) => metrics.notePush(pushed, occupied) });
   targets.onChange(() => {
     config.kpi.serviceLevelVariant = targets.liveSettingsFor().serviceLevelVariant;
     rooms.refresh();
@@ -392,6 +423,7 @@ export function createApp(deps: AppDeps): App {
   const intervalFeed = new IntervalFeed(io, intraday, config.timeZone, clock, { tickMs: deps.tickMs });
   // Screens: assignments, visitor mode, broadcasts, alerts, agent board (issue 5).
   const screens: ScreenHub = new ScreenHub(io, rooms, context, { file: records ? join(config.dataDir, 'screens.json') : null, webRoot });
+  if (deps.backfill) screens.alerts.backfill();
   Object.assign(routes, screenRoutes(context, screens), broadcastRoutes(context, screens), alertRoutes(context, screens));
   // The console's agents of a scope (issue 10), from the screens' agent board and the engine.
   const agentFeed = new AgentFeed(io, screens.agents, { engine, clock, timeZone: config.timeZone, notReadyLimitSec: config.kpi.notReadyLimitSec });

@@ -3,6 +3,7 @@
  * error per bad variable.
  */
 import { DEFAULT_CENTRE_COUNTRY, isCentreCountry } from './ingest/pseudonymize.ts';
+import { INGEST_BODY_DEFAULT_MAX_BYTES } from './ingest/http-body.ts';
 import { z } from 'zod';
 import { DEFAULT_KPI_SETTINGS, type KpiSettings } from '../shared/kpi.ts';
 import { isValidTimeZone } from '../shared/time.ts';
@@ -20,7 +21,7 @@ const envSchema = z.object({
   INGEST_KEY: z.string().min(8, 'must be at least 8 characters').optional(),
   ADMIN_TOKEN: z.string().min(8, 'must be at least 8 characters').optional(),
   DISPLAY_TOKEN: z.string().min(8, 'must be at least 8 characters').optional(),
-  MAX_BODY_BYTES: z.coerce.number().int().min(1024).default(16 * 1024 * 1024),
+  MAX_BODY_BYTES: z.coerce.number().int().min(1024).default(INGEST_BODY_DEFAULT_MAX_BYTES),
   MAX_FUTURE_SKEW_SEC: z.coerce.number().min(0).default(300),
   SL_THRESHOLD_SEC: z.coerce.number().min(1).default(DEFAULT_KPI_SETTINGS.serviceLevelSec),
   SHORT_ABANDON_SEC: z.coerce.number().min(0).default(DEFAULT_KPI_SETTINGS.shortAbandonSec),
@@ -39,6 +40,8 @@ const envSchema = z.object({
   /** Bearer token a metrics scraper sends for `GET /metrics` (besides an admin's credentials). */
   METRICS_TOKEN: z.string().min(16, 'at least 16 characters').optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** Asterisk's queue_log to follow live (issue 13); unset: none. */
+  QUEUE_LOG: z.string().min(1, 'a file path, or unset').optional(),
 });
 
 export interface Config {
@@ -63,6 +66,8 @@ export interface Config {
   retentionDays: number;
   logLevel: string;
   security: SecurityConfig;
+  /** Asterisk queue_log file the server follows (QUEUE_LOG); undefined: none. */
+  queueLog?: string;
 }
 
 export interface SecurityConfig {
@@ -115,6 +120,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     retentionDays: e.RETENTION_DAYS,
     logLevel: e.LOG_LEVEL,
+    queueLog: e.QUEUE_LOG,
     security: {
       sessionTtlMs: e.SESSION_HOURS * 3600_000,
       lockAfter: e.LOCKOUT_ATTEMPTS,

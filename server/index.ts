@@ -24,6 +24,8 @@ async function createFirstAdmin(app: App, hasAdminToken: boolean, clock: { now()
 
 async function main(): Promise<void> {
   const config = loadConfig();
+  // A queue_log mapping file that does not validate stops the start, naming its field (issue 13).
+  if (config.queueLog) (await import('./ingest/queue-log/mapping.ts')).loadQueueLogMapping(config.dataDir);
   const logger = pino({ level: config.logLevel });
   const secrets = loadSecrets(config);
   const clock = { now: () => Date.now() };
@@ -76,6 +78,22 @@ async function main(): Promise<void> {
     logger.info('demo simulator running (SIMULATE=0 to turn it off)');
   }
 
+  // Asterisk's queue_log, followed live through the same ingest path (issue 13).
+  let stopQueueLog: (() => Promise<void>) | undefined;
+  if (config.queueLog) {
+    const { startQueueLogTail } = await import('./ingest/queue-log/tail.ts');
+    const { loadQueueLogMapping } = await import('./ingest/queue-log/mapping.ts');
+    const tail = startQueueLogTail({
+      path: config.queueLog,
+      dataDir: config.dataDir,
+      ingestor: app.ingestor,
+      mapping: () => loadQueueLogMapping(config.dataDir),
+      logger: logger.child({ component: 'queue_log' }),
+    });
+    stopQueueLog = () => tail.stop();
+    logger.info('following the Asterisk queue_log (QUEUE_LOG)');
+  }
+
   const retention = app.scheduleRetention(config.retentionDays, (deleted, error) => {
     if (error) logger.error({ err: error.message }, 'retention: compaction failed');
     else if (deleted > 0) logger.info({ deleted, retentionDays: config.retentionDays }, 'retention: raw events compacted');
@@ -97,6 +115,8 @@ async function main(): Promise<void> {
     // The demo's own simulator first (at most 5 s): its last batch, agents signed out and open
     // contacts closed, still goes in through the ingest.
     await stopSimulator?.();
+    // The queue_log tail's batch in progress is stored and its position saved.
+    await stopQueueLog?.();
     retention.stop();
     // No more ingest from now on (503, Retry-After, Connection: close); the requests in progress
     // finish their commits and get their answer.

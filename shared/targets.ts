@@ -59,6 +59,7 @@ export const TARGET_KINDS: Partial<Record<KpiName, 'min' | 'max'>> = {
   writtenFirstResponse: 'min',
   escalationCompliance: 'min',
   longestWaitSec: 'max',
+  inQueue: 'max',
   agentsNotReadyOverLimit: 'max',
 };
 

@@ -18,6 +18,7 @@ describe('DEFAULT_THRESHOLDS match SPEC §5', () => {
     ['csat', 0.9, 'min', 0.9, 0.8],
     ['closureRate', 0.95, 'min', 0.95, 0.85],
     ['longestWaitSec', 60, 'max', 60, 120],
+    ['inQueue', 5, 'max', 5, 10],
   ] as const)('%s: target %d, %s, amber %d, red %d', (name, target, kind, amber, red) => {
     expect(T[name]).toEqual({ target, kind, amber, red });
   });
@@ -123,5 +124,17 @@ describe('STATUS_STYLE', () => {
     const icons = (['green', 'amber', 'red'] as const).map((s) => STATUS_STYLE[s].icon);
     expect(new Set(icons).size).toBe(3);
     for (const icon of icons) expect(icon.length).toBeGreaterThan(0);
+  });
+});
+
+describe('in queue is judged like any lower-is-better figure (issue 14)', () => {
+  it.each([
+    [0, 'green'],
+    [5, 'green'],
+    [6, 'amber'],
+    [10, 'amber'],
+    [11, 'red'],
+  ] as const)('%d waiting: %s', (waiting, status) => {
+    expect(statusOf(waiting, T.inQueue)).toBe(status);
   });
 });

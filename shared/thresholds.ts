@@ -25,6 +25,9 @@ export const DEFAULT_THRESHOLDS: Partial<Record<KpiName, Threshold>> = {
   csat: { target: 0.9, kind: 'min', amber: 0.9, red: 0.8 },
   closureRate: { target: 0.95, kind: 'min', amber: 0.95, red: 0.85 },
   longestWaitSec: { target: 60, kind: 'max', amber: 60, red: 120 },
+  // Callers waiting right now (issue 14: the floor's first figure, coloured). Not in SPEC §5: a
+  // handful waiting is normal, ten is a queue the floor must act on. Editable as a target version.
+  inQueue: { target: 5, kind: 'max', amber: 5, red: 10 },
   // Not-ready episodes (manual 003): any agent over 5 minutes is red, there is no amber band.
   agentsNotReadyOverLimit: { target: 0, kind: 'max', amber: 0, red: 0 },
 };

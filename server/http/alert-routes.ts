@@ -3,24 +3,18 @@
  * Alerts come grouped as incidents (issue 10): one stuck queue breaching at queue, site and
  * centre is one incident, acknowledged once with a note.
  */
-import { MAX_ACK_NOTE_CHARS, type AlertList } from '../../shared/alerts.ts';
+import type { AlertList } from '../../shared/alerts.ts';
 import { remoteAddress } from '../security/auth.ts';
 import type { ScreenHub } from '../screens/screen-hub.ts';
 import { HttpError } from './http-error.ts';
 import { sendJson, type RouteContext, type Routes } from './route.ts';
-import { MANAGERS, readJsonObject } from './screen-routes.ts';
+import { MANAGERS } from './screen-routes.ts';
+import { parseBody, readJsonBody } from './json-body.ts';
+import { ackNote, alertAckBody } from '../../shared/schemas/floor.ts';
 
-/** Control characters other than tab and line breaks: not for a note shown to people. */
-const CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/;
-
-/** The acknowledgement note: absent, null or blank is none; text is bounded and never echoed. */
+/** The acknowledgement note (shared/schemas/floor.ts): absent, null or blank is none; 400 naming `note`. */
 export function parseAckNote(value: unknown): string | null {
-  if (value === undefined || value === null) return null;
-  if (typeof value !== 'string') throw new HttpError(400, `note: text of at most ${MAX_ACK_NOTE_CHARS} characters`);
-  const note = value.trim();
-  if (note.length > MAX_ACK_NOTE_CHARS) throw new HttpError(400, `note: at most ${MAX_ACK_NOTE_CHARS} characters`);
-  if (CONTROL.test(note)) throw new HttpError(400, 'note: must not contain control characters');
-  return note.length === 0 ? null : note;
+  return parseBody(ackNote, value, 'note');
 }
 
 export function alertRoutes({ access, audit, clock }: RouteContext, hub: ScreenHub): Routes {
@@ -31,9 +25,8 @@ export function alertRoutes({ access, audit, clock }: RouteContext, hub: ScreenH
     },
     'POST /api/v1/alerts/ack': async (req, res) => {
       const principal = access.require(req, MANAGERS);
-      const body = await readJsonObject(req);
-      if (typeof body.id !== 'string' || body.id.length === 0 || body.id.length > 64) throw new HttpError(400, 'id: the id of an alert or an incident');
-      const note = parseAckNote(body.note);
+      const body = await readJsonBody(req, alertAckBody);
+      const note = body.note;
       const nowMs = clock.now();
       const from = remoteAddress(req);
       // Audited first (issue 12): if the audit log cannot take it, nothing is acknowledged.

@@ -4,12 +4,13 @@
  * Both are audited.
  */
 import { randomUUID } from 'node:crypto';
-import { MAX_BROADCAST_CHARS, MAX_BROADCAST_SEC } from '../../shared/alerts.ts';
 import { remoteAddress } from '../security/auth.ts';
 import type { ScreenHub } from '../screens/screen-hub.ts';
 import { HttpError } from './http-error.ts';
 import { sendJson, type RouteContext, type Routes } from './route.ts';
-import { MANAGERS, parseScreens, readJsonObject } from './screen-routes.ts';
+import { MANAGERS } from './screen-routes.ts';
+import { readJsonBody } from './json-body.ts';
+import { broadcastBody, broadcastWithdrawBody } from '../../shared/schemas/floor.ts';
 
 export function broadcastRoutes({ access, audit, clock }: RouteContext, hub: ScreenHub): Routes {
   return {
@@ -19,14 +20,7 @@ export function broadcastRoutes({ access, audit, clock }: RouteContext, hub: Scr
     },
     'POST /api/v1/broadcasts': async (req, res) => {
       const principal = access.require(req, MANAGERS);
-      const body = await readJsonObject(req);
-      const text = typeof body.text === 'string' ? body.text.trim() : '';
-      if (text.length === 0 || text.length > MAX_BROADCAST_CHARS) throw new HttpError(400, `text: 1 to ${MAX_BROADCAST_CHARS} characters`);
-      const screens = parseScreens(body.screens ?? 'all');
-      const durationSec = body.durationSec;
-      if (typeof durationSec !== 'number' || !Number.isInteger(durationSec) || durationSec < 5 || durationSec > MAX_BROADCAST_SEC) {
-        throw new HttpError(400, `durationSec: a whole number of seconds from 5 to ${MAX_BROADCAST_SEC}`);
-      }
+      const { text, screens, durationSec } = await readJsonBody(req, broadcastBody);
       // Audited first (issue 12): if the audit log cannot take it, nothing is sent or saved.
       const id = randomUUID();
       const at = clock.now();
@@ -45,8 +39,7 @@ export function broadcastRoutes({ access, audit, clock }: RouteContext, hub: Scr
     },
     'POST /api/v1/broadcasts/withdraw': async (req, res) => {
       const principal = access.require(req, MANAGERS);
-      const body = await readJsonObject(req);
-      if (typeof body.id !== 'string' || body.id.length === 0 || body.id.length > 64) throw new HttpError(400, 'id: the id of a broadcast');
+      const body = await readJsonBody(req, broadcastWithdrawBody);
       const at = clock.now();
       const found = hub.registry.history().find((b) => b.id === body.id);
       if (!found) throw new HttpError(404, 'id: no such broadcast');

@@ -8,7 +8,8 @@ import { NamedTokenError, type NamedToken, type NamedTokens } from '../users/nam
 import { HttpError } from './http-error.ts';
 import { sendJson, type RouteContext, type Routes } from './route.ts';
 import { auditAction } from '../security/audit-action.ts';
-import { readJsonObject } from '../security/json-body.ts';
+import { readJsonBody } from './json-body.ts';
+import { namedTokenCreateBody } from '../../shared/schemas/named-tokens.ts';
 
 export interface NamedTokenRouteSpec {
   path: string;
@@ -45,7 +46,7 @@ export function namedTokenRoutes(context: RouteContext, spec: NamedTokenRouteSpe
     },
     [`POST ${spec.path}`]: async (req, res) => {
       const admin = access.requirePermission(req, spec.permission);
-      const body = await readJsonObject(req);
+      const body = await readJsonBody(req, namedTokenCreateBody);
       let made: { entry: NamedToken; token: string };
       try {
         spec.tokens.checkNewName(body.name);

@@ -15,12 +15,10 @@ import { parseOrgChanges } from '../../shared/org-schema.ts';
 import { scopeName } from '../../shared/scope.ts';
 import type { OrgDirectory } from '../org/org-directory.ts';
 import { auditAction } from '../security/audit-action.ts';
-import { readJsonObject } from '../security/json-body.ts';
+import { readJsonObject } from './json-body.ts';
 import { HttpError } from './http-error.ts';
 import { sendJson, type RouteContext, type Routes } from './route.ts';
 
-/** Room for 500 entries with long names. */
-const MAX_BODY_BYTES = 256 * 1024;
 const FLOOR_KINDS: readonly OrgKind[] = ['site', 'queue', 'team', 'channel'];
 
 export function orgRoutes(context: RouteContext, org: OrgDirectory): Routes {
@@ -58,7 +56,7 @@ export function orgRoutes(context: RouteContext, org: OrgDirectory): Routes {
     },
     'PUT /api/v1/org': async (req, res) => {
       const principal = access.requirePermission(req, 'org:write');
-      const parsed = parseOrgChanges(await readJsonObject(req, MAX_BODY_BYTES));
+      const parsed = parseOrgChanges(await readJsonObject(req));
       if (!parsed.ok) throw new HttpError(400, parsed.error);
       const changes = parsed.value;
       // New ids count against the size of their kind.

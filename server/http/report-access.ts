@@ -1,7 +1,5 @@
 /** Shared by the report, extract and target routes: who may read them, and JSON bodies. */
-import { illFormedPath, LONE_SURROGATE } from '../../shared/unicode.ts';
 import type { IncomingMessage } from 'node:http';
-import { readBody } from '../ingest/http-body.ts';
 import { remoteAddress } from '../security/auth.ts';
 import { HttpError } from './http-error.ts';
 import type { RouteContext } from './route.ts';
@@ -36,20 +34,7 @@ export function requireMonth(field: string, value: string, nowMs: number): strin
   return value;
 }
 
-/** A small JSON object body; 400 naming what is wrong. */
-export async function jsonBody(req: IncomingMessage): Promise<Record<string, unknown>> {
-  const text = await readBody(req, 64 * 1024);
-  let body: unknown;
-  try {
-    body = JSON.parse(text);
-  } catch {
-    throw new HttpError(400, 'body: not valid JSON');
-  }
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new HttpError(400, 'body: must be a JSON object');
-  // As every management body (security/json-body.ts): a lone surrogate is a 400 naming its field.
-  const bad = illFormedPath(body);
-  if (bad !== null) throw new HttpError(400, `${bad.slice(0, 120)}: ${LONE_SURROGATE}`);
-  return body as Record<string, unknown>;
-}
+/** A JSON object body by the one rule of every management body (server/http/json-body.ts). */
+export { readJsonObject as jsonBody } from './json-body.ts';
 
 export { remoteAddress };

@@ -5,8 +5,6 @@
  * month's totals by dimension (the previous month of a report, without downloading its rows),
  * from the same report cubes the browser loads.
  */
-import { z } from 'zod';
-import { isMonth } from '../../shared/report-extract.ts';
 import { loadCubeSql, reportTables } from '../../shared/report-model.ts';
 import type { CubeName } from '../../shared/report-sql.ts';
 import { MonthExtracts, monthBoundsMs } from '../reports/month-extract.ts';
@@ -15,20 +13,12 @@ import { privateDuckDb } from '../reports/native-report.ts';
 import { HttpError } from './http-error.ts';
 import { extractRoutes } from './extract-routes.ts';
 import { targetRoutes } from './target-routes.ts';
-import { jsonBody, monthParam, remoteAddress, requireMonth, requireReports } from './report-access.ts';
+import { readJsonBody } from './json-body.ts';
+import { exportBody } from '../../shared/schemas/reports.ts';
+import { monthParam, remoteAddress, requireMonth, requireReports } from './report-access.ts';
 import { sendJson, type RouteContext, type Routes } from './route.ts';
 
-export const EXPORT_FORMATS = ['csv', 'xlsx', 'pdf'] as const;
-
-const exportSchema = z
-  .object({
-    format: z.enum(EXPORT_FORMATS),
-    month: z.string().refine(isMonth, 'a month YYYY-MM'),
-    file: z.string().min(1).max(200).regex(/^[^/\\]+$/, 'a file name without folders'),
-    /** What the file holds (e.g. the breakdown shown), for the audit trail. */
-    view: z.string().max(200).optional(),
-  })
-  .strict();
+export { EXPORT_FORMATS } from '../../shared/schemas/reports.ts';
 
 /** Every route of the reports area (extracts, targets, exports, summaries) on one extract cache. */
 export function reportsArea(context: RouteContext, flushRecords: () => Promise<void>): Routes {
@@ -45,12 +35,7 @@ export function reportRoutes(context: RouteContext, flushRecords: () => Promise<
   return {
     'POST /api/v1/reports/exports': async (req, res) => {
       const principal = requireReports(context, req);
-      const parsed = exportSchema.safeParse(await jsonBody(req));
-      if (!parsed.success) {
-        const issue = parsed.error.issues[0];
-        throw new HttpError(400, `${issue.path.join('.') || 'body'}: ${issue.message}`);
-      }
-      const { format, month, file, view } = parsed.data;
+      const { format, month, file, view } = await readJsonBody(req, exportBody);
       const at = clock.now();
       requireMonth('month', month, at);
       await context.audit.record({ at, actor: principal.name, role: principal.role, action: `export.${format}`, target: month, from: remoteAddress(req), detail: { file, ...(view ? { view } : {}) } });

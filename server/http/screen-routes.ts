@@ -2,7 +2,8 @@
  * Duty-manager control of the floor's screens (issue 5): which layout each screen shows and
  * visitor mode; plus the trend series tiles draw their sparklines from. Every change is audited.
  */
-import { readJsonObject } from '../security/json-body.ts';
+import { parseBody, readJsonBody } from './json-body.ts';
+import { screenLayoutBody, screenList, screenName as screenNameSchema, visitorModeBody } from '../../shared/schemas/floor.ts';
 import { LAYOUTS, parseScreenLayout } from '../../shared/layouts.ts';
 import { parseScope, type ScopeKey } from '../../shared/scope.ts';
 import { canSeeScope, type Role } from '../../shared/roles.ts';
@@ -13,24 +14,15 @@ import { sendJson, type RouteContext, type Routes } from './route.ts';
 
 /** Who may steer the floor's screens. */
 export const MANAGERS: readonly Role[] = ['manager', 'admin'];
-const MAX_NAME = 128;
 
-// Bodies of the manager's actions are management API bodies: the same limits and checks.
-export { readJsonObject };
-
-/** A list of screen names, or 'all'. */
+/** A list of screen names, or 'all' (shared/schemas/floor.ts); 400 naming `field`. */
 export function parseScreens(value: unknown, field = 'screens'): 'all' | string[] {
-  if (value === 'all') return 'all';
-  if (!Array.isArray(value) || value.length === 0 || value.length > 500) throw new HttpError(400, `${field}: "all" or a list of 1 to 500 screen names`);
-  for (const [i, name] of value.entries()) {
-    if (typeof name !== 'string' || name.length === 0 || name.length > MAX_NAME) throw new HttpError(400, `${field}[${i}]: a screen name of 1 to ${MAX_NAME} characters`);
-  }
-  return [...new Set(value as string[])];
+  return parseBody(screenList, value, field);
 }
 
+/** A screen name (shared/schemas/floor.ts); 400 naming `field`. */
 export function screenName(value: unknown, field = 'screen'): string {
-  if (typeof value !== 'string' || value.length === 0 || value.length > MAX_NAME) throw new HttpError(400, `${field}: a screen name of 1 to ${MAX_NAME} characters`);
-  return value;
+  return parseBody(screenNameSchema, value, field);
 }
 
 export function screenRoutes({ access, audit, clock }: RouteContext, hub: ScreenHub): Routes {
@@ -46,12 +38,11 @@ export function screenRoutes({ access, audit, clock }: RouteContext, hub: Screen
     },
     'PUT /api/v1/screens/layout': async (req, res) => {
       const principal = access.require(req, MANAGERS);
-      const body = await readJsonObject(req);
-      const screen = screenName(body.screen);
+      const body = await readJsonBody(req, screenLayoutBody);
+      const screen = body.screen;
       let layout = null;
       if (body.layout !== null) {
-        if (body.layout === undefined || typeof body.layout !== 'object' || Array.isArray(body.layout)) throw new HttpError(400, 'layout: an object {layouts, scope, lang, rotateSec}, or null to remove the assignment');
-        const parsed = parseScreenLayout(body.layout as Record<string, unknown>);
+        const parsed = parseScreenLayout(body.layout);
         if (!parsed.ok) throw new HttpError(400, `layout.${parsed.error}`);
         layout = parsed.value;
       }
@@ -64,16 +55,15 @@ export function screenRoutes({ access, audit, clock }: RouteContext, hub: Screen
     },
     'PUT /api/v1/screens/visitor-mode': async (req, res) => {
       const principal = access.require(req, MANAGERS);
-      const body = await readJsonObject(req);
-      if (typeof body.on !== 'boolean') throw new HttpError(400, 'on: true or false');
-      const wanted = parseScreens(body.screens);
+      const body = await readJsonBody(req, visitorModeBody);
+      const wanted = body.screens;
       const screens = wanted === 'all' ? [...new Set([...hub.registry.knownScreens(), ...hub.connected().keys()])] : wanted;
       const changed = screens.filter((screen) => hub.registry.isVisitor(screen) !== body.on);
       const at = clock.now();
       // Each screen audited before it is switched (issue 12): a failing audit write stops there.
       for (const screen of changed) {
         await audit.record({ at, actor: principal.name, role: principal.role, action: body.on ? 'visitor-mode.on' : 'visitor-mode.off', target: screen, from: remoteAddress(req), detail: null });
-        hub.registry.setVisitor(screen, body.on as boolean);
+        hub.registry.setVisitor(screen, body.on);
       }
       hub.push(changed, true);
       sendJson(res, 200, { on: body.on, changed, unchanged: screens.filter((s) => !changed.includes(s)) });

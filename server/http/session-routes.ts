@@ -11,7 +11,8 @@ import { HttpError } from './http-error.ts';
 import { sendJson, type RouteContext, type Routes } from './route.ts';
 import { bearerToken, remoteAddress, SESSION_COOKIE, sessionCookie } from '../security/auth.ts';
 import { auditAction } from '../security/audit-action.ts';
-import { readJsonObject, stringField } from '../security/json-body.ts';
+import { readJsonBody } from './json-body.ts';
+import { passwordChangeBody, signInBody } from '../../shared/schemas/accounts.ts';
 import type { RateLimiter } from '../security/rate-limit.ts';
 
 export interface SessionRouteOptions {
@@ -43,9 +44,7 @@ export function sessionRoutes(context: RouteContext, options: SessionRouteOption
   return {
     'POST /api/v1/session': async (req, res) => {
       options.signInLimiter.check(remoteAddress(req) ?? 'unknown', 'from this address');
-      const body = await readJsonObject(req);
-      const name = stringField(body, 'name', 64);
-      const password = stringField(body, 'password', 200);
+      const { name, password } = await readJsonBody(req, signInBody);
       const result = await accounts.signIn(name, password, remoteAddress(req));
       if (!result.ok) {
         const actor = result.user ? { name: result.user.name, role: result.user.role } : null;
@@ -88,7 +87,7 @@ export function sessionRoutes(context: RouteContext, options: SessionRouteOption
       const token = sessionToken(req);
       const found = token ? accounts.sessionOf(token) : null;
       if (!token || !found) throw new HttpError(401, 'session: sign in first (passwords belong to people, not tokens)');
-      const body = await readJsonObject(req);
+      const body = await readJsonBody(req, passwordChangeBody);
       const user = await asHttp(() => accounts.changePassword(token, body.currentPassword, body.newPassword));
       await auditAction(context, req, user, 'password.change', user.name, { wasInitial: found.user.mustChangePassword });
       access.changed();

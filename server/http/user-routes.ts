@@ -9,7 +9,8 @@ import { HttpError } from './http-error.ts';
 import { sendJson, type RouteContext, type Routes } from './route.ts';
 import { asHttp } from './session-routes.ts';
 import { auditAction } from '../security/audit-action.ts';
-import { readJsonObject, stringField } from '../security/json-body.ts';
+import { readJsonBody } from './json-body.ts';
+import { passwordResetBody, userCreateBody, userUpdateBody } from '../../shared/schemas/accounts.ts';
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
@@ -28,17 +29,17 @@ export function userRoutes(context: RouteContext): Routes {
     },
     'POST /api/v1/users': async (req, res) => {
       const admin = access.requirePermission(req, 'users:manage');
-      const body = await readJsonObject(req);
+      const body = await readJsonBody(req, userCreateBody);
       // Audited first (issue 12): if the audit log cannot take it, no account is made.
       await asHttp(async () => accounts.checkNewUser(body.name, body.role));
-      await auditAction(context, req, admin, 'user.create', String(body.name), { role: body.role });
+      await auditAction(context, req, admin, 'user.create', body.name, { role: body.role });
       const { user, initialPassword } = await asHttp(() => accounts.createUser(body.name, body.role, admin.name));
       sendJson(res, 201, { user: present(user), initialPassword });
     },
     'PATCH /api/v1/users': async (req, res) => {
       const admin = access.requirePermission(req, 'users:manage');
-      const body = await readJsonObject(req);
-      const name = stringField(body, 'name', 64);
+      const body = await readJsonBody(req, userUpdateBody);
+      const name = body.name;
       if (admin.via === 'session' && name === admin.name && ((body.role !== undefined && body.role !== 'admin') || body.disabled === true)) {
         throw new HttpError(400, 'name: you cannot take the admin role from, or disable, your own account');
       }
@@ -54,8 +55,7 @@ export function userRoutes(context: RouteContext): Routes {
     },
     'POST /api/v1/users/password-reset': async (req, res) => {
       const admin = access.requirePermission(req, 'users:manage');
-      const body = await readJsonObject(req);
-      const name = stringField(body, 'name', 64);
+      const { name } = await readJsonBody(req, passwordResetBody);
       if (!accounts.user(name)) throw new HttpError(404, `name: no user "${name}"`);
       // Audited first (issue 12): if the audit log cannot take it, the password stays as it was.
       await auditAction(context, req, admin, 'user.password-reset', name);

@@ -7,6 +7,15 @@ import type { IncomingMessage } from 'node:http';
 import { HttpError } from '../http/http-error.ts';
 import type { BatchItem } from './ingestor.ts';
 
+/**
+ * The two body limits of the server, named here together (issue 14). Management API bodies
+ * (JSON; server/http/json-body.ts) share one limit, with room for the largest of them, 500 org
+ * entries with long names. Ingest bodies (`POST /api/v1/events`, queue-log imports) are batches
+ * of events: their default is far larger, and `MAX_BODY_BYTES` changes it.
+ */
+export const MANAGEMENT_BODY_MAX_BYTES = 256 * 1024;
+export const INGEST_BODY_DEFAULT_MAX_BYTES = 16 * 1024 * 1024;
+
 /** Reads the whole body, refusing more than `limitBytes` (by header and as it streams). */
 export async function readBody(req: IncomingMessage, limitBytes: number): Promise<string> {
   const declared = Number(req.headers['content-length']);
@@ -16,7 +25,9 @@ export async function readBody(req: IncomingMessage, limitBytes: number): Promis
   const chunks: Buffer[] = [];
   let size = 0;
   try {
-    for await (const chunk of req as AsyncIterable<Buffer>) {
+    // Not destroyed on the way out: after a 413 the rest is drained (`drainRefusedBody`), so the
+    // client reads the answer instead of a reset connection.
+    for await (const chunk of req.iterator({ destroyOnReturn: false }) as AsyncIterable<Buffer>) {
       size += chunk.length;
       if (size > limitBytes) throw new HttpError(413, `body: over the limit of ${limitBytes} bytes`);
       chunks.push(chunk);
@@ -26,6 +37,23 @@ export async function readBody(req: IncomingMessage, limitBytes: number): Promis
     throw new HttpError(400, 'body: the connection closed before the body was complete; nothing was stored');
   }
   return Buffer.concat(chunks).toString('utf8');
+}
+
+/** How much of a refused body is read and dropped before the connection is cut. */
+const DRAIN_MAX_BYTES = 8 * 1024 * 1024;
+
+/**
+ * After a 413, reads the rest of the body and drops it, so the answer reaches the client: closing
+ * a connection with unread data resets it, and the client's TCP stack may then discard the answer
+ * (it saw ECONNRESET instead). A body past DRAIN_MAX_BYTES more is cut off anyway.
+ */
+export function drainRefusedBody(req: IncomingMessage): void {
+  let dropped = 0;
+  req.on('data', (chunk: Buffer) => {
+    dropped += chunk.length;
+    if (dropped > DRAIN_MAX_BYTES) req.destroy();
+  });
+  req.resume();
 }
 
 /**

@@ -34,8 +34,13 @@ export interface IngestorOptions {
   maxFutureSkewSec: number;
   /** Records (contacts, tickets) that accepted events need and the engine does not hold yet. */
   seed?: (events: CallCentreEvent[]) => Promise<void>;
-  /** Called with the events that were new, after they are stored and applied (the log's commit listener applies them); awaited. */
-  onAccepted?: (events: CallCentreEvent[]) => Promise<void>;
+  /**
+   * Called with the events that were new, after they are stored and applied (the log's commit
+   * listener applies them); awaited. `arrivedAt`: `performance.now()` when the batch came in.
+   */
+  onAccepted?: (events: CallCentreEvent[], arrivedAt: number) => Promise<void>;
+  /** Told the outcome of every batch, with the name of the key that brought it (for /metrics). */
+  onIngested?: (result: IngestResult, ingestKey: string | null) => void;
   /** Told when seeding or record keeping failed after the events were stored. */
   onRecordError?: (error: Error) => void;
 }
@@ -48,9 +53,10 @@ export class Ingestor {
 
   /**
    * Validates, stores and applies a batch; resolves once the accepted events are stored.
-   * `ingestKey` names the key that brought them (kept with each event).
+   * `ingestKey` names the key that brought them (kept with each event); `arrivedAt` is
+   * `performance.now()` when the request came in (for the screen-lag metric).
    */
-  async ingest(items: BatchItem[], ingestKey: string | null = null): Promise<IngestResult> {
+  async ingest(items: BatchItem[], ingestKey: string | null = null, arrivedAt = performance.now()): Promise<IngestResult> {
     const { log, clock, pseudonymKey, maxFutureSkewSec } = this.options;
     const rejected: RejectedEvent[] = [];
     const valid: CallCentreEvent[] = [];
@@ -80,7 +86,7 @@ export class Ingestor {
       }
       valid.push(event);
     }
-    if (valid.length === 0) return { accepted: 0, duplicates: 0, rejected };
+    if (valid.length === 0) return this.counted({ accepted: 0, duplicates: 0, rejected }, ingestKey);
     // Stored records the new events refer to are loaded before the commit, so it can apply them
     // at once. A failure there is reported and the events still stored.
     const seed = this.options.seed;
@@ -89,8 +95,13 @@ export class Ingestor {
     if (accepted.length > 0) {
       // The events are durable and applied now, and are acknowledged whatever follows: a failure
       // to write records is reported, not turned into an error the client would retry in vain.
-      await this.options.onAccepted?.(accepted).catch((error: Error) => this.options.onRecordError?.(error));
+      await this.options.onAccepted?.(accepted, arrivedAt).catch((error: Error) => this.options.onRecordError?.(error));
     }
-    return { accepted: accepted.length, duplicates, rejected };
+    return this.counted({ accepted: accepted.length, duplicates, rejected }, ingestKey);
+  }
+
+  private counted(result: IngestResult, ingestKey: string | null): IngestResult {
+    this.options.onIngested?.(result, ingestKey);
+    return result;
   }
 }

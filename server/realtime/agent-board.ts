@@ -82,8 +82,11 @@ export class AgentBoardState {
     }
   }
 
-  /** Agents of a scope (centre, site:, team:, queue:), problems first, at most `limit`. */
-  board(scope: string, nowMs: number, limit = 120): AgentBoard {
+  /**
+   * Agents of a scope (centre, site:, team:, queue:), problems first, at most `limit` (a 4K
+   * wallboard shows 150 at once and pages through more; issue 14).
+   */
+  board(scope: string, nowMs: number, limit = 300): AgentBoard {
     const parsed = parseScope(scope);
     const rows: AgentRow[] = [];
     for (const e of this.agents.values()) {

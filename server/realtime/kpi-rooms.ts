@@ -46,6 +46,8 @@ export interface KpiRoomsOptions {
   knownScope?: (scope: string) => boolean;
   /** When a socket that does not read is skipped and dropped (issue 12; see slow-sockets.ts). */
   slowSockets?: SlowSocketLimits;
+  /** After each tick: how many rooms got changed figures and how many have listeners (for the screen-lag metric). */
+  onTick?: (pushed: number, occupied: number) => void;
 }
 
 const MAX_ROOM_NAME = 200;
@@ -84,6 +86,7 @@ export class KpiRooms {
   private readonly knownScope: (scope: string) => boolean;
   /** Sockets still draining are left out of a tick; past a small backlog they are dropped. */
   readonly slow: SlowSockets;
+  private readonly onTick: KpiRoomsOptions['onTick'];
 
   constructor(
     private readonly io: KpiServer,
@@ -99,6 +102,7 @@ export class KpiRooms {
     this.targetsFor = options.targetsFor;
     this.knownScope = options.knownScope ?? (() => true);
     this.slow = new SlowSockets(options.slowSockets);
+    this.onTick = options.onTick;
     // The interval sends what time alone changes (refresh, heartbeat); `poke` sends new events
     // at once instead of waiting for it. Either way a room hears at most once per `tickMs`.
     this.timer = setInterval(() => {
@@ -261,6 +265,7 @@ export class KpiRooms {
     // A socket still draining what it was sent is left out (it would only queue more); once it
     // has drained it gets every room's latest state; one that stays behind is dropped.
     const skip = this.slow.check(this.io.sockets.sockets.values(), (socket) => this.resync(socket as KpiSocket));
+    let pushed = 0;
     for (const [name, room] of this.rooms) {
       if (!this.io.sockets.adapter.rooms.get(name)?.size) {
         this.rooms.delete(name);
@@ -280,6 +285,8 @@ export class KpiRooms {
       room.seq++;
       room.lastSentMs = nowMs;
       (skip.length > 0 ? this.io.to(name).except(skip) : this.io.to(name)).emit('kpi:update', this.message(room, scopes, false, refresh));
+      if (scopes.length > 0) pushed++;
     }
+    this.onTick?.(pushed, this.rooms.size);
   }
 }

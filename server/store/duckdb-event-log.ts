@@ -108,6 +108,8 @@ export class DuckDbEventLog implements EventLog {
   /** `idCount` when the filter was last written to IDS_FILE, and that write while under way. */
   private savedIdCount = 0;
   private savingIds: Promise<void> | null = null;
+  /** Told each commit's duration (see `onCommitTimed`). */
+  private commitTimed: ((seconds: number) => void) | null = null;
 
   private constructor(
     /** DATA_DIR/wallboard.duckdb, for messages. */
@@ -173,6 +175,10 @@ export class DuckDbEventLog implements EventLog {
   /** A record write on this file went through: the disk takes writes again (issue 12: /healthz follows the store, not the last commit). */
   storeWritable(): void {
     this.writeError = null;
+  }
+
+  onCommitTimed(listener: (seconds: number) => void): void {
+    this.commitTimed = listener;
   }
 
   onCommit(listener: CommitListener): void {
@@ -368,9 +374,16 @@ export class DuckDbEventLog implements EventLog {
       // Strictly increasing, also while the commit before is still being applied.
       const receivedMs = Math.max(this.options.clock.now(), this.lastAssignedMs + 1);
       this.lastAssignedMs = receivedMs;
+      const startedAt = performance.now();
       const done: Promise<unknown> = this.fatalError
         ? Promise.resolve(new StoreError(`${this.fatalError}; nothing in this batch was stored`))
-        : this.insert(events, receivedMs, group[0].ingestKey).then(() => null, (error: unknown) => error ?? new Error('insert failed'));
+        : this.insert(events, receivedMs, group[0].ingestKey).then(
+            () => {
+              this.commitTimed?.((performance.now() - startedAt) / 1000);
+              return null;
+            },
+            (error: unknown) => error ?? new Error('insert failed'),
+          );
       return { group, events, receivedMs, done };
     };
     let next = startNext();

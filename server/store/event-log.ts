@@ -52,6 +52,8 @@ export interface EventLog {
   append(events: CallCentreEvent[], options?: AppendOptions): Promise<AppendResult>;
   /** Sets the one commit listener. */
   onCommit(listener: CommitListener): void;
+  /** Told how long each durable commit took, in seconds (for /metrics; logs in memory leave it out). */
+  onCommitTimed?(listener: (seconds: number) => void): void;
   /** Where the log is kept, for messages (durable logs). */
   readonly path?: string;
   /** `receivedMs` of the last commit (0 before any). */

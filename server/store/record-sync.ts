@@ -18,6 +18,8 @@ export class RecordSync {
   private offers: Array<{ customerRef: string; offeredTsMs: number }> = [];
   /** Whether flushes write the engine's checkpoint (once the live state is complete: after restore). */
   private checkpointing = false;
+  /** Told how long each write with a checkpoint took, in seconds (for /metrics). */
+  onCheckpointTimed: ((seconds: number) => void) | null = null;
 
   constructor(
     private readonly engine: KpiEngine,
@@ -154,8 +156,10 @@ export class RecordSync {
       }
       const offers = this.offers;
       this.offers = [];
+      const startedAt = performance.now();
       try {
         await this.records.write(contacts, tickets, coveredThroughMs, checkpoint);
+        if (checkpoint) this.onCheckpointTimed?.((performance.now() - startedAt) / 1000);
       } catch (error) {
         this.writeFailure = withoutPaths(firstLineOf(error));
         this.logger.error({ err: (error as Error).message, contacts: contacts.length }, 'cannot write contact records; will retry');
