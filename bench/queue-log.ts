@@ -22,7 +22,7 @@
  * The machine (2 cores) is shared with other work: figures are pessimistic.
  */
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, loadavg, tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { loadConfig } from '../server/config.ts';
@@ -31,7 +31,7 @@ import { loadQueueLogMapping } from '../server/ingest/queue-log/mapping.ts';
 import { QueueLogTranslator } from '../server/ingest/queue-log/translate.ts';
 import { openDurableApp } from '../server/open-app.ts';
 import { Rng } from '../server/sim/prng.ts';
-import { median, numberFlag, QUICK } from '../test/bench/bench-kit.ts';
+import { median, numberFlag, QUICK, runInfo } from '../test/bench/bench-kit.ts';
 
 const LINES = numberFlag('lines', 1_000_000, 100_000);
 const TRANSLATE_ROUNDS = numberFlag('rounds', 5, 3);
@@ -220,11 +220,7 @@ async function main(): Promise<void> {
   const translateMedian = round(median(translateRates));
   const referenceMedian = round(median(referenceRates));
   const result = {
-    date: new Date().toISOString(),
-    cores: cpus().length,
-    cpu: cpus()[0]?.model,
-    node: process.version,
-    quick: QUICK,
+    ...runInfo(),
     loadAverage: { start: loadAtStart, end: Math.round(loadavg()[0] * 100) / 100 },
     note: "machine shared with other engineers' work during the run",
     file: { lines: lineCount, megabytes: Math.round(text.length / 1e5) / 10, days: DAYS, queues: QUEUES.length, agents: AGENTS.length },

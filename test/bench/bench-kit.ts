@@ -2,6 +2,7 @@
  * What the benches share: their flags (`--name=value`, or `--name` alone for 1; `--quick` or
  * BENCH_QUICK=1 for small sizes), medians and percentiles, and a process's memory from /proc.
  */
+import { cpus } from 'node:os';
 import { readFileSync } from 'node:fs';
 
 export const benchArgs = new Map(process.argv.slice(2).map((a) => {
@@ -30,4 +31,9 @@ export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 export function procStatus(pid: number, field: 'VmRSS' | 'VmHWM'): number {
   const m = readFileSync(`/proc/${pid}/status`, 'utf8').match(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm'));
   return m ? Number(m[1]) * 1024 : NaN;
+}
+
+/** What every results file says about the run: when, on what machine, quick or full. */
+export function runInfo(): { date: string; cores: number; cpu: string | undefined; node: string; quick: boolean } {
+  return { date: new Date().toISOString(), cores: cpus().length, cpu: cpus()[0]?.model, node: process.version, quick: QUICK };
 }
