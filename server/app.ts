@@ -94,6 +94,8 @@ export interface App {
   audit: AuditLog;
   /** Display names of sites, queues, teams, channels and agents (DATA_DIR/org.json). */
   org: OrgDirectory;
+  /** Sources followed beside the app (the queue_log tail): each one's state is shown in `/healthz`. */
+  healthSources: Map<string, () => object>;
   /** Every `METHOD /path` the server answers, for tests that check each one. */
   routeNames: readonly string[];
   /** Rebuilds live state from the log (today and yesterday). */
@@ -206,6 +208,9 @@ export function createApp(deps: AppDeps): App {
     if (failure) throw new HttpError(503, `records: the store cannot write records (${failure}); reports would be behind the live figures until it can`);
   };
 
+  const healthSources = new Map<string, () => object>();
+  const sourceStates = () => (healthSources.size === 0 ? {} : { sources: Object.fromEntries([...healthSources].map(([name, state]) => [name, state()])) });
+
   const routes: Routes = {
     'POST /api/v1/events': async (req, res) => {
       const key = bearerToken(req);
@@ -283,9 +288,10 @@ export function createApp(deps: AppDeps): App {
           ...(recordsBehind ? { records: { behind: true, error: recordsBehind } } : {}),
           now,
           ...engine.stats(),
+          ...sourceStates(),
         });
       }
-      sendJson(res, 200, { status: 'ok', now, ...engine.stats() });
+      sendJson(res, 200, { status: 'ok', now, ...engine.stats(), ...sourceStates() });
     },
     'GET /metrics': async (req, res) => {
       // Counts of contacts, agents and sockets are not for anyone (issue 12): the METRICS_TOKEN
@@ -503,6 +509,7 @@ export function createApp(deps: AppDeps): App {
     ingestor,
     access,
     audit,
+    healthSources,
     org,
     get routeNames() {
       return Object.keys(routes);

@@ -91,6 +91,7 @@ async function main(): Promise<void> {
       logger: logger.child({ component: 'queue_log' }),
     });
     stopQueueLog = () => tail.stop();
+    app.healthSources.set('queueLog', () => tail.status());
     logger.info('following the Asterisk queue_log (QUEUE_LOG)');
   }
 

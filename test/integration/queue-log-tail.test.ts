@@ -164,6 +164,12 @@ describe('QUEUE_LOG: following the file live', () => {
       expect(row, `daily row of ${queue}`).toBeDefined();
       expect({ offered: row!.kpis.offered.value, answered: row!.kpis.answered.value, abandoned: row!.kpis.abandoned.value }, `daily ${queue}`).toEqual(counts);
     }
+    // /healthz tells an operator the tail is following, without the file's path.
+    const health = await fetch(`${server.baseUrl}/healthz`);
+    const healthText = await health.text();
+    expect(health.status).toBe(200);
+    expect(JSON.parse(healthText).sources.queueLog).toMatchObject({ following: true, lastError: null });
+    expect(healthText).not.toContain(path);
     // Nothing the operator's console printed names the file.
     outputs.push(server.output());
     for (const output of outputs) expect(output).not.toContain(path);
