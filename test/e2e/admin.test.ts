@@ -17,6 +17,7 @@ import { saveScreenshot } from './screenshots.ts';
 const SIZES = { '1080p': { width: 1920, height: 1080 }, '4k': { width: 3840, height: 2160 } } as const;
 const LANGS = ['zh-CN', 'en'] as const;
 const NEW_PASSWORD = 'Harbour-lights-2026';
+const ADMIN_TOKEN = 'admin-e2e-token-for-automation';
 
 let server: ServerProcess;
 let browser: Browser;
@@ -47,7 +48,7 @@ describe('admin journey in Chromium', () => {
     initialPassword = created.stdout.trim().split('\n').at(-1)!;
     expect(initialPassword).toMatch(/^[\w-]{16}$/);
     expect(adminCli(dataDir, 'create', 'first.admin').stderr).toContain('already exists');
-    server = await startServerProcess({ DATA_DIR: dataDir, INGEST_KEY: 'admin-e2e-ingest' });
+    server = await startServerProcess({ DATA_DIR: dataDir, INGEST_KEY: 'admin-e2e-ingest', ADMIN_TOKEN });
     browser = await chromium.launch({
       executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
       args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
@@ -153,5 +154,36 @@ describe('admin journey in Chromium', () => {
         await context.close();
       }
     }
+  });
+
+  it('opens every desk page with the admin token in the link, and says when a token is refused', async () => {
+    const context = await browser.newContext({ viewport: SIZES['1080p'] });
+    const page = await context.newPage();
+    await page.goto(`${server.baseUrl}/admin?token=${ADMIN_TOKEN}&lang=en`);
+    await adminReady(page);
+    expect(page.url()).toContain('/admin?');
+    expect(await page.textContent('[data-testid="me"]')).toBe('token');
+    await page.waitForSelector('tr[data-user="first.admin"]');
+    // Tabs keep the token (it lives in the URL) and their calls carry it.
+    await page.click('nav.tabs >> text=Audit log');
+    await page.waitForSelector('[data-testid="audit-table"]');
+    expect(page.url()).toContain(`token=${ADMIN_TOKEN}`);
+
+    await page.goto(`${server.baseUrl}/manager?token=${ADMIN_TOKEN}&lang=en`);
+    await page.waitForSelector('[data-testid="me"]', { timeout: 20_000 });
+    expect(page.url()).toContain('/manager?');
+    expect(await page.locator('text=Sign in, or open this page').count()).toBe(0);
+
+    await page.goto(`${server.baseUrl}/reports?token=${ADMIN_TOKEN}&lang=en`);
+    await page.waitForSelector('main.reports[data-state="ready"], main.reports[data-state="error"]', { timeout: 60_000 });
+    expect(page.url()).toContain('/reports?');
+    // No month on file on a fresh server: told so, not refused.
+    expect(await page.textContent('[data-testid="status"]')).not.toContain('Reports need a director or administrator');
+
+    await page.goto(`${server.baseUrl}/admin?token=not-the-admin-token&lang=en`);
+    await page.waitForSelector('main.admin p.error');
+    expect(await page.textContent('main.admin p.error')).toContain('The token in the link is not valid or was revoked');
+    expect(await page.getAttribute('main.admin p.error a', 'href')).toBe('/signin?lang=en&next=%2Fadmin%3Flang%3Den');
+    await context.close();
   });
 });

@@ -3,21 +3,18 @@
  * manager signs in (cookie, no token in any link), sees a red centre figure, drills from the
  * centre to a site, a queue of that site, a team and an agent, opens the contacts behind figures,
  * and uses the Erlang C what-if both ways. The page fits 1920×1080 and 1366×768 in both languages.
- * Screenshots go to docs/screenshots/manager-console-*.png only with UPDATE_SCREENSHOTS=1, so an
- * ordinary run leaves tracked files alone.
+ * Screenshots (manager-console-*.png) go to test-results/screenshots/, or to docs/screenshots/ with
+ * `npm run screenshots`, so an ordinary run leaves tracked files alone.
  */
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PASSWORD } from '../fixtures/accounts.ts';
 import { startServerProcess, type ServerProcess } from '../fixtures/server-process.ts';
 import { floorEvents } from './floor-events.ts';
+import { saveScreenshot } from './screenshots.ts';
 
 const INGEST_KEY = 'console-e2e-ingest';
 const ADMIN_TOKEN = 'console-e2e-admin';
-const SCREENSHOT_DIR = 'docs/screenshots';
-const UPDATE_SCREENSHOTS = process.env.UPDATE_SCREENSHOTS === '1';
 const SIZES = { '1080p': { width: 1920, height: 1080 }, '768p': { width: 1366, height: 768 }, '4k': { width: 3840, height: 2160 } } as const;
 const MANAGER = 'zhao.min';
 
@@ -98,13 +95,11 @@ async function expectFits(page: Page, what: string): Promise<void> {
 }
 
 async function shoot(page: Page, name: string): Promise<void> {
-  if (!UPDATE_SCREENSHOTS) return;
-  await page.screenshot({ path: join(SCREENSHOT_DIR, `manager-console-${name}.png`) });
+  await saveScreenshot(page, `manager-console-${name}.png`);
 }
 
 describe('duty manager console in Chromium', () => {
   beforeAll(async () => {
-    if (UPDATE_SCREENSHOTS) mkdirSync(SCREENSHOT_DIR, { recursive: true });
     // Alerts at once, so the stuck queue raises them while the test runs (as in the wallboard's e2e).
     server = await startServerProcess({ INGEST_KEY, ADMIN_TOKEN, ALERT_RAISE_SEC: '0', ALERT_MIN_OUTCOMES: '5', DATA_DIR: `${process.env.TMPDIR ?? '/tmp'}/manager-console-e2e-${process.pid}-${Date.now()}` });
     const now = Date.now();
@@ -278,5 +273,6 @@ describe('duty manager console in Chromium', () => {
       }
       await context.close();
     }
-  });
+    // Five sizes × six tabs, each signed in afresh: generous, to catch a hang on a busy machine only.
+  }, 360_000);
 });

@@ -4,15 +4,18 @@
  * (masked) rows, an ad-hoc query runs and a bad one explains itself, CSV/XLSX/PDF exports hold
  * the report and are audited, a display link gets nothing, and the wallboard never loads DuckDB.
  */
-import { readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { consistentDaily, simulateHistory } from '../fixtures/report-month.ts';
 import { ADMIN_TOKEN, DISPLAY_TOKEN, startTestServer, type TestServer } from '../fixtures/test-server.ts';
 import { formatFigure } from '../../web/reports/report-view.ts';
+import { formatNumber } from '../../web/lib/format.ts';
 import type { Kpis } from '../../shared/kpi.ts';
-import { saveScreenshot } from './screenshots.ts';
+import { SCREENSHOT_DIR, UPDATE_SCREENSHOTS, saveScreenshot } from './screenshots.ts';
 
 const START = Date.parse('2026-09-28T00:00:00+08:00');
 const END = Date.parse('2026-10-04T00:00:00+08:00');
@@ -34,7 +37,8 @@ beforeAll(async () => {
     args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
   });
   report = await openReport();
-}, 120_000);
+  // Generous: a simulated week and DuckDB-WASM, on a machine that may be busy with other work.
+}, 300_000);
 
 afterAll(async () => {
   await browser?.close();
@@ -65,6 +69,16 @@ function monthRatio(kpi: keyof Kpis): number {
 }
 const monthCount = (kpi: keyof Kpis) => octoberDaily.reduce((s, r) => s + (r.kpis[kpi].value ?? 0), 0);
 
+/** A shown duration back to seconds: `4.5 s`, `1 min 05 s`, `2 h 03 min` (web/lib/format.ts). */
+function seconds(text: string): number {
+  const match = /^(?:(\d+) h )?(?:(\d+) min )?(?:([\d.]+) s)?(?:(\d+) min)?$/.exec(text.trim());
+  if (!match) throw new Error(`not a duration: ${text}`);
+  const [, h, m, s, mAfterH] = match;
+  return Number(h ?? 0) * 3600 + Number(m ?? mAfterH ?? 0) * 60 + Number(s ?? 0);
+}
+/** A shown count back to a number: `250,800` → 250800. */
+const count = (text: string) => Number(text.replaceAll(',', ''));
+
 describe('reports page', () => {
   it('shows the headline figures of the daily report API, with targets and last month', async () => {
     const page = report;
@@ -94,8 +108,8 @@ describe('reports page', () => {
     // The rows of the abandon rate are its formula's: queue outcomes without the short abandons.
     const outcomes = monthCount('answered') + monthCount('abandoned') + monthCount('flowedOut') - monthCount('shortAbandoned');
     const abandons = monthCount('abandoned') - monthCount('shortAbandoned');
-    expect(await page.textContent('[data-testid="drill-count"]')).toBe(`500 of ${outcomes} rows`);
-    expect(await page.textContent('[data-testid="drill-population"]')).toBe(`${outcomes} rows in the formula: numerator ${abandons}, denominator ${outcomes}`);
+    expect(await page.textContent('[data-testid="drill-count"]')).toBe(`500 of ${formatNumber(outcomes)} rows`);
+    expect(await page.textContent('[data-testid="drill-population"]')).toBe(`${formatNumber(outcomes)} rows in the formula: numerator ${formatNumber(abandons)}, denominator ${formatNumber(outcomes)}`);
     const cells = await page.locator('[data-testid="drill-table"] tbody tr td:nth-child(11)').allTextContents();
     expect(cells.filter((c) => c !== '').every((c) => /^c_[0-9a-f]{4}…$/.test(c))).toBe(true);
     const outcomeTimes = await page.locator('[data-testid="drill-table"] tbody tr td:nth-child(4)').allTextContents();
@@ -104,7 +118,10 @@ describe('reports page', () => {
     await page.click('[data-testid="drill-table"] th:nth-child(5) button');
     await page.click('[data-testid="drill-table"] th:nth-child(5) button');
     await page.waitForSelector('.drill[data-ready="true"]');
-    const waits = (await page.locator('[data-testid="drill-table"] tbody tr td:nth-child(5)').allTextContents()).slice(0, 20).map(Number);
+    const waitTexts = (await page.locator('[data-testid="drill-table"] tbody tr td:nth-child(5)').allTextContents()).slice(0, 20);
+    // Durations read as people read them (`1 min 05 s`, `4.5 s`), never raw decimals.
+    expect(waitTexts.every((c) => /^(\d+ min \d\d s|\d+\.\d s)$/.test(c)), waitTexts.join(' | ')).toBe(true);
+    const waits = waitTexts.map(seconds);
     expect(waits).toEqual([...waits].sort((a, b) => b - a));
     const agent = (await page.locator('[data-testid="drill-table"] tbody tr td:nth-child(9)').allTextContents()).find((a) => a !== '')!;
     await page.fill('[data-testid="drill-filter"]', agent);
@@ -122,7 +139,7 @@ describe('reports page', () => {
     await page.fill('[data-testid="sql-input"]', 'SELECT channel, count(*) AS n FROM contacts WHERE offered_at >= DATE \'2026-10-01\' GROUP BY channel ORDER BY n DESC;');
     await page.click('[data-testid="sql-run"]');
     await page.waitForSelector('[data-testid="sql-result"]');
-    const counts = (await page.locator('[data-testid="sql-result"] tbody tr td:nth-child(2)').allTextContents()).map(Number);
+    const counts = (await page.locator('[data-testid="sql-result"] tbody tr td:nth-child(2)').allTextContents()).map(count);
     expect(counts.reduce((a, b) => a + b, 0)).toBe(monthCount('offered'));
     await page.check('input[value="chart"]');
     await page.waitForSelector('[data-testid="sql-chart"][data-ready="true"]');
@@ -191,6 +208,65 @@ describe('reports page', () => {
       ['export.csv', '2026-10', csv.name],
     ]);
   });
+
+  it('prints each chart and table whole on A4 pages, the by-hour chart included, in both languages', async () => {
+    for (const lang of ['en', 'zh-CN'] as const) {
+      const page = await openReport({ lang });
+      await page.waitForSelector('[data-testid="hourly-chart"][data-ready="true"]');
+      await page.emulateMedia({ media: 'print' });
+      // The charts redraw at their A4 size (charts.svelte.ts) on the print media query.
+      await page.waitForFunction(() => {
+        const charts = [...document.querySelectorAll<HTMLElement>('[data-testid$="-chart"]')];
+        return charts.length === 2 && charts.every((c) => c.dataset.ready === 'true' && Math.abs((c.querySelector('svg')?.getBoundingClientRect().width ?? 0) - c.getBoundingClientRect().width) < 2);
+      });
+      const rects = await page.evaluate(() => {
+        const rect = (selector: string) => {
+          const r = document.querySelector(selector)!.getBoundingClientRect();
+          return { left: r.left, top: r.top, right: r.right, bottom: r.bottom, width: r.width, height: r.height };
+        };
+        return {
+          daily: rect('[data-testid="daily-chart"] svg'),
+          hourly: rect('[data-testid="hourly-chart"] svg'),
+          dailyFigure: rect('figure:has([data-testid="daily-chart"])'),
+          hourlyFigure: rect('figure:has([data-testid="hourly-chart"])'),
+          breakdown: rect('[data-testid="breakdown"]'),
+          kpis: rect('[data-testid="kpi-table"]'),
+        };
+      });
+      type Box = (typeof rects)['daily'];
+      const overlap = (a: Box, b: Box) => a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom;
+      expect(rects.hourly.width).toBeGreaterThan(400);
+      expect(rects.hourly.height).toBeGreaterThan(150);
+      for (const chart of [rects.daily, rects.hourly]) {
+        expect(overlap(chart, rects.breakdown), JSON.stringify(rects)).toBe(false);
+        expect(overlap(chart, rects.kpis), JSON.stringify(rects)).toBe(false);
+      }
+      expect(overlap(rects.daily, rects.hourly)).toBe(false);
+      // Each chart inside its own figure (nothing drawn over what follows).
+      expect(rects.daily.bottom).toBeLessThanOrEqual(rects.dailyFigure.bottom + 1);
+      expect(rects.hourly.bottom).toBeLessThanOrEqual(rects.hourlyFigure.bottom + 1);
+
+      const dir = mkdtempSync(join(tmpdir(), 'wallboard-print-'));
+      try {
+        const pdfPath = join(dir, 'report.pdf');
+        writeFileSync(pdfPath, await page.pdf({ format: 'A4', landscape: true, printBackground: true }));
+        execFileSync('pdftoppm', ['-png', '-r', '60', pdfPath, join(dir, 'page')]);
+        const pngs = readdirSync(dir).filter((f) => f.endsWith('.png')).sort();
+        expect(pngs.length).toBeGreaterThanOrEqual(2);
+        // The by-hour chart's axis labels are in the PDF's text, so the chart was printed.
+        const text = execFileSync('pdftotext', ['-layout', pdfPath, '-'], { encoding: 'utf8' });
+        expect(text).toContain(lang === 'en' ? 'By hour of day' : '分时段分布');
+        expect(text).toMatch(/\b1[0-9]:00\b/);
+        if (UPDATE_SCREENSHOTS) {
+          mkdirSync(SCREENSHOT_DIR, { recursive: true });
+          pngs.forEach((png, i) => copyFileSync(join(dir, png), join(SCREENSHOT_DIR, `reports-print-${lang}-${i + 1}.png`)));
+        }
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+      await page.close();
+    }
+  }, 180_000);
 
   it('shows a display link no data', async () => {
     const page = await openReport({ token: DISPLAY_TOKEN });

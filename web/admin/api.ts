@@ -1,17 +1,26 @@
 /**
- * The management API as the desk pages call it: same-origin fetch with the session cookie,
- * JSON in and out, and the server's error message (which names the field) kept for display.
+ * The management API as the desk pages call it: same-origin fetch with the session cookie (or
+ * the page's `?token=` as a bearer: an admin token opens every page, SPEC §6), JSON in and out,
+ * and the server's error message (which names the field) kept for display.
  */
 
 export type ApiResult<T> = { ok: true; status: number; data: T } | { ok: false; status: number; error: string };
 
+/** The token the page was opened with (`?token=`), or null: people sign in and use the cookie. */
+export function pageToken(search: string = typeof window === 'undefined' ? '' : window.location.search): string | null {
+  return new URLSearchParams(search).get('token') || null;
+}
+
 export async function api<T>(method: string, path: string, body?: unknown, fetchFn: typeof fetch = fetch): Promise<ApiResult<T>> {
+  const headers: Record<string, string> = body === undefined ? {} : { 'content-type': 'application/json' };
+  const token = pageToken();
+  if (token) headers.authorization = `Bearer ${token}`;
   let response: Response;
   try {
     response = await fetchFn(path, {
       method,
       credentials: 'same-origin',
-      headers: body === undefined ? {} : { 'content-type': 'application/json' },
+      headers,
       body: body === undefined ? undefined : JSON.stringify(body),
     });
   } catch {

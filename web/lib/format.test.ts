@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_THRESHOLDS } from '../../shared/thresholds.ts';
-import { formatKpi, formatKpiText, formatSeconds, formatTarget } from './format.ts';
+import { formatDuration, formatKpi, formatKpiText, formatNumber, formatSeconds, formatTarget } from './format.ts';
 import { parseLang, queueName, t } from './i18n.ts';
 
 describe('formatting', () => {
@@ -23,6 +23,28 @@ describe('formatting', () => {
     expect(formatKpi('csatMean', 4.507, 'en')).toEqual({ text: '4.5', unit: '/5' });
     expect(formatKpiText('asaSec', 4.507, 'en')).toBe('5s');
     expect(formatKpiText('serviceLevel', null, 'en')).toBe('—');
+  });
+
+  it('groups numbers the same way in both languages, years left alone on request', () => {
+    expect(formatNumber(250800)).toBe('250,800');
+    expect(formatNumber(1234.5678, 2)).toBe('1,234.57');
+    expect(formatNumber(-1234567)).toBe('-1,234,567');
+    expect(formatNumber(2026)).toBe('2,026');
+    expect(formatNumber(2026, 0, true)).toBe('2026');
+    expect(formatNumber(25080, 0, true)).toBe('25,080');
+  });
+
+  it('shows desk durations as 4.5 s, 1 min 05 s and 2 h 03 min, in both languages', () => {
+    expect(formatDuration(4.507, 'en')).toBe('4.5 s');
+    expect(formatDuration(0, 'en')).toBe('0.0 s');
+    expect(formatDuration(59.96, 'en')).toBe('1 min 00 s');
+    expect(formatDuration(65.4, 'en')).toBe('1 min 05 s');
+    expect(formatDuration(65.4, 'zh-CN')).toBe('1 分 05 秒');
+    expect(formatDuration(4.507, 'zh-CN')).toBe('4.5 秒');
+    expect(formatDuration(7380, 'en')).toBe('2 h 03 min');
+    expect(formatDuration(7380, 'zh-CN')).toBe('2 小时 03 分');
+    expect(formatDuration(-4.5, 'en')).toBe('-4.5 s');
+    expect(formatDuration(Number.NaN, 'en')).toBe('—');
   });
 
   it('shows targets with the direction that is good', () => {

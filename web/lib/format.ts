@@ -1,7 +1,8 @@
 /**
  * Display formatting of KPI values. Figures arrive computed from the server (shared/kpi.ts);
  * this module only turns them into text: ratios as percentages with one decimal, durations as
- * seconds or m:ss, counts as integers.
+ * seconds or m:ss (tiles) or `4.5 s` / `1 min 05 s` (desk tables), counts with grouped thousands.
+ * Every page formats through here, so a figure reads the same on the floor and at the desk.
  */
 import type { KpiName } from '../../shared/kpi.ts';
 import type { Threshold } from '../../shared/thresholds.ts';
@@ -65,6 +66,37 @@ const COUNT_FORMAT = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 }
 /** A count as a whole number with thousands grouped: 12345 → `12,345`. */
 export function formatCount(value: number): FormattedValue {
   return { text: COUNT_FORMAT.format(Math.round(value)), unit: '' };
+}
+
+/**
+ * A number with thousands grouped in both languages (`250,800`) and at most `fractionDigits`
+ * decimals (`1,234.57`); `minGrouping` leaves four-digit values such as years alone (`2026`).
+ */
+export function formatNumber(value: number, fractionDigits = 0, minGrouping = false): string {
+  if (!Number.isFinite(value)) return String(value);
+  return new Intl.NumberFormat('en-US', { maximumFractionDigits: fractionDigits, useGrouping: minGrouping ? 'min2' : 'always' }).format(value);
+}
+
+const DURATION_UNITS: Record<Lang, { h: string; min: string; s: string }> = {
+  'zh-CN': { h: '小时', min: '分', s: '秒' },
+  en: { h: 'h', min: 'min', s: 's' },
+};
+
+/**
+ * A duration for desk tables and drill-downs, where a row is read rather than glanced at:
+ * one decimal under a minute (`4.5 s`), then whole seconds (`1 min 05 s`), then minutes
+ * (`2 h 03 min`). zh-CN: `4.5 秒`, `1 分 05 秒`, `2 小时 03 分`. Negative values keep their sign.
+ */
+export function formatDuration(seconds: number, lang: Lang): string {
+  if (!Number.isFinite(seconds)) return '—';
+  const unit = DURATION_UNITS[lang];
+  const sign = seconds < 0 ? '-' : '';
+  const tenths = Math.round(Math.abs(seconds) * 10) / 10;
+  if (tenths < 60) return `${sign}${tenths.toFixed(1)} ${unit.s}`;
+  const whole = Math.round(tenths);
+  if (whole < 3600) return `${sign}${Math.floor(whole / 60)} ${unit.min} ${String(whole % 60).padStart(2, '0')} ${unit.s}`;
+  const minutes = Math.round(whole / 60);
+  return `${sign}${formatNumber(Math.floor(minutes / 60))} ${unit.h} ${String(minutes % 60).padStart(2, '0')} ${unit.min}`;
 }
 
 /** A mean score on a 5-point scale with one decimal: 4.507 → `4.5` `/5`. */

@@ -87,6 +87,14 @@ describe('trend chart option', () => {
     expect(html).toContain('offered: 1,000');
   });
 
+  it('sizes its text for the screen: 14 px at 1080p, doubled at 4K', () => {
+    const at1080 = trendOption(input()) as any;
+    const at4k = trendOption(input({ fontPx: (base) => base * 2 })) as any;
+    expect([at1080.textStyle.fontSize, at1080.xAxis.axisLabel.fontSize, at1080.yAxis.axisLabel.fontSize, at1080.legend.textStyle.fontSize]).toEqual([14, 14, 14, 14]);
+    expect([at4k.textStyle.fontSize, at4k.xAxis.axisLabel.fontSize, at4k.yAxis.axisLabel.fontSize, at4k.legend.textStyle.fontSize]).toEqual([28, 28, 28, 28]);
+    expect(at4k.grid.left).toBe(2 * at1080.grid.left);
+  });
+
   it('merges a daylight-saving day by label and replaces a live interval in place', () => {
     expect(axisLabels({ today: [row(1, 1, 1)], yesterday: [row(0, 1, 1)], lastWeek: [row(2, 1, 1), row(0, 1, 1)] })).toEqual(['00:00', '00:15', '00:30']);
     const rows = [row(0, 10, 9), row(1, 20, 15)];

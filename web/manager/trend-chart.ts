@@ -32,6 +32,8 @@ export interface TrendInput {
   lang: Lang;
   /** Intervals of today starting after this are the future: not drawn. */
   nowMs: number;
+  /** Chart text size for this screen, in px at 1080p scaled (charts.svelte.ts `fontPx`); 1080p sizes when absent. */
+  fontPx?: (base: number) => number;
 }
 
 /** The value of a metric in an interval; null when the interval has none. */
@@ -63,6 +65,8 @@ export function axisLabels(days: Record<TrendDay, readonly IntervalRow[]>): stri
 /** The ECharts option of the trend chart. */
 export function trendOption(input: TrendInput): Record<string, unknown> {
   const { metric, days, labels, lang, nowMs } = input;
+  const px = input.fontPx ?? ((base: number) => base);
+  const text = (color: string) => ({ color, fontSize: px(14) });
   const axis = axisLabels(days);
   const byStart = Object.fromEntries(TREND_DAYS.map((day) => [day, new Map(days[day].map((row) => [row.start, row]))])) as Record<TrendDay, Map<string, IntervalRow>>;
   const seriesValue = (day: TrendDay, start: string): number | null => {
@@ -76,35 +80,35 @@ export function trendOption(input: TrendInput): Record<string, unknown> {
     type: 'line',
     showSymbol: false,
     connectNulls: false,
-    lineStyle: { width: day === 'today' ? 3 : 1.5, type: day === 'lastWeek' ? 'dashed' : 'solid', color: TREND_THEME.series[day] },
+    lineStyle: { width: px(day === 'today' ? 3 : 1.5), type: day === 'lastWeek' ? 'dashed' : 'solid', color: TREND_THEME.series[day] },
     itemStyle: { color: TREND_THEME.series[day] },
     z: day === 'today' ? 3 : 2,
     data: axis.map((start) => seriesValue(day, start)),
   }));
   return {
     animation: false,
-    textStyle: { color: TREND_THEME.text },
-    legend: { top: 0, textStyle: { color: TREND_THEME.text }, data: TREND_DAYS.map((day) => labels.days[day]) },
-    grid: { left: 56, right: 16, top: 36, bottom: 28 },
+    textStyle: text(TREND_THEME.text),
+    legend: { top: 0, textStyle: text(TREND_THEME.text), itemWidth: px(25), itemHeight: px(14), data: TREND_DAYS.map((day) => labels.days[day]) },
+    grid: { left: px(56), right: px(16), top: px(36), bottom: px(28) },
     xAxis: {
       type: 'category',
       data: axis,
       boundaryGap: false,
-      axisLabel: { color: TREND_THEME.dim, interval: (index: number) => index % 8 === 0 },
+      axisLabel: { ...text(TREND_THEME.dim), interval: (index: number) => index % 8 === 0 },
       axisLine: { lineStyle: { color: TREND_THEME.rule } },
     },
     yAxis: {
       type: 'value',
       min: 0,
       ...(isPercent(metric) ? { max: 100 } : {}),
-      axisLabel: { color: TREND_THEME.dim, formatter: isPercent(metric) ? '{value}%' : '{value}' },
+      axisLabel: { ...text(TREND_THEME.dim), formatter: isPercent(metric) ? '{value}%' : '{value}' },
       splitLine: { lineStyle: { color: TREND_THEME.rule } },
     },
     tooltip: {
       trigger: 'axis',
       backgroundColor: TREND_THEME.tooltipBg,
       borderColor: TREND_THEME.rule,
-      textStyle: { color: TREND_THEME.text },
+      textStyle: text(TREND_THEME.text),
       formatter: (params: Array<{ dataIndex: number }> | { dataIndex: number }) => {
         const first = Array.isArray(params) ? params[0] : params;
         return tooltipHtml(axis[first?.dataIndex ?? 0], byStart, input);

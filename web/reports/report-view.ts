@@ -9,7 +9,7 @@ import { REPORT_DIMS, type ReportDim } from '../../shared/report-sql.ts';
 import { statusOf, type Status } from '../../shared/thresholds.ts';
 import { TARGET_KINDS, targetsInForce, type Targets, type TargetVersion } from '../../shared/targets.ts';
 import type { Lang } from '../lib/i18n.ts';
-import { unitOf } from '../lib/format.ts';
+import { formatDuration, formatNumber, unitOf } from '../lib/format.ts';
 import { dimHasIds, dimLabel, dimValue, kpiLabel, reportText } from './report-i18n.ts';
 
 /** KPIs of the breakdown, ranking and chart tables (the month table shows all REPORT_KPIS). */
@@ -28,11 +28,11 @@ export function formatFigure(kpi: ReportKpi, value: number | null, lang: Lang): 
     case 'percent':
       return `${(value * 100).toFixed(1)}%`;
     case 'seconds':
-      return `${Math.round(value)} ${lang === 'en' ? 's' : '秒'}`;
+      return formatDuration(value, lang);
     case 'score':
       return value.toFixed(2);
     default:
-      return Math.round(value).toLocaleString(lang === 'en' ? 'en-GB' : 'zh-CN');
+      return formatNumber(Math.round(value));
   }
 }
 
@@ -62,7 +62,7 @@ export function formatDelta(kpi: ReportKpi, delta: number | null, lang: Lang): s
     case 'score':
       return `${sign}${abs.toFixed(2)}`;
     default:
-      return `${sign}${Math.round(abs).toLocaleString(lang === 'en' ? 'en-GB' : 'zh-CN')}`;
+      return `${sign}${formatNumber(Math.round(abs))}`;
   }
 }
 

@@ -76,6 +76,7 @@ const ZH = {
   allActions: '全部动作',
   noEntries: '没有符合条件的记录',
   notAllowed: '此页面仅限管理员',
+  tokenRefused: '链接中的令牌无效或已吊销，请登录',
   loading: '加载中…',
   done: '已完成',
 } as const;
@@ -157,6 +158,7 @@ const EN: Record<DeskKey, string> = {
   allActions: 'All actions',
   noEntries: 'No matching entries',
   notAllowed: 'This page is for administrators only',
+  tokenRefused: 'The token in the link is not valid or was revoked; please sign in',
   loading: 'Loading…',
   done: 'Done',
 };
