@@ -53,10 +53,26 @@ describe('KpiTile', () => {
   });
 
   it('has no target line and no colour for figures without a threshold', () => {
-    render(KpiTile, { kpi: 'inQueue', value: 4, lang: 'en' });
+    render(KpiTile, { kpi: 'ahtSec', value: 4, lang: 'en' });
     expect(tile()).toHaveAttribute('data-status', 'none');
     expect(tile()).not.toHaveTextContent('Target');
     expect(tile().querySelector('.num')).toHaveTextContent('4');
+  });
+
+  it('says the big figure is today by default', () => {
+    render(KpiTile, { kpi: 'serviceLevel', value: 0.95, lang: 'zh-CN', secondary: { label: '近 15 分钟', value: 0.9 } });
+    expect(tile()).toHaveAttribute('data-window', 'today');
+    expect(tile().querySelector('.window')).toHaveTextContent('今日');
+    expect(tile()).toHaveTextContent('近 15 分钟 90.0%');
+  });
+
+  it('colours the number in queue against its threshold and says it is now (issue 14)', () => {
+    render(KpiTile, { kpi: 'inQueue', value: 12, lang: 'en', window: 'now', hero: true });
+    expect(tile()).toHaveAttribute('data-status', 'red');
+    expect(tile()).toHaveClass('hero');
+    expect(tile().querySelector('.window')).toHaveTextContent('Now');
+    expect(tile()).toHaveTextContent('Target ≤ 5');
+    expect(tile().querySelector('.status-value')).toHaveStyle({ color: STATUS_STYLE.red.colour });
   });
 });
 

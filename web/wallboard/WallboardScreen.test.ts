@@ -8,6 +8,7 @@ import { flushSync } from 'svelte';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { Alert, AgentBoard, Broadcast, ScreenState } from '../../shared/alerts.ts';
 import { KpiFeed } from '../lib/kpi-feed.svelte.ts';
+import { resetOrg, setOrg } from '../lib/org.svelte.ts';
 import { ScreenFeed } from '../lib/screen-feed.svelte.ts';
 import { FakeSocket, roomMessage, scopeKpis } from '../testing/fake-socket.ts';
 import { roomsFor } from './rooms.ts';
@@ -116,7 +117,7 @@ describe('Wallboard screen state', () => {
     vi.advanceTimersByTime(10_000);
     flushSync();
     expect(main).toHaveAttribute('data-layout', 'queues');
-    expect(screen.getByRole('columnheader', { name: 'Not rdy' })).toBeInTheDocument();
+    expect(screen.getByRole('columnheader', { name: 'Not ready' })).toBeInTheDocument();
     vi.advanceTimersByTime(20_000);
     flushSync();
     expect(main).toHaveAttribute('data-layout', 'overview');
@@ -135,10 +136,11 @@ describe('Wallboard screen state', () => {
     };
     socket.serverEmit('agents:board', board);
     flushSync();
-    const row = (id: string) => document.querySelector<HTMLElement>(`tr[data-agent="${id}"]`)!;
+    const row = (id: string) => document.querySelector<HTMLElement>(`[data-agent="${id}"]`)!;
     expect(row('wang.fang')).toHaveAttribute('data-over-limit', 'false');
-    expect(row('wang.fang')).toHaveTextContent(/wang\.fang\s*Not ready\s*4:50\s*training/);
-    expect(row('li.lei')).toHaveTextContent(/Busy\s*30s\s*30s/);
+    // Not ready with a reason: the reason says more than the state word (the colour says that).
+    expect(row('wang.fang')).toHaveTextContent(/wang\.fang\s*training\s*4:50/);
+    expect(row('li.lei')).toHaveTextContent(/li\.lei\s*Busy\s*30s/);
 
     nowMs += 15_000;
     vi.advanceTimersByTime(1_000);
@@ -146,12 +148,33 @@ describe('Wallboard screen state', () => {
     expect(row('wang.fang')).toHaveAttribute('data-over-limit', 'true');
     expect(row('wang.fang')).toHaveTextContent('5:05');
     expect(screen.getByRole('img', { name: 'over limit' })).toHaveTextContent('✖');
-    expect(row('li.lei')).toHaveTextContent(/45s\s*45s/);
+    expect(row('li.lei')).toHaveTextContent(/Busy\s*45s/);
 
     // Visitor mode: the names leave the screen with the state that says so.
     serverState({ visitor: true, agentBoard: false });
     expect(row('wang.fang')).toBeNull();
     expect(screen.getByText('Visitor mode: internal figures hidden')).toBeInTheDocument();
+  });
+
+  it('shows agents by name, not by id, once the directory names them', () => {
+    setOrg({ revision: 1, entries: [{ kind: 'agent', id: 'wang.fang', zh: '王芳', en: 'Wang Fang', source: 'admin' }] });
+    try {
+      render(Wallboard, { feed, lang: 'zh-CN', timeZone: 'Asia/Shanghai', screen: screenFeed, layouts: ['agents'] });
+      serverState({});
+      const board: AgentBoard = {
+        asOf: T0,
+        total: 1,
+        agents: [{ agentId: 'wang.fang', state: 'ready', sinceMs: T0 - 5_000, reason: null, team: null, site: null, contactSinceMs: null }],
+      };
+      socket.serverEmit('agents:board', board);
+      flushSync();
+      const card = document.querySelector<HTMLElement>('[data-agent="wang.fang"]')!;
+      expect(card.querySelector('.name')).toHaveTextContent('王芳');
+      expect(card).not.toHaveTextContent('wang.fang');
+      expect(card).toHaveTextContent(/空闲\s*5秒/);
+    } finally {
+      resetOrg();
+    }
   });
 
   it('says when the agent board is not assigned to this screen', () => {
