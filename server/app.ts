@@ -3,33 +3,31 @@
  * every dependency injected (log, clock, logger, configuration) and no `listen()`, so tests run
  * it on a real ephemeral port.
  */
-import { createServer, type IncomingMessage, type Server as HttpServer } from 'node:http';
+import { createServer, type Server as HttpServer } from 'node:http';
 import { Server } from 'socket.io';
 import type { Logger } from 'pino';
 import type { ClientToServerEvents, InterServerEvents, ServerToClientEvents, SocketData } from '../shared/socket-events.ts';
-import { parseScope, SCOPE_FORMS, type ScopeKey } from '../shared/scope.ts';
-import { WINDOWS, type KpiWindow } from '../shared/time.ts';
 import type { Config } from './config.ts';
 import { KpiEngine } from './engine/kpi-engine.ts';
-import { HttpError } from './http/http-error.ts';
-import { requireDay } from './http/report-access.ts';
+import { HttpError } from './errors.ts';
 import { Ingestor } from './ingest/ingestor.ts';
-import { drainRefusedBody, parseBatch, readBody } from './ingest/http-body.ts';
 import { KpiRooms } from './realtime/kpi-rooms.ts';
-import { Access, bearerToken, remoteAddress, sameSecret } from './security/auth.ts';
+import { Access, remoteAddress } from './security/auth.ts';
 import { MemoryAuditLog, type AuditLog } from './audit/audit-log.ts';
-import { sendJson, type RouteContext, type Routes } from './http/route.ts';
+import { auditBeforeApply } from './audit/audit-before-apply.ts';
+import type { RouteContext, Routes } from './http/route.ts';
+import { requestHandler } from './http/request-handler.ts';
 import { auditRoutes } from './http/audit-routes.ts';
 import { sessionRoutes } from './http/session-routes.ts';
 import { userRoutes } from './http/user-routes.ts';
 import { displayLinkRoutes } from './http/display-link-routes.ts';
 import { ingestKeyRoutes, type KeyUsage } from './http/ingest-key-routes.ts';
 import { queueLogRoutes } from './http/queue-log-routes.ts';
-import { RateLimited, RateLimiter } from './security/rate-limit.ts';
+import { RateLimiter } from './security/rate-limit.ts';
+import { originCheck } from './security/origin.ts';
 import { securityHeaders } from './security/headers.ts';
 import { webStatic } from './http/web-static.ts';
 import { guardSockets } from './security/socket-guard.ts';
-import { canSeeScope, can } from '../shared/roles.ts';
 import { memoryIdentity, type Identity } from './users/identity.ts';
 import { reportsArea } from './http/report-routes.ts';
 import type { Secrets } from './security/secrets.ts';
@@ -39,7 +37,6 @@ import type { CallCentreEvent } from '../shared/events.ts';
 import type { RecordStore } from './store/record-store.ts';
 import { RecordSync, withoutPaths } from './store/record-sync.ts';
 import { scheduleRetention } from './store/retention.ts';
-import { daysBetween, GROUP_BYS, type GroupBy } from './store/daily-report.ts';
 import { dayKey } from '../shared/time.ts';
 import { ScreenHub } from './screens/screen-hub.ts';
 import { alertRoutes } from './http/alert-routes.ts';
@@ -56,10 +53,14 @@ import { ticketRoutes } from './http/ticket-routes.ts';
 import { IntervalFeed } from './realtime/interval-feed.ts';
 import { TargetBook } from './reports/target-book.ts';
 import { DuckDbTargetStore, MemoryTargetStore } from './reports/target-store.ts';
-import { judgeKpis, serviceLevelSettingsOf, withTargets } from '../shared/targets.ts';
+import { serviceLevelSettingsOf } from '../shared/targets.ts';
 import { OrgDirectory } from './org/org-directory.ts';
 import { orgRoutes } from './http/org-routes.ts';
-import { knownScope, requireKnownScope } from './http/known-scope.ts';
+import { knownScope } from './http/known-scope.ts';
+import { ingestRoutes } from './http/ingest-routes.ts';
+import { kpiRoutes } from './http/kpi-routes.ts';
+import { dailyReportRoutes } from './http/daily-report-routes.ts';
+import { healthRoutes } from './http/health-routes.ts';
 import { join } from 'node:path';
 
 export interface AppDeps {
@@ -195,9 +196,6 @@ export function createApp(deps: AppDeps): App {
   // Precompressed, immutable hashed assets, content ETags (issue 14).
   const serveWeb = webStatic(webRoot);
 
-  /** Aggregate reads: every role. */
-  const requireRead = (req: IncomingMessage) => access.requirePermission(req, 'kpi:read');
-
   /**
    * Brings the stored records up to the engine before a report reads them; 503 naming the cause
    * while they cannot be written (issue 12: stale figures would look current).
@@ -209,102 +207,14 @@ export function createApp(deps: AppDeps): App {
   };
 
   const healthSources = new Map<string, () => object>();
-  const sourceStates = () => (healthSources.size === 0 ? {} : { sources: Object.fromEntries([...healthSources].map(([name, state]) => [name, state()])) });
-
-  const routes: Routes = {
-    'POST /api/v1/events': async (req, res) => {
-      const key = bearerToken(req);
-      if (!key) throw new HttpError(401, 'authorization: send "Authorization: Bearer <ingest key>"');
-      const keyName = access.ingestKeyName(key);
-      if (keyName === null) throw new HttpError(403, 'authorization: ingest key not recognised');
-      perKey.check(keyName, `with ingest key "${keyName}"`);
-      const started = performance.now();
-      const body = await readBody(req, config.maxBodyBytes);
-      const result = await ingestor.ingest(parseBatch(body), keyName, started);
-      if (result.accepted > 0) {
-        const usage = keyUsage.get(keyName) ?? { events: 0, lastUsedMs: 0 };
-        keyUsage.set(keyName, { events: usage.events + result.accepted, lastUsedMs: clock.now() });
-      }
-      metrics.observeIngestRequest(performance.now() - started);
-      if (result.rejected.length > 0) {
-        logger.warn({ rejected: result.rejected.length, first: result.rejected[0].error }, 'ingest rejected events');
-      }
-      sendJson(res, 200, result);
-    },
-    'GET /api/v1/kpis': (req, res, url) => {
-      const principal = requireRead(req);
-      const scope = url.searchParams.get('scope') ?? 'centre';
-      const window = (url.searchParams.get('window') ?? 'today') as KpiWindow;
-      if (!parseScope(scope)) throw new HttpError(400, `scope: must be one of ${SCOPE_FORMS}`);
-      if (!canSeeScope(principal.role, scope)) throw new HttpError(403, `scope: the ${principal.role} role sees centre, site, queue and channel figures only`);
-      if (!WINDOWS.includes(window)) throw new HttpError(400, `window: must be one of ${WINDOWS.join(', ')}`);
-      requireKnownScope(knownScopeOf, scope);
-      const snapshot = engine.snapshot(scope as ScopeKey, window);
-      sendJson(res, 200, { scope, window, asOf: new Date(snapshot.asOf).toISOString(), kpis: withTargets(snapshot.kpis, targets.inForce(scope)) });
-    },
-    'GET /api/v1/reports/daily': async (req, res, url) => {
-      access.requirePermission(req, 'reports:read');
-      if (!records || !recordSync) throw new HttpError(503, 'reports: this server runs without a store');
-      const from = url.searchParams.get('from') ?? '';
-      const to = url.searchParams.get('to') ?? from;
-      const groupBy = (url.searchParams.get('groupBy') ?? 'centre') as GroupBy;
-      // Real calendar days in a sane range, never echoed (issue 12).
-      for (const [name, value] of [['from', from], ['to', to]] as const) requireDay(name, value, clock.now());
-      if (to < from) throw new HttpError(400, 'to: must not be before from');
-      if (daysBetween(from, to).length > 92) throw new HttpError(400, 'to: at most 92 days per request');
-      if (!GROUP_BYS.includes(groupBy)) throw new HttpError(400, `groupBy: must be one of ${GROUP_BYS.join(', ')}`);
-      // Records the engine changed in the last second must be in the store before reading it.
-      await syncRecords();
-      // Each day judged by the targets in force for its group on that day (issue 11).
-      const rows = (await records.daily({ from, to, groupBy })).map((row) => ({ ...row, judged: judgeKpis(row.kpis, targets.inForce(groupBy === 'centre' ? 'centre' : `${groupBy}:${row.group}`, row.day)) }));
-      sendJson(res, 200, { from, to, groupBy, rows });
-    },
-    'GET /api/v1/scopes': (req, res) => {
-      const principal = requireRead(req);
-      sendJson(res, 200, {
-        sites: engine.scopeKeys('site'),
-        queues: engine.scopeKeys('queue'),
-        siteQueues: engine.scopeKeys('siteQueue'),
-        // Team names are internal staffing: not for floor screens.
-        ...(can(principal.role, 'kpi:read-agents') ? { teams: engine.scopeKeys('team') } : {}),
-        channels: engine.scopeKeys('channel'),
-      });
-    },
-    'GET /api/v1/config': (req, res) => {
-      requireRead(req);
-      sendJson(res, 200, { centreName: config.centreName, timeZone: config.timeZone, kpi: config.kpi });
-    },
-    'GET /healthz': (_req, res) => {
-      // 503 while the store cannot take writes: ingest is refused then, though screens still get figures.
-      const store = log.health?.() ?? { ok: true, restartRequired: false };
-      const now = new Date(clock.now()).toISOString();
-      // The record writes too (issue 12): they fail on a full disk without any ingest, and clear it once one goes through.
-      const recordsBehind = recordSync?.failure;
-      if (!store.ok || recordsBehind) {
-        return sendJson(res, 503, {
-          status: 'degraded',
-          // Anyone may ask /healthz: the cause without the server's paths.
-          store: store.ok ? { error: `records: ${recordsBehind}`, restartRequired: false } : { error: withoutPaths(store.error ?? ''), restartRequired: store.restartRequired },
-          ...(recordsBehind ? { records: { behind: true, error: recordsBehind } } : {}),
-          now,
-          ...engine.stats(),
-          ...sourceStates(),
-        });
-      }
-      sendJson(res, 200, { status: 'ok', now, ...engine.stats(), ...sourceStates() });
-    },
-    'GET /metrics': async (req, res) => {
-      // Counts of contacts, agents and sockets are not for anyone (issue 12): the METRICS_TOKEN
-      // (a scraper's bearer token) or an admin's token or session.
-      const bearer = bearerToken(req);
-      if (!(config.metricsToken && bearer && sameSecret(bearer, config.metricsToken))) access.require(req, ['admin']);
-      const text = await metrics.render();
-      res.writeHead(200, { 'content-type': metrics.contentType, 'cache-control': 'no-store' });
-      res.end(text);
-    },
-  };
 
   // Each area of the product adds its routes from its own module.
+  const routes: Routes = {
+    ...ingestRoutes(context, { ingestor, perKey, keyUsage, metrics }),
+    ...kpiRoutes(context),
+    ...dailyReportRoutes(context, syncRecords),
+    ...healthRoutes(context, { metrics, recordsFailure: () => recordSync?.failure, sources: healthSources }),
+  };
   Object.assign(routes, auditRoutes(context));
   Object.assign(routes, sessionRoutes(context, { signInLimiter, secureCookies: security.secureCookies }));
   Object.assign(routes, userRoutes(context));
@@ -318,76 +228,9 @@ export function createApp(deps: AppDeps): App {
   const intraday = new Intraday(context, syncRecords);
   Object.assign(routes, intervalRoutes(context, intraday), ticketRoutes(context));
 
-  /** Whether a browser Origin header names this server or an allowed origin (absent: not a browser page). */
-  const originAllowed = (origin: string | undefined, host: string | undefined) =>
-    origin === undefined || origin === `http://${host}` || origin === `https://${host}` || security.allowedOrigins.includes(origin);
-
-  /** Set by `drain()`: the server is stopping and takes no more requests. */
-  let draining = false;
-  /** Requests in progress (answered or not yet), and who waits for none to be. */
-  let inFlight = 0;
-  let onIdle: (() => void) | undefined;
-  const httpServer = createServer((req, res) => {
-    if (draining) {
-      res.setHeader('retry-after', '5');
-      res.setHeader('connection', 'close');
-      return sendJson(res, 503, { error: 'server: shutting down; retry shortly' });
-    }
-    inFlight++;
-    res.once('close', () => {
-      if (--inFlight === 0) onIdle?.();
-    });
-    const url = new URL(req.url ?? '/', 'http://localhost');
-    setSecurityHeaders(res, url.pathname);
-    const route = routes[`${req.method} ${url.pathname}`];
-    const fail = (error: unknown) => {
-      if (error instanceof RateLimited) res.setHeader('retry-after', String(error.retryAfterSec));
-      if (error instanceof HttpError) return sendJson(res, error.status, { error: error.message });
-      throw error;
-    };
-    if (url.pathname.startsWith('/api/')) {
-      try {
-        perAddress.check(remoteAddress(req) ?? 'unknown', 'from this address');
-        // A cookie travels with cross-site requests too: changes must come from our own pages.
-        if (req.method !== 'GET' && req.method !== 'HEAD' && !originAllowed(req.headers.origin, req.headers.host)) {
-          throw new HttpError(403, 'origin: requests that change something must come from this server\'s own pages');
-        }
-      } catch (error) {
-        return fail(error);
-      }
-    }
-    if (!route) {
-      if (url.pathname.startsWith('/api/')) return sendJson(res, 404, { error: `${req.method} ${url.pathname}: no such route` });
-      if (serveWeb && (req.method === 'GET' || req.method === 'HEAD')) {
-        return serveWeb(req, res, () => sendJson(res, 404, { error: 'not found' }));
-      }
-      return sendJson(res, 404, { error: 'not found' });
-    }
-    Promise.resolve()
-      .then(() => route(req, res, url))
-      .catch((error: unknown) => {
-        if (error instanceof StoreError) {
-          metrics.noteStoreError();
-          logger.error({ err: error.message, route: `${req.method} ${url.pathname}` }, 'store failure');
-          return sendJson(res, 503, { error: error.message });
-        }
-        if (error instanceof HttpError) {
-          fail(error);
-          // The rest of an oversized body is drained (up to a cap) so the client reads its answer.
-          if (error.status === 413) drainRefusedBody(req);
-          return;
-        }
-        // Once the store is invalidated every query on it fails: say that, not "internal error".
-        const store = log.health?.();
-        if (store?.restartRequired) {
-          metrics.noteStoreError();
-          logger.error({ err: (error as Error)?.message, route: `${req.method} ${url.pathname}` }, 'store failure');
-          return sendJson(res, 503, { error: store.error });
-        }
-        logger.error({ err: error, route: `${req.method} ${url.pathname}` }, 'request failed');
-        sendJson(res, 500, { error: 'internal error; the request was not applied' });
-      });
-  });
+  const originAllowed = originCheck(security.allowedOrigins);
+  const requests = requestHandler({ routes, setSecurityHeaders, perAddress, originAllowed, serveWeb, log, metrics, logger });
+  const httpServer = createServer(requests.handle);
   // An idle keep-alive connection is closed by the client, not under it (issue 14's ECONNRESET):
   // with Node's 5 s default, a client (a test whose event loop was busy for 5 s, a proxy keeping
   // upstream connections 60 s) reuses the socket just as the server destroys it, and the request
@@ -529,15 +372,7 @@ export function createApp(deps: AppDeps): App {
       await recordSync?.flush();
     },
     drain(timeoutMs) {
-      draining = true;
-      if (inFlight === 0) return Promise.resolve();
-      return new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, timeoutMs);
-        onIdle = () => {
-          clearTimeout(timer);
-          resolve();
-        };
-      });
+      return requests.drain(timeoutMs);
     },
     scheduleRetention(retentionDays, onResult) {
       if (!records) return { stop() {} };
@@ -559,25 +394,5 @@ export function createApp(deps: AppDeps): App {
       identity.store.close?.();
       await log.close();
     },
-  };
-}
-
-/**
- * The audit log as routes write it (issue 12): every management action is audited before it is
- * applied, so a failing write stops the action there, answered 503 saying nothing was done. The
- * operator's log gets the cause when it is the disk's, never a value DuckDB may quote.
- */
-function auditBeforeApply(audit: AuditLog, logger: Logger): AuditLog {
-  return {
-    record: (entry) =>
-      Promise.resolve()
-        .then(() => audit.record(entry))
-        .catch((error: unknown) => {
-          const firstLine = String((error as Error)?.message ?? error).split('\n')[0];
-          const cause = /No space|disk|I\/O|IO Error|Could not|read-only|permission/i.test(firstLine) ? withoutPaths(firstLine).slice(0, 200) : 'the audit store refused the entry';
-          logger.error({ err: cause, action: entry.action }, 'cannot write the audit log; the action was not applied');
-          throw new HttpError(503, 'audit: the audit log cannot record this action, so it was not applied; retry shortly');
-        }),
-    list: (filter) => audit.list(filter),
   };
 }

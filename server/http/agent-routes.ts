@@ -6,7 +6,7 @@
  */
 import { AGENT_SCOPE_FORMS, parseAgentScope } from '../../shared/agent-feed.ts';
 import type { AgentFeed } from '../realtime/agent-feed.ts';
-import { HttpError } from './http-error.ts';
+import { HttpError } from '../errors.ts';
 import { requireKnownScope } from './known-scope.ts';
 import { sendJson, type RouteContext, type Routes } from './route.ts';
 

@@ -1,5 +1,5 @@
 /** The audit log, for admins: `GET /api/v1/audit?actor=&action=&from=&to=&limit=`. */
-import { HttpError } from './http-error.ts';
+import { HttpError } from '../errors.ts';
 import { sendJson, type RouteContext, type Routes } from './route.ts';
 
 function epochParam(url: URL, name: string): number | undefined {

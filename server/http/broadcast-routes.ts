@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { remoteAddress } from '../security/auth.ts';
 import type { ScreenHub } from '../screens/screen-hub.ts';
-import { HttpError } from './http-error.ts';
+import { HttpError } from '../errors.ts';
 import { sendJson, type RouteContext, type Routes } from './route.ts';
 import { MANAGERS } from './screen-routes.ts';
 import { readJsonBody } from './json-body.ts';

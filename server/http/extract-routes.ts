@@ -10,7 +10,7 @@ import { pipeline } from 'node:stream/promises';
 import { CUBE_FILES, EXTRACT_FILES, type ExtractTable } from '../../shared/report-extract.ts';
 import type { CubeName } from '../../shared/report-sql.ts';
 import { MonthExtracts, monthBoundsMs } from '../reports/month-extract.ts';
-import { HttpError } from './http-error.ts';
+import { HttpError } from '../errors.ts';
 import { monthParam, requireReports } from './report-access.ts';
 import { sendJson, type RouteContext, type Routes } from './route.ts';
 

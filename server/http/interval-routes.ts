@@ -9,7 +9,7 @@ import { intervalScopeError } from '../../shared/intervals.ts';
 import { dayKey } from '../../shared/time.ts';
 import { requireDay } from './report-access.ts';
 import type { Intraday } from '../reports/intraday.ts';
-import { HttpError } from './http-error.ts';
+import { HttpError } from '../errors.ts';
 import { requireKnownScope } from './known-scope.ts';
 import { sendJson, type RouteContext, type Routes } from './route.ts';
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { HttpError } from './http-error.ts';
+import { HttpError } from '../errors.ts';
 import { fieldOf, parseBody } from './json-body.ts';
 import { broadcastBody, userCreateBody, visitorModeBody } from '../../shared/schemas/index.ts';
 

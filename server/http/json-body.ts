@@ -10,7 +10,7 @@ import type { IncomingMessage } from 'node:http';
 import type { z } from 'zod';
 import { illFormedPath, LONE_SURROGATE } from '../../shared/unicode.ts';
 import { MANAGEMENT_BODY_MAX_BYTES, readBody } from '../ingest/http-body.ts';
-import { HttpError } from './http-error.ts';
+import { HttpError } from '../errors.ts';
 
 /** The body as a JSON object, by the rule above; routes with a schema use `readJsonBody`. */
 export async function readJsonObject(req: IncomingMessage): Promise<Record<string, unknown>> {

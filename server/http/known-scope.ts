@@ -12,7 +12,7 @@
  */
 import type { OrgKind } from '../../shared/org.ts';
 import { parseScope, SITE_QUEUE, type ParsedScope, type ScopeKey } from '../../shared/scope.ts';
-import { HttpError } from './http-error.ts';
+import { HttpError } from '../errors.ts';
 
 const SHOWN_CHARS = 64;
 

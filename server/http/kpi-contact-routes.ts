@@ -18,7 +18,7 @@ import { canSeeScope } from '../../shared/roles.ts';
 import { parseScope, SCOPE_FORMS, type ParsedScope } from '../../shared/scope.ts';
 import { WINDOWS, type KpiWindow } from '../../shared/time.ts';
 import { storedPopulation, type StoredPopulation, type StoredShareRow } from '../store/kpi-population-sql.ts';
-import { HttpError } from './http-error.ts';
+import { HttpError } from '../errors.ts';
 import { requireKnownScope } from './known-scope.ts';
 import { sendJson, type RouteContext, type Routes } from './route.ts';
 

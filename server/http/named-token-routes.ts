@@ -5,7 +5,7 @@
  */
 import type { Permission } from '../../shared/roles.ts';
 import { NamedTokenError, type NamedToken, type NamedTokens } from '../users/named-tokens.ts';
-import { HttpError } from './http-error.ts';
+import { HttpError } from '../errors.ts';
 import { sendJson, type RouteContext, type Routes } from './route.ts';
 import { auditAction } from '../security/audit-action.ts';
 import { readJsonBody } from './json-body.ts';

@@ -16,7 +16,7 @@ import { scopeName } from '../../shared/scope.ts';
 import type { OrgDirectory } from '../org/org-directory.ts';
 import { auditAction } from '../security/audit-action.ts';
 import { readJsonObject } from './json-body.ts';
-import { HttpError } from './http-error.ts';
+import { HttpError } from '../errors.ts';
 import { sendJson, type RouteContext, type Routes } from './route.ts';
 
 const FLOOR_KINDS: readonly OrgKind[] = ['site', 'queue', 'team', 'channel'];

@@ -13,7 +13,7 @@ import { importQueueLog } from '../ingest/queue-log/import.ts';
 import { loadQueueLogMapping } from '../ingest/queue-log/mapping.ts';
 import { bearerToken } from '../security/auth.ts';
 import type { RateLimiter } from '../security/rate-limit.ts';
-import { HttpError } from './http-error.ts';
+import { HttpError } from '../errors.ts';
 import type { KeyUsage } from './ingest-key-routes.ts';
 import { sendJson, type RouteContext, type Routes } from './route.ts';
 

@@ -1,7 +1,7 @@
 /** Shared by the report, extract and target routes: who may read them, and JSON bodies. */
 import type { IncomingMessage } from 'node:http';
 import { remoteAddress } from '../security/auth.ts';
-import { HttpError } from './http-error.ts';
+import { HttpError } from '../errors.ts';
 import type { RouteContext } from './route.ts';
 import { dayFieldError, monthFieldError } from '../../shared/time.ts';
 

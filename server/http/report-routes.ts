@@ -10,7 +10,7 @@ import type { CubeName } from '../../shared/report-sql.ts';
 import { MonthExtracts, monthBoundsMs } from '../reports/month-extract.ts';
 import type { DuckDbEventLog } from '../store/duckdb-event-log.ts';
 import { privateDuckDb } from '../reports/native-report.ts';
-import { HttpError } from './http-error.ts';
+import { HttpError } from '../errors.ts';
 import { extractRoutes } from './extract-routes.ts';
 import { targetRoutes } from './target-routes.ts';
 import { readJsonBody } from './json-body.ts';

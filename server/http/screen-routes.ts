@@ -9,7 +9,7 @@ import { parseScope, type ScopeKey } from '../../shared/scope.ts';
 import { canSeeScope, type Role } from '../../shared/roles.ts';
 import { remoteAddress } from '../security/auth.ts';
 import type { ScreenHub } from '../screens/screen-hub.ts';
-import { HttpError } from './http-error.ts';
+import { HttpError } from '../errors.ts';
 import { sendJson, type RouteContext, type Routes } from './route.ts';
 
 /** Who may steer the floor's screens. */

@@ -7,7 +7,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { permissionsOf } from '../../shared/roles.ts';
 import { AccountError } from '../users/accounts.ts';
-import { HttpError } from './http-error.ts';
+import { HttpError } from '../errors.ts';
 import { sendJson, type RouteContext, type Routes } from './route.ts';
 import { bearerToken, remoteAddress, SESSION_COOKIE, sessionCookie } from '../security/auth.ts';
 import { auditAction } from '../security/audit-action.ts';

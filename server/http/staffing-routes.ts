@@ -16,7 +16,7 @@ import { DEFAULT_THRESHOLDS } from '../../shared/thresholds.ts';
 import { dayKey } from '../../shared/time.ts';
 import { DuckDbTargetStore, type TargetStore } from '../reports/target-store.ts';
 import type { KpiEngine } from '../engine/kpi-engine.ts';
-import { HttpError } from './http-error.ts';
+import { HttpError } from '../errors.ts';
 import { requireKnownScope } from './known-scope.ts';
 import { sendJson, type RouteContext, type Routes } from './route.ts';
 

@@ -13,7 +13,7 @@
 import { parseTargetChange, targetsInForce, DEFAULT_TARGET_VERSION, serviceLevelSettingsOf, isTargetScope, type TargetVersion, type ServiceLevelSettings } from '../../shared/targets.ts';
 import { dayBounds } from '../../shared/time.ts';
 import type { TargetBook } from '../reports/target-book.ts';
-import { HttpError } from './http-error.ts';
+import { HttpError } from '../errors.ts';
 import { jsonBody, remoteAddress, requireDay, requireMonth, requireReports } from './report-access.ts';
 import { sendJson, type RouteContext, type Routes } from './route.ts';
 

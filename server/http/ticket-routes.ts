@@ -8,7 +8,7 @@
 import { openTicketCounts, openTicketRows, type OpenTickets } from '../../shared/open-tickets.ts';
 import { canSeeScope } from '../../shared/roles.ts';
 import { parseScope, SCOPE_FORMS } from '../../shared/scope.ts';
-import { HttpError } from './http-error.ts';
+import { HttpError } from '../errors.ts';
 import { requireKnownScope } from './known-scope.ts';
 import { sendJson, type RouteContext, type Routes } from './route.ts';
 

@@ -5,7 +5,7 @@
  * so a centre is never left without a way back in.
  */
 import type { User } from '../users/accounts.ts';
-import { HttpError } from './http-error.ts';
+import { HttpError } from '../errors.ts';
 import { sendJson, type RouteContext, type Routes } from './route.ts';
 import { asHttp } from './session-routes.ts';
 import { auditAction } from '../security/audit-action.ts';

@@ -4,7 +4,7 @@
  * alone; a JSON array that does not parse is a 400 for the whole body.
  */
 import type { IncomingMessage } from 'node:http';
-import { HttpError } from '../http/http-error.ts';
+import { HttpError } from '../errors.ts';
 import type { BatchItem } from './ingestor.ts';
 
 /**

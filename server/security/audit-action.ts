@@ -4,11 +4,11 @@
  */
 import type { IncomingMessage } from 'node:http';
 import type { Principal } from '../../shared/roles.ts';
-import type { RouteContext } from '../http/route.ts';
+import type { AuditLog } from '../audit/audit-log.ts';
 import { remoteAddress } from './auth.ts';
 
 export function auditAction(
-  { audit, clock }: Pick<RouteContext, 'audit' | 'clock'>,
+  { audit, clock }: { audit: AuditLog; clock: { now(): number } },
   req: IncomingMessage,
   actor: Pick<Principal, 'name' | 'role'> | null,
   action: string,

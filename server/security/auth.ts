@@ -10,7 +10,7 @@
 import { timingSafeEqual, createHash } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { can, type Permission, type Principal, type Role } from '../../shared/roles.ts';
-import { HttpError } from '../http/http-error.ts';
+import { HttpError } from '../errors.ts';
 import type { Secrets } from './secrets.ts';
 import { LEGACY_DISPLAY_NAME, LEGACY_INGEST_KEY_NAME, memoryIdentity, type Identity } from '../users/identity.ts';
 

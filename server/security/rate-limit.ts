@@ -3,7 +3,7 @@
  * second on average, bursts up to `burst`. A refused request is answered 429 with Retry-After
  * (SPEC §6), so a misbehaving client slows down instead of taking the server with it.
  */
-import { HttpError } from '../http/http-error.ts';
+import { HttpError } from '../errors.ts';
 
 interface Bucket {
   tokens: number;

@@ -33,7 +33,7 @@
 import { createHash } from 'node:crypto';
 import type { AgentStateName, CallCentreEventInput } from '../../../shared/events.ts';
 import { mapAgent, mapQueue, type MappedQueue, type QueueLogMapping } from './mapping.ts';
-import { parseQueueLogRecord, type QueueLogRecord } from './parse.ts';
+import { BAD, MISSING, QueueLogCursor } from './parse.ts';
 
 export interface QueueLogSummary {
   /** Lines read (blank lines are not counted). */
@@ -112,8 +112,19 @@ const PRUNE_EVERY_SEC = 1800;
 const MAX_CONTACT_BASE = 128 - ':transferred'.length;
 const MAX_AGENT_IN_ID = 80;
 const REASON_MAX = 128;
-/** Call ids Asterisk writes on rows that are not about a call. */
-const NOT_A_CALL: ReadonlySet<string> = new Set(['NONE', 'MANAGER', 'CLI', 'REALTIME', '']);
+/** What a line that makes no event answers: one frozen array, never a new one. */
+const NO_EVENTS = Object.freeze([]) as unknown as Events;
+/** `String(n).padStart(3, '0')` for the state sequence numbers of one second. */
+const SEQ3 = Array.from({ length: 1000 }, (_, n) => String(n).padStart(3, '0'));
+const seq3 = (n: number) => (n < 1000 ? SEQ3[n] : String(n));
+/** `:<seq3>:<state>`, the tail of a state event's id, made once for each (seq, state) below 1000. */
+const STATE_ID_TAILS = new Map<string, string[]>();
+function stateIdTail(seq: number, state: AgentStateName): string {
+  if (seq >= 1000) return `:${seq}:${state}`;
+  let tails = STATE_ID_TAILS.get(state);
+  if (tails === undefined) STATE_ID_TAILS.set(state, (tails = []));
+  return (tails[seq] ??= `:${SEQ3[seq]}:${state}`);
+}
 
 type Events = CallCentreEventInput[];
 type OfferedInput = Extract<CallCentreEventInput, { type: 'contact.offered' }>;
@@ -123,39 +134,14 @@ function hashed(prefix: string, text: string): string {
   return `${prefix}${createHash('sha256').update(text).digest('hex').slice(0, 40)}`;
 }
 
-/**
- * Whole seconds in a data field: the value, MISSING when absent or empty, BAD when not digits.
- * (Asterisk writes these with %d / %ld.)
- */
-const MISSING = -1;
-const BAD = -2;
-function seconds(field: string | undefined): number {
-  if (field === undefined || field.length === 0) return MISSING;
-  if (field.length > 10) return BAD;
-  let value = 0;
-  for (let i = 0; i < field.length; i++) {
-    const digit = field.charCodeAt(i) - 48;
-    if (digit < 0 || digit > 9) return BAD;
-    value = value * 10 + digit;
-  }
-  return value;
-}
-
-function hasDigit(text: string): boolean {
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (c >= 48 && c <= 57) return true;
-  }
-  return false;
-}
-
 export class QueueLogTranslator {
   private readonly mapping: QueueLogMapping;
   private readonly calls: Map<string, CallState>;
   private readonly members: Map<string, MemberState>;
   private nextPruneSec: number;
   private readonly queueCache = new Map<string, MappedQueue>();
-  private readonly agentCache = new Map<string, { agentId: string; idPart: string }>();
+  /** By member: the agent id, and the head of its state events' ids (`ql:<agent or its hash>:`). */
+  private readonly agentCache = new Map<string, { agentId: string; idHead: string }>();
   /** Each member's queues as our queue names, and their one site (null when several): kept until the member's queues change. */
   private readonly servedCache = new Map<string, { queues: string[]; queuesKey: string; site: string | null | undefined }>();
   private lines = 0;
@@ -163,6 +149,11 @@ export class QueueLogTranslator {
   private orphans = 0;
   private readonly ignored: Record<string, number> = {};
   private readonly malformed: Array<{ line: number; reason: string }> = [];
+  private readonly cursor = new QueueLogCursor();
+  private lastSec = -1;
+  private lastSecText = '';
+  /** The events of the line being read, copied out when it is done. */
+  private readonly out: Events = [];
 
   constructor(options: { mapping: QueueLogMapping; state?: TranslatorState }) {
     this.mapping = options.mapping;
@@ -186,20 +177,25 @@ export class QueueLogTranslator {
   push(text: string, line: number): Events {
     if (text.length === 0 || (text.charCodeAt(0) <= 32 && text.trim() === '')) return [];
     this.lines++;
-    const record = parseQueueLogRecord(text, line);
-    if (typeof record === 'string') {
-      this.malformed.push({ line, reason: record });
-      return [];
+    const c = this.cursor;
+    const bad = c.read(text, line);
+    if (bad !== null) {
+      this.malformed.push({ line, reason: bad });
+      return NO_EVENTS;
     }
-    if (record.epochSec >= this.nextPruneSec) this.prune(record.epochSec);
-    const out: Events = [];
-    const reason = this.apply(record, out);
+    if (c.epochSec >= this.nextPruneSec) this.prune(c.epochSec);
+    const out = this.out;
+    const reason = this.apply(c, out);
+    const n = out.length;
     if (reason !== null) {
+      if (n > 0) out.length = 0;
       this.malformed.push({ line, reason });
-      return [];
+      return NO_EVENTS;
     }
-    this.events += out.length;
-    return out;
+    if (n === 0) return NO_EVENTS;
+    this.events += n;
+    // The line's events in an array of their own, the scratch left empty.
+    return out.splice(0, n);
   }
 
   summary(): QueueLogSummary {
@@ -220,37 +216,36 @@ export class QueueLogTranslator {
   // ---- rows ------------------------------------------------------------------------------
 
   /** Applies one record; a reason when its fields do not fit its verb (then nothing changed). */
-  private apply(r: QueueLogRecord, out: Events): string | null {
+  private apply(r: QueueLogCursor, out: Events): string | null {
     switch (r.verb) {
       case 'ENTERQUEUE':
         return this.enterQueue(r, out);
       case 'CONNECT':
         return this.connect(r, out);
       case 'ABANDON':
-        return this.leave(r, out, 'abandoned', seconds(r.data[2]), true);
+        return this.leave(r, out, 'abandoned', r.seconds(2), true);
       case 'EXITEMPTY':
-        return this.leave(r, out, 'no_agents', seconds(r.data[2]), true);
+        return this.leave(r, out, 'no_agents', r.seconds(2), true);
       case 'EXITWITHTIMEOUT':
         // Asterisk 1.x wrote the position only.
-        return this.leave(r, out, 'timeout', seconds(r.data[2]), false);
+        return this.leave(r, out, 'timeout', r.seconds(2), false);
       case 'EXITWITHKEY':
         // key|position|origposition|waittime; older versions stop after the key or the position.
-        if (r.data.length === 0 || r.data[0] === '') return 'EXITWITHKEY: key missing';
-        return this.leave(r, out, 'key', seconds(r.data[3]), false);
+        if (r.dataEmpty(0)) return 'EXITWITHKEY: key missing';
+        return this.leave(r, out, 'key', r.seconds(3), false);
       case 'COMPLETECALLER':
       case 'COMPLETEAGENT':
-        return this.complete(r, out, seconds(r.data[0]), seconds(r.data[1]), true, false);
+        return this.complete(r, out, r.seconds(0), r.seconds(1), true, false);
       case 'TRANSFER':
       case 'BLINDTRANSFER':
         // exten|context|holdtime|calltime|origposition (Asterisk 1.2: exten|context only).
-        if (r.data.length === 0 || r.data[0] === '') return `${r.verb}: extension missing`;
-        return this.complete(r, out, seconds(r.data[2]), seconds(r.data[3]), false, true);
+        if (r.dataEmpty(0)) return `${r.verb}: extension missing`;
+        return this.complete(r, out, r.seconds(2), r.seconds(3), false, true);
       case 'ATTENDEDTRANSFER': {
-        const form = r.data[0];
         // BRIDGE|bridge|hold|call|pos, APP|app|hold|call|pos, LINK|chan1|chan2|hold|call|pos.
-        const at = form === 'BRIDGE' || form === 'APP' ? 2 : form === 'LINK' ? 3 : -1;
+        const at = r.dataIs(0, 'BRIDGE') || r.dataIs(0, 'APP') ? 2 : r.dataIs(0, 'LINK') ? 3 : -1;
         if (at < 0) return 'ATTENDEDTRANSFER: unknown form (BRIDGE, APP or LINK)';
-        return this.complete(r, out, seconds(r.data[at]), seconds(r.data[at + 1]), false, true);
+        return this.complete(r, out, r.seconds(at), r.seconds(at + 1), false, true);
       }
       case 'ADDMEMBER':
       case 'REMOVEMEMBER':
@@ -270,46 +265,50 @@ export class QueueLogTranslator {
     }
   }
 
-  private enterQueue(r: QueueLogRecord, out: Events): string | null {
-    if (NOT_A_CALL.has(r.callid)) return 'ENTERQUEUE: no call id';
-    if (r.queue === 'NONE' || r.queue === '') return 'ENTERQUEUE: no queue';
-    const key = `${r.callid}|${r.queue}`;
+  private enterQueue(r: QueueLogCursor, out: Events): string | null {
+    if (r.notACall()) return 'ENTERQUEUE: no call id';
+    if (r.noQueue()) return 'ENTERQUEUE: no queue';
+    const key = r.callAndQueue();
     const known = this.calls.get(key);
     // The same ENTERQUEUE twice (a line repeated) changes nothing; after the call's end it is the call entering again.
     if (known !== undefined && known.phase !== DONE) return null;
-    const call = this.newCall(key, r, known ? known.generation + 1 : 1, r.epochSec);
-    const callerId = r.data[1];
-    this.offered(call, r.queue, out, callerId !== undefined && callerId.length <= 256 && hasDigit(callerId) ? callerId : undefined);
+    const queue = r.queue();
+    const call = this.newCall(key, r.callid(), queue, known ? known.generation + 1 : 1, r.epochSec);
+    this.offered(call, queue, out, r.dataHasDigit(1, 256) ? r.data(1) : undefined);
     return null;
   }
 
-  private connect(r: QueueLogRecord, out: Events): string | null {
-    const holdSec = seconds(r.data[0]);
+  private connect(r: QueueLogCursor, out: Events): string | null {
+    const holdSec = r.seconds(0);
     if (holdSec === MISSING) return 'CONNECT: holdtime missing';
     if (holdSec === BAD) return 'CONNECT: holdtime not a number';
     const problem = this.callRowProblem(r, true);
     if (problem !== null) return problem;
-    const call = this.callOf(r, r.epochSec - holdSec, out);
+    const queue = r.queue();
+    const agent = r.agent();
+    const key = r.callAndQueue();
+    const call = this.calls.get(key) ?? this.unseenCall(key, r, queue, r.epochSec - holdSec, out);
     call.touchedSec = r.epochSec;
     if (call.answeredSec === null) {
       call.answeredSec = call.offeredSec + holdSec;
       call.phase = ANSWERED;
-      out.push({ id: `${call.contactId}:answered`, type: 'contact.answered', ts: call.answeredSec * 1000, contactId: call.contactId, agentId: this.agent(r.agent).agentId });
+      out.push({ id: `${call.contactId}:answered`, type: 'contact.answered', ts: call.answeredSec * 1000, contactId: call.contactId, agentId: this.agent(agent).agentId });
     }
-    const member = this.member(r.agent);
-    if (!member.queues.has(r.queue)) this.setServing(r.agent, member, r.queue, member.pausedAll);
+    const member = this.member(agent);
+    if (!member.queues.has(queue)) this.setServing(agent, member, queue, member.pausedAll);
     member.calls++;
-    this.restate(r.agent, member, r.epochSec, out);
+    this.restate(agent, member, r.epochSec, out);
     return null;
   }
 
   /** ABANDON and EXIT*: the call left the queue unanswered at offer + wait (the line's time when no wait is written). */
-  private leave(r: QueueLogRecord, out: Events, outcome: 'abandoned' | 'timeout' | 'key' | 'no_agents', waitSec: number, waitRequired: boolean): string | null {
+  private leave(r: QueueLogCursor, out: Events, outcome: 'abandoned' | 'timeout' | 'key' | 'no_agents', waitSec: number, waitRequired: boolean): string | null {
     if (waitSec === BAD || (waitSec === MISSING && waitRequired)) return `${r.verb}: waittime ${waitSec === BAD ? 'not a number' : 'missing'}`;
     const problem = this.callRowProblem(r, false);
     if (problem !== null) return problem;
     const wait = waitSec === MISSING ? 0 : waitSec;
-    const call = this.callOf(r, r.epochSec - wait, out);
+    const key = r.callAndQueue();
+    const call = this.calls.get(key) ?? this.unseenCall(key, r, r.queue(), r.epochSec - wait, out);
     const tsMs = (waitSec === MISSING ? r.epochSec : call.offeredSec + wait) * 1000;
     call.phase = DONE;
     call.touchedSec = r.epochSec;
@@ -324,16 +323,19 @@ export class QueueLogTranslator {
    * queue_log has no wrap-up, handled at once (SPEC §4). Answered (and offered) are inferred
    * from the row when the call was not seen connecting.
    */
-  private complete(r: QueueLogRecord, out: Events, holdSec: number, callSec: number, callRequired: boolean, transferred: boolean): string | null {
+  private complete(r: QueueLogCursor, out: Events, holdSec: number, callSec: number, callRequired: boolean, transferred: boolean): string | null {
     if (holdSec === BAD) return `${r.verb}: holdtime not a number`;
     if (callSec === BAD || (callSec === MISSING && callRequired)) return `${r.verb}: calltime ${callSec === BAD ? 'not a number' : 'missing'}`;
     const problem = this.callRowProblem(r, true);
     if (problem !== null) return problem;
     const hold = holdSec === MISSING ? 0 : holdSec;
-    const known = this.calls.get(`${r.callid}|${r.queue}`);
+    const queue = r.queue();
+    const agent = r.agent();
+    const key = r.callAndQueue();
+    const known = this.calls.get(key);
     const answeredSec = known?.answeredSec ?? r.epochSec - (callSec === MISSING ? 0 : callSec);
-    const call = this.callOf(r, answeredSec - hold, out);
-    const { agentId } = this.agent(r.agent);
+    const call = known ?? this.unseenCall(key, r, queue, answeredSec - hold, out);
+    const { agentId } = this.agent(agent);
     if (call.answeredSec === null) {
       call.answeredSec = holdSec !== MISSING && call.offeredSec + hold <= r.epochSec ? call.offeredSec + hold : answeredSec;
       out.push({ id: `${call.contactId}:answered`, type: 'contact.answered', ts: call.answeredSec * 1000, contactId: call.contactId, agentId });
@@ -350,37 +352,38 @@ export class QueueLogTranslator {
     );
     call.phase = DONE;
     call.touchedSec = r.epochSec;
-    const member = this.member(r.agent);
-    if (!member.queues.has(r.queue)) this.setServing(r.agent, member, r.queue, member.pausedAll);
+    const member = this.member(agent);
+    if (!member.queues.has(queue)) this.setServing(agent, member, queue, member.pausedAll);
     if (member.calls > 0) member.calls--;
-    this.restate(r.agent, member, r.epochSec, out);
+    this.restate(agent, member, r.epochSec, out);
     return null;
   }
 
-  private memberRow(r: QueueLogRecord, out: Events): string | null {
-    if (r.agent === 'NONE' || r.agent === '') return `${r.verb}: no member`;
+  private memberRow(r: QueueLogCursor, out: Events): string | null {
+    if (r.noAgent()) return `${r.verb}: no member`;
     const perQueue = r.verb === 'ADDMEMBER' || r.verb === 'REMOVEMEMBER' || r.verb === 'PAUSE' || r.verb === 'UNPAUSE';
-    if (perQueue && (r.queue === 'NONE' || r.queue === '')) return `${r.verb}: no queue`;
-    const m = this.member(r.agent);
+    if (perQueue && r.noQueue()) return `${r.verb}: no queue`;
+    const agent = r.agent();
+    const m = this.member(agent);
     switch (r.verb) {
       case 'ADDMEMBER':
-        this.setServing(r.agent, m, r.queue, r.data[0] === 'PAUSED');
+        this.setServing(agent, m, r.queue(), r.dataIs(0, 'PAUSED'));
         break;
       case 'REMOVEMEMBER':
-        if (m.queues.delete(r.queue)) this.servedCache.delete(r.agent);
+        if (m.queues.delete(r.queue())) this.servedCache.delete(agent);
         break;
       case 'PAUSE':
-        this.setServing(r.agent, m, r.queue, true);
-        m.reason = reasonOf(r.data[0]);
+        this.setServing(agent, m, r.queue(), true);
+        m.reason = reasonOf(r.data(0));
         break;
       case 'UNPAUSE':
-        this.setServing(r.agent, m, r.queue, false);
+        this.setServing(agent, m, r.queue(), false);
         m.pausedAll = false;
         break;
       case 'PAUSEALL':
         m.pausedAll = true;
         for (const queue of m.queues.keys()) m.queues.set(queue, true);
-        m.reason = reasonOf(r.data[0]);
+        m.reason = reasonOf(r.data(0));
         break;
       case 'UNPAUSEALL':
         m.pausedAll = false;
@@ -394,10 +397,10 @@ export class QueueLogTranslator {
         m.loggedIn = false;
         m.pausedAll = false;
         m.queues.clear();
-        this.servedCache.delete(r.agent);
+        this.servedCache.delete(agent);
         break;
     }
-    this.restate(r.agent, m, r.epochSec, out);
+    this.restate(agent, m, r.epochSec, out);
     return null;
   }
 
@@ -424,25 +427,24 @@ export class QueueLogTranslator {
   // ---- calls -----------------------------------------------------------------------------
 
   /** Why a row about a call cannot be one (no call id, no queue, no member), or null. */
-  private callRowProblem(r: QueueLogRecord, needsMember: boolean): string | null {
-    if (NOT_A_CALL.has(r.callid)) return `${r.verb}: no call id`;
-    if (r.queue === 'NONE' || r.queue === '') return `${r.verb}: no queue`;
-    if (needsMember && (r.agent === 'NONE' || r.agent === '')) return `${r.verb}: no member`;
+  private callRowProblem(r: QueueLogCursor, needsMember: boolean): string | null {
+    if (r.notACall()) return `${r.verb}: no call id`;
+    if (r.noQueue()) return `${r.verb}: no queue`;
+    if (needsMember && r.noAgent()) return `${r.verb}: no member`;
     return null;
   }
 
-  /** The pair's call; when its entry was not seen, one offered at `offeredSec` (the offer event written under its usual id). */
-  private callOf(r: QueueLogRecord, offeredSec: number, out: Events): CallState {
-    const key = `${r.callid}|${r.queue}`;
-    const known = this.calls.get(key);
-    if (known !== undefined) return known;
-    const call = this.newCall(key, r, 1, offeredSec);
-    this.offered(call, r.queue, out, undefined);
+  /** A call whose entry was not seen: one offered at `offeredSec` (the offer event written under its usual id). */
+  private unseenCall(key: string, r: QueueLogCursor, queue: string, offeredSec: number, out: Events): CallState {
+    const call = this.newCall(key, r.callid(), queue, 1, offeredSec);
+    this.offered(call, queue, out, undefined);
     return call;
   }
 
-  private newCall(key: string, r: QueueLogRecord, generation: number, offeredSec: number): CallState {
-    let contactId = generation === 1 ? `ql:${r.callid}:${r.queue}` : `ql:${r.callid}:${r.queue}:${generation}`;
+  /** `key` is `callid|queue`. */
+  private newCall(key: string, callid: string, queue: string, generation: number, offeredSec: number): CallState {
+    // join makes one flat string (a template makes a chain of pieces, all kept as long as the call is).
+    let contactId = generation === 1 ? ['ql', callid, queue].join(':') : `ql:${callid}:${queue}:${generation}`;
     if (contactId.length > MAX_CONTACT_BASE) contactId = hashed('ql:#', contactId);
     const call: CallState = { contactId, generation, phase: WAITING, offeredSec, answeredSec: null, touchedSec: offeredSec };
     this.calls.set(key, call);
@@ -451,8 +453,13 @@ export class QueueLogTranslator {
 
   private offered(call: CallState, queueLogQueue: string, out: Events, caller: string | undefined): void {
     const { queue, site, channel } = this.queue(queueLogQueue);
-    const event: OfferedInput = { id: `${call.contactId}:offered`, type: 'contact.offered', ts: call.offeredSec * 1000, contactId: call.contactId, queue, site, channel };
-    if (caller !== undefined) event.caller = caller;
+    const { contactId } = call;
+    const id = `${contactId}:offered`;
+    const ts = call.offeredSec * 1000;
+    // Whole literals (no property added later): each event gets its final shape at once.
+    const event: OfferedInput = caller === undefined
+      ? { id, type: 'contact.offered', ts, contactId, queue, site, channel }
+      : { id, type: 'contact.offered', ts, contactId, queue, site, channel, caller };
     out.push(event);
   }
 
@@ -462,11 +469,11 @@ export class QueueLogTranslator {
     return mapped;
   }
 
-  private agent(member: string): { agentId: string; idPart: string } {
+  private agent(member: string): { agentId: string; idHead: string } {
     let agent = this.agentCache.get(member);
     if (agent === undefined) {
       const agentId = mapAgent(this.mapping, member);
-      agent = { agentId, idPart: agentId.length > MAX_AGENT_IN_ID ? hashed('#', agentId) : agentId };
+      agent = { agentId, idHead: `ql:${agentId.length > MAX_AGENT_IN_ID ? hashed('#', agentId) : agentId}:` };
       this.agentCache.set(member, agent);
     }
     return agent;
@@ -474,10 +481,12 @@ export class QueueLogTranslator {
 
   /** Forgets calls finished a while ago (log time) and calls whose rows stopped long ago. */
   private prune(epochSec: number): void {
-    for (const [key, call] of this.calls) {
+    const calls = this.calls;
+    // forEach, not for..of: no [key, value] pair made per call.
+    calls.forEach((call, key) => {
       const idleSec = epochSec - call.touchedSec;
-      if (idleSec > KEEP_IDLE_SEC || (call.phase === DONE && idleSec > KEEP_DONE_SEC)) this.calls.delete(key);
-    }
+      if (idleSec > KEEP_IDLE_SEC || (call.phase === DONE && idleSec > KEEP_DONE_SEC)) calls.delete(key);
+    });
     this.nextPruneSec = epochSec + PRUNE_EVERY_SEC;
   }
 
@@ -511,10 +520,21 @@ export class QueueLogTranslator {
         if (!queues.includes(mapped.queue)) queues.push(mapped.queue);
         site = site === undefined ? mapped.site : site === mapped.site ? site : null;
       }
-      served = { queues, queuesKey: queues.join('\u0000'), site };
+      // Frozen: every agent.state event of this member shares it until the queues change
+      // (the ingest path copies arrays, so a stored event never holds this one).
+      served = { queues: Object.freeze(queues) as string[], queuesKey: queues.join('\u0000'), site };
       this.servedCache.set(name, served);
     }
     return served;
+  }
+
+  /** `String(epochSec)`, kept while the log stays in one second. */
+  private secondText(epochSec: number): string {
+    if (epochSec !== this.lastSec) {
+      this.lastSec = epochSec;
+      this.lastSecText = String(epochSec);
+    }
+    return this.lastSecText;
   }
 
   /** Writes the member's agent.state when what it says (state, reason, queues) changed. */
@@ -524,7 +544,7 @@ export class QueueLogTranslator {
     const { queues, queuesKey, site } = this.served(name, m);
     const stated = m.stated;
     if (stated !== null && stated.state === state && stated.reason === reason && stated.queuesKey === queuesKey) return;
-    const { agentId, idPart } = this.agent(name);
+    const { agentId, idHead } = this.agent(name);
     let id: string;
     let tsSec: number;
     if (stated !== null && stated.state === 'not_ready' && state === 'not_ready') {
@@ -532,7 +552,7 @@ export class QueueLogTranslator {
       stated.restated++;
       stated.reason = reason;
       stated.queuesKey = queuesKey;
-      id = `${stated.id}~${String(stated.restated).padStart(3, '0')}`;
+      id = `${stated.id}~${seq3(stated.restated)}`;
       tsSec = stated.tsSec;
     } else {
       if (m.seqSec === epochSec) m.seq++;
@@ -540,13 +560,30 @@ export class QueueLogTranslator {
         m.seqSec = epochSec;
         m.seq = 0;
       }
-      id = `ql:${idPart}:${epochSec}:${String(m.seq).padStart(3, '0')}:${state}`;
+      id = idHead + this.secondText(epochSec) + stateIdTail(m.seq, state);
       tsSec = epochSec;
-      m.stated = { state, reason, queuesKey, id, tsSec, restated: 0 };
+      if (stated === null) m.stated = { state, reason, queuesKey, id, tsSec, restated: 0 };
+      else {
+        // Reused: the member's own object (state() hands out copies).
+        stated.state = state;
+        stated.reason = reason;
+        stated.queuesKey = queuesKey;
+        stated.id = id;
+        stated.tsSec = tsSec;
+        stated.restated = 0;
+      }
     }
-    const event: AgentStateInput = { id, type: 'agent.state', ts: tsSec * 1000, agentId, state, queues: queues.slice() };
-    if (reason !== '') event.reason = reason;
-    if (typeof site === 'string') event.site = site;
+    const ts = tsSec * 1000;
+    let event: AgentStateInput;
+    if (typeof site === 'string') {
+      event = reason === ''
+        ? { id, type: 'agent.state', ts, agentId, state, queues, site }
+        : { id, type: 'agent.state', ts, agentId, state, queues, reason, site };
+    } else {
+      event = reason === ''
+        ? { id, type: 'agent.state', ts, agentId, state, queues }
+        : { id, type: 'agent.state', ts, agentId, state, queues, reason };
+    }
     out.push(event);
   }
 }
