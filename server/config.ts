@@ -42,6 +42,8 @@ const envSchema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** Asterisk's queue_log to follow live (issue 13); unset: none. */
   QUEUE_LOG: z.string().min(1, 'a file path, or unset').optional(),
+  /** Where acknowledged events are kept (issue 15): `duckdb` (default) or `lmdb` (DuckDB filled behind it). */
+  EVENT_LOG: z.enum(['duckdb', 'lmdb']).default('duckdb'),
 });
 
 export interface Config {
@@ -68,6 +70,8 @@ export interface Config {
   security: SecurityConfig;
   /** Asterisk queue_log file the server follows (QUEUE_LOG); undefined: none. */
   queueLog?: string;
+  /** The acknowledged event log (EVENT_LOG): DuckDB's events table, or LMDB with DuckDB filled behind it. */
+  eventLog: 'duckdb' | 'lmdb';
 }
 
 export interface SecurityConfig {
@@ -121,6 +125,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     retentionDays: e.RETENTION_DAYS,
     logLevel: e.LOG_LEVEL,
     queueLog: e.QUEUE_LOG,
+    eventLog: e.EVENT_LOG,
     security: {
       sessionTtlMs: e.SESSION_HOURS * 3600_000,
       lockAfter: e.LOCKOUT_ATTEMPTS,

@@ -7,6 +7,7 @@ import { createApp, type App } from './app.ts';
 import type { Config } from './config.ts';
 import type { Secrets } from './security/secrets.ts';
 import { DuckDbEventLog } from './store/duckdb-event-log.ts';
+import { LmdbEventLog } from './store/lmdb-event-log.ts';
 import { RecordStore } from './store/record-store.ts';
 import { DuckDbAuditLog } from './audit/audit-log.ts';
 import { DuckDbDocStore } from './users/doc-store.ts';
@@ -30,5 +31,8 @@ export async function openDurableApp(
   await records.prepare();
   const audit = await DuckDbAuditLog.open(await log.connect());
   const identity = await openDurableIdentity(log, config, clock);
-  return createApp({ config, secrets, log, records, audit, identity, clock, logger, ...options });
+  // EVENT_LOG=lmdb (issue 15): LMDB acknowledges; DuckDB's events table is filled behind it.
+  const acknowledged = config.eventLog === 'lmdb' ? await LmdbEventLog.open({ dataDir: config.dataDir, clock }) : log;
+  if (acknowledged instanceof LmdbEventLog) acknowledged.follow(log);
+  return createApp({ config, secrets, log: acknowledged, records, audit, identity, clock, logger, ...options });
 }
