@@ -227,3 +227,34 @@ describe('KpiEngine: a queue within a site (issue 10)', () => {
     });
   }
 });
+
+describe('pins (a batch between its seed and its commit)', () => {
+  it('keeps pinned contacts and the contacts of pinned customers through eviction, and lets them go once unpinned', () => {
+    const clock = { now: () => NOW_MS };
+    const engine = new KpiEngine({ settings: DEFAULT_KPI_SETTINGS, timeZone: 'Asia/Shanghai', clock });
+    engine.markStoredApplied();
+    const settled = (contactId: string, customerRef?: string) => {
+      engine.apply({ id: `${contactId}-o`, type: 'contact.offered', ts: NOW_MS - 60_000, contactId, queue: 'q', site: 's', channel: 'phone', ...(customerRef ? { customerRef } : {}) });
+      engine.apply({ id: `${contactId}-a`, type: 'contact.answered', ts: NOW_MS - 50_000, contactId, agentId: 'a1' });
+      engine.apply({ id: `${contactId}-e`, type: 'contact.ended', ts: NOW_MS - 20_000, contactId, talkSec: 30, holdSec: 0 });
+      engine.apply({ id: `${contactId}-w`, type: 'contact.wrapped', ts: NOW_MS - 10_000, contactId, agentId: 'a1' });
+    };
+    settled('c1');
+    settled('c2', 'cust-7');
+    settled('c3');
+    engine.drainChangedRecords(); // written to the store: settled and unchanged
+    const batch = [
+      { id: 'late-survey', type: 'survey.response', ts: NOW_MS, contactId: 'c1', score: 5, scale: 5 },
+      { id: 'new-call', type: 'contact.offered', ts: NOW_MS, contactId: 'c9', queue: 'q', site: 's', channel: 'phone', customerRef: 'cust-7' },
+    ] as const;
+    engine.pin(batch);
+    engine.pin(batch); // a second batch in flight naming the same
+    expect(engine.evictSettled(NOW_MS, 0)).toBe(1); // c3 only: c1 by id, c2 by its customer
+    expect(engine.holdsContact('c1') && engine.holdsContact('c2')).toBe(true);
+    engine.unpin(batch);
+    expect(engine.evictSettled(NOW_MS, 0)).toBe(0);
+    engine.unpin(batch);
+    expect(engine.evictSettled(NOW_MS, 0)).toBe(2);
+    expect(engine.holdsContact('c1') || engine.holdsContact('c2')).toBe(false);
+  });
+});

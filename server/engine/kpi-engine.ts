@@ -630,11 +630,35 @@ export class KpiEngine {
     if (!this.storedAreApplied) return 0;
     for (const [id, entry] of this.contacts) {
       if (nowMs - entry.touchedMs < idleMs || entry.applied.waitingScopes.length > 0 || this.changedContacts.has(id)) continue;
+      // A batch between its seed and its commit counts on finding these here (see `pin`).
+      if (this.pinned.size > 0 && (this.pinned.has(`c:${id}`) || (entry.record.customerRef !== undefined && this.pinned.has(`r:${entry.record.customerRef}`)))) continue;
       this.letGo(id, entry);
       evicted++;
     }
     return evicted;
   }
+
+  /**
+   * Keeps the contacts these events name, and the contacts of the customers they name, in
+   * memory until `unpin`: the ingest pins a batch from before its seed (which loads only what
+   * the engine does not hold) until its commit is applied, so a record write finishing meanwhile
+   * cannot let go of a contact the batch found here and then applies to as if it were new.
+   */
+  pin(events: readonly CallCentreEvent[]): void {
+    for (const key of pinKeys(events)) this.pinned.set(key, (this.pinned.get(key) ?? 0) + 1);
+  }
+
+  /** Undoes one `pin` of the same events. */
+  unpin(events: readonly CallCentreEvent[]): void {
+    for (const key of pinKeys(events)) {
+      const left = (this.pinned.get(key) ?? 0) - 1;
+      if (left > 0) this.pinned.set(key, left);
+      else this.pinned.delete(key);
+    }
+  }
+
+  /** Pins by key (`c:<contactId>`, `r:<customerRef>`): how many batches in flight name each. */
+  private readonly pinned = new Map<string, number>();
 
   /** Changed counter buckets of every scope since the last call (copies), for the checkpoint. */
   takeCheckpoint(): ScopeBucket[] {
@@ -1290,4 +1314,14 @@ export class KpiEngine {
       }
     }
   }
+}
+
+/** The keys `KpiEngine.pin` keeps for a batch, each once. */
+function pinKeys(events: readonly CallCentreEvent[]): Set<string> {
+  const keys = new Set<string>();
+  for (const event of events) {
+    if ('contactId' in event && event.contactId !== undefined) keys.add(`c:${event.contactId}`);
+    if ('customerRef' in event && event.customerRef !== undefined) keys.add(`r:${event.customerRef}`);
+  }
+  return keys;
 }

@@ -91,7 +91,16 @@ export class Ingestor {
     // at once. A failure there is reported and the events still stored.
     const seed = this.options.seed;
     const prepare = seed ? (fresh: CallCentreEvent[]) => seed(fresh).catch((error: Error) => this.options.onRecordError?.(error)) : undefined;
-    const { accepted, duplicates } = await log.append(valid, { ingestKey, prepare });
+    // From before the seed until the commit is applied, a record write cannot let go of what the
+    // batch refers to (KpiEngine.pin).
+    this.options.engine.pin(valid);
+    let appended: Awaited<ReturnType<EventLog['append']>>;
+    try {
+      appended = await log.append(valid, { ingestKey, prepare });
+    } finally {
+      this.options.engine.unpin(valid);
+    }
+    const { accepted, duplicates } = appended;
     if (accepted.length > 0) {
       // The events are durable and applied now, and are acknowledged whatever follows: a failure
       // to write records is reported, not turned into an error the client would retry in vain.
