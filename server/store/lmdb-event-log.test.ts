@@ -5,7 +5,7 @@
  * appends resolve, and a disk that cannot take writes is refused with a clear error.
  */
 import { execFileSync } from 'node:child_process';
-import { closeSync, mkdirSync, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, mkdirSync, mkdtempSync, openSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -14,6 +14,7 @@ import { randomStream } from '../../test/fixtures/random-stream.ts';
 import { DuckDbEventLog } from './duckdb-event-log.ts';
 import { StoreError } from './event-log.ts';
 import { LmdbEventLog } from './lmdb-event-log.ts';
+import { fillDisk } from '../../test/fixtures/full-disk.ts';
 
 const NOW_MS = Date.parse('2026-11-20T16:00:00+08:00');
 const dirs: string[] = [];
@@ -191,20 +192,7 @@ describe('LmdbEventLog', () => {
     const log = await LmdbEventLog.open({ dataDir, clock: { now: () => NOW_MS } });
     const first = events.slice(0, 200);
     await log.append(first);
-    const filler = join(dataDir, 'filler');
-    const fd = openSync(filler, 'a');
-    try {
-      for (const size of [1 << 20, 1 << 16, 1 << 12, 1]) {
-        const chunk = Buffer.alloc(size, 0x5a);
-        try {
-          for (;;) writeSync(fd, chunk);
-        } catch (error) {
-          if ((error as NodeJS.ErrnoException).code !== 'ENOSPC') throw error;
-        }
-      }
-    } finally {
-      closeSync(fd);
-    }
+    const filler = fillDisk(dataDir);
     // Enough to need new pages past what the file has.
     const second = events.slice(200);
     const error = await log.append(second).then(() => null, (e: unknown) => e);

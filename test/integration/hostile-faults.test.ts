@@ -11,7 +11,7 @@
  */
 import { DuckDBInstance } from '@duckdb/node-api';
 import { execFileSync } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
@@ -22,6 +22,7 @@ import { randomStream } from '../fixtures/random-stream.ts';
 import { postEvents, startServerProcess, type ServerProcess } from '../fixtures/server-process.ts';
 import { ADMIN_TOKEN, DISPLAY_TOKEN, startTestServer, type TestServer } from '../fixtures/test-server.ts';
 import { createUser } from '../fixtures/accounts.ts';
+import { fillDisk } from '../fixtures/full-disk.ts';
 
 const INGEST_KEY = 'hostile-faults-ingest-key';
 const PROCESS_ADMIN = 'hostile-faults-admin-token';
@@ -57,24 +58,6 @@ function mountTmpfs(name: string, size: string): string {
   }
   mounts.push(dir);
   return dir;
-}
-
-function fillDisk(dir: string): string {
-  const path = join(dir, 'filler');
-  const fd = openSync(path, 'a');
-  try {
-    for (const size of [1 << 20, 1 << 16, 1 << 12, 1]) {
-      const chunk = Buffer.alloc(size, 0x5a);
-      try {
-        for (;;) writeSync(fd, chunk);
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code !== 'ENOSPC') throw error;
-      }
-    }
-  } finally {
-    closeSync(fd);
-  }
-  return path;
 }
 
 async function getJson(baseUrl: string, path: string, token: string | null = PROCESS_ADMIN): Promise<{ status: number; body: any; text: string }> {

@@ -9,7 +9,7 @@
  * these tests fail with a message saying so rather than pass without testing anything.
  */
 import { execFileSync } from 'node:child_process';
-import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync, writeSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -19,6 +19,7 @@ import { StoreError } from '../../server/store/event-log.ts';
 import { randomStream } from '../fixtures/random-stream.ts';
 import { runToExit, startServerProcess, type ServerProcess, postEvents } from '../fixtures/server-process.ts';
 import { startTestServer } from '../fixtures/test-server.ts';
+import { fillDisk } from '../fixtures/full-disk.ts';
 
 const INGEST_KEY = 'store-failures-ingest-key';
 const ADMIN_TOKEN = 'store-failures-admin-token';
@@ -55,25 +56,6 @@ function mountTmpfs(name: string, size: string, readOnly = false): string {
 
 function remount(dir: string, mode: 'ro' | 'rw'): void {
   execFileSync('mount', ['-o', `remount,${mode}`, dir], { stdio: 'pipe' });
-}
-
-/** Fills the file system of `dir` to the last byte with one file; returns that file. */
-function fillDisk(dir: string): string {
-  const path = join(dir, 'filler');
-  const fd = openSync(path, 'a');
-  try {
-    for (const size of [1 << 20, 1 << 16, 1 << 12, 1]) {
-      const chunk = Buffer.alloc(size, 0x5a);
-      try {
-        for (;;) writeSync(fd, chunk);
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code !== 'ENOSPC') throw error;
-      }
-    }
-  } finally {
-    closeSync(fd);
-  }
-  return path;
 }
 
 /** Fills the disk of `dir` but leaves about `bytes` free. */
