@@ -37,3 +37,16 @@ export function procStatus(pid: number, field: 'VmRSS' | 'VmHWM'): number {
 export function runInfo(): { date: string; cores: number; cpu: string | undefined; node: string; quick: boolean } {
   return { date: new Date().toISOString(), cores: cpus().length, cpu: cpus()[0]?.model, node: process.version, quick: QUICK };
 }
+
+/** Least-squares slope of y over x (NaN with fewer than two points): growth per unit of x. */
+export function slope(points: Array<[x: number, y: number]>): number {
+  const n = points.length;
+  if (n < 2) return NaN;
+  const mx = points.reduce((s, [x]) => s + x, 0) / n;
+  const my = points.reduce((s, [, y]) => s + y, 0) / n;
+  const sxx = points.reduce((s, [x]) => s + (x - mx) ** 2, 0);
+  return sxx === 0 ? NaN : points.reduce((s, [x, y]) => s + (x - mx) * (y - my), 0) / sxx;
+}
+
+/** A target's verdict as the summaries print it. */
+export const verdict = (met: boolean) => (met ? 'MET' : 'MISSES');

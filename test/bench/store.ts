@@ -34,6 +34,7 @@ import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { customerRefOf } from '../../server/ingest/pseudonymize.ts';
 import { dayBounds } from '../../shared/time.ts';
 import { freePort } from '../fixtures/server-process.ts';
@@ -367,7 +368,7 @@ async function benchIngest() {
 // ---- 2. restart with a full day ---------------------------------------------------------------
 
 /** Lets the server create its schema on an empty DATA_DIR, then fills a day of traffic with SQL. */
-async function generateDay(dataDir: string, contacts = CONTACTS) {
+export async function generateDay(dataDir: string, contacts = CONTACTS) {
   const server = await spawnServer(dataDir);
   await waitHealthy(server, 60_000, 100);
   await stop(server, 'SIGTERM');
@@ -827,7 +828,10 @@ async function main(): Promise<void> {
   process.exit(0);
 }
 
-main().catch((error: unknown) => {
-  console.error(error);
-  process.exit(1);
-});
+// test/bench/live-ingest.ts imports generateDay: run the bench only when started as a script.
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  main().catch((error: unknown) => {
+    console.error(error);
+    process.exit(1);
+  });
+}
