@@ -4,10 +4,14 @@
  *
  * Layers, lowest first; a module imports only from its own layer or lower ones:
  *   1. shared/        isomorphic code (server and browser): nothing from server/ or web/, no Node built-ins.
- *   2. core           server/{store,engine,ingest,security,users,audit,org,reports,alerts,sim}/,
+ *   2. core           server/{lib,records,store,engine,live,ingest,security,users,audit,org,reports,alerts,sim,cluster}/,
  *                     server/config.ts and server/errors.ts: persistence, the live engine, ingest,
  *                     security, domain services. Never http/, realtime/, screens/ or the app.
- *                     Within core, store/ is pure persistence: it imports nothing from engine/.
+ *                     Within core (issue 15): lib/ (helpers such as the Bloom filter) and records/
+ *                     (the types the engine and the store exchange) sit at the bottom and import no
+ *                     other server folder; store/ is pure persistence and imports nothing from
+ *                     engine/; live/ (what syncs, evicts and restores live state) sits above both,
+ *                     and neither store/ nor engine/ imports it.
  *   3. delivery       server/{http,realtime,screens}/: HTTP routes, Socket.IO rooms and feeds, screens.
  *   4. app            server/app.ts, server/open-app.ts, server/index.ts, server/cli/: wiring and entry points.
  * A new folder under server/ must be placed in one of them (rule `server-module-in-a-layer`).
@@ -16,7 +20,7 @@
  * Run by hand: npx vitest run test/integration/architecture.test.ts (the depcruise CLI needs
  * dependency-cruiser >= 17.4 to read .ts files with TypeScript 6; see the test).
  */
-const CORE = '^server/(store|engine|ingest|security|users|audit|org|reports|alerts|sim)/|^server/(config|errors)\\.ts$';
+const CORE = '^server/(lib|records|store|engine|live|ingest|security|users|audit|org|reports|alerts|sim|cluster)/|^server/(config|errors)\\.ts$';
 const DELIVERY = '^server/(http|realtime|screens)/';
 const APP = '^server/(app|open-app|index)\\.ts$|^server/cli/';
 const TESTS = '\\.test\\.ts$';
@@ -51,6 +55,20 @@ module.exports = {
       comment: 'store/ is pure persistence: the types it exchanges with the engine live in a module of their own.',
       from: { path: '^server/store/', pathNot: TESTS },
       to: { path: '^server/engine/' },
+    },
+    {
+      name: 'store-and-engine-import-no-live',
+      severity: 'error',
+      comment: 'live/ keeps live state and stored records in step: it drives store/ and engine/, which never import it.',
+      from: { path: '^server/(store|engine)/', pathNot: TESTS },
+      to: { path: '^server/live/' },
+    },
+    {
+      name: 'lib-and-records-import-no-server',
+      severity: 'error',
+      comment: 'lib/ and records/ are the bottom of the server: they import only shared/, packages and each other.',
+      from: { path: '^server/(lib|records)/', pathNot: TESTS },
+      to: { path: '^server/', pathNot: '^server/(lib|records)/' },
     },
     {
       name: 'core-imports-no-delivery-or-app',

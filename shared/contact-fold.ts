@@ -40,7 +40,6 @@ export function isTicketEvent(event: CallCentreEvent): event is TicketEvent {
 /** Merges one contact event into its fold. */
 export function foldContactEvent(fold: ContactFold, event: ContactEvent): void {
   const r = fold.record;
-  const order = `${event.ts}|${event.id}`;
   if (event.drill) r.drill = true;
   if (event.team !== undefined) fold.explicitTeam = event.team;
 
@@ -84,26 +83,26 @@ export function foldContactEvent(fold: ContactFold, event: ContactEvent): void {
       if (!r.transferTsMs.includes(event.ts)) r.transferTsMs.push(event.ts);
       break;
     case 'contact.ended':
-      if (isLatest(fold, 'endedKey', order)) {
+      if (isLatest(fold, 'endedKey', event)) {
         r.endedTsMs = event.ts;
         r.talkSec = event.talkSec;
         r.holdSec = event.holdSec;
       }
       break;
     case 'contact.wrapped':
-      if (isLatest(fold, 'wrappedKey', order)) {
+      if (isLatest(fold, 'wrappedKey', event)) {
         r.wrappedTsMs = event.ts;
       }
       r.agentId ??= event.agentId;
       break;
     case 'contact.resolved':
-      if (isLatest(fold, 'resolvedKey', order)) {
+      if (isLatest(fold, 'resolvedKey', event)) {
         r.resolvedTsMs = event.ts;
         r.firstContact = event.firstContact;
       }
       break;
     case 'survey.response':
-      if (isLatest(fold, 'surveyKey', order)) {
+      if (isLatest(fold, 'surveyKey', event)) {
         r.surveyTsMs = event.ts;
         r.surveyScore = event.score;
         r.surveyScale = event.scale;
@@ -113,8 +112,12 @@ export function foldContactEvent(fold: ContactFold, event: ContactEvent): void {
 }
 
 /** Queue, site and channel on later events apply when the offer has not been seen. */
-/** Is the event ordered `order` the latest seen for this field? Remembers it when it is. */
-function isLatest(fold: ContactFold, key: 'endedKey' | 'wrappedKey' | 'resolvedKey' | 'surveyKey', order: string): boolean {
+/**
+ * Is the event the latest seen for this field (ordered by `ts|id`)? Remembers it when it is. The
+ * order string is built here, for the events that have one, not for every contact event.
+ */
+function isLatest(fold: ContactFold, key: 'endedKey' | 'wrappedKey' | 'resolvedKey' | 'surveyKey', event: { ts: number; id: string }): boolean {
+  const order = `${event.ts}|${event.id}`;
   const seen = fold[key];
   if (seen !== undefined && order <= seen) return false;
   fold[key] = order;

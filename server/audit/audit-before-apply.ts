@@ -5,7 +5,7 @@
  */
 import type { Logger } from 'pino';
 import { HttpError } from '../errors.ts';
-import { withoutPaths } from '../store/record-sync.ts';
+import { withoutPaths } from '../store/event-log.ts';
 import type { AuditLog } from './audit-log.ts';
 
 export function auditBeforeApply(audit: AuditLog, logger: Logger): AuditLog {

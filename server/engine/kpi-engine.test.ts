@@ -258,3 +258,34 @@ describe('pins (a batch between its seed and its commit)', () => {
     expect(engine.holdsContact('c1') || engine.holdsContact('c2')).toBe(false);
   });
 });
+
+describe('a cap on contacts held (issue 15: bounded memory at any rate)', () => {
+  it('lets settled, written contacts go before their idle time while over the cap, oldest first, never a waiting or unwritten one, and keeps the figures', () => {
+    const clock = { now: () => NOW_MS };
+    const engine = new KpiEngine({ settings: DEFAULT_KPI_SETTINGS, timeZone: 'Asia/Shanghai', clock });
+    engine.markStoredApplied();
+    const settled = (contactId: string) => {
+      engine.apply({ id: `${contactId}-o`, type: 'contact.offered', ts: NOW_MS - 60_000, contactId, queue: 'q', site: 's', channel: 'phone' });
+      engine.apply({ id: `${contactId}-a`, type: 'contact.answered', ts: NOW_MS - 50_000, contactId, agentId: 'a1' });
+      engine.apply({ id: `${contactId}-e`, type: 'contact.ended', ts: NOW_MS - 20_000, contactId, talkSec: 30, holdSec: 0 });
+    };
+    for (const id of ['c1', 'c2', 'c3', 'c4']) settled(id);
+    engine.apply({ id: 'w-o', type: 'contact.offered', ts: NOW_MS - 5_000, contactId: 'waiting', queue: 'q', site: 's', channel: 'phone' });
+    engine.drainChangedRecords(); // written to the store
+    settled('c5'); // changed since the write: not yet in the store
+    const before = engine.snapshot('centre', 'today').kpis;
+    // Nothing is idle for a minute: without a cap nothing goes.
+    expect(engine.evictSettled(NOW_MS, 60_000)).toBe(0);
+    // Six held, cap 3: three go, the oldest settled and written ones (c1, c2, c3).
+    expect(engine.evictSettled(NOW_MS, 60_000, 3)).toBe(3);
+    expect(['c1', 'c2', 'c3'].some((id) => engine.holdsContact(id))).toBe(false);
+    expect(['c4', 'waiting', 'c5'].every((id) => engine.holdsContact(id))).toBe(true);
+    // Still over a cap of 1: c4 goes; the waiting contact and the unwritten c5 stay.
+    expect(engine.evictSettled(NOW_MS, 60_000, 1)).toBe(1);
+    expect(engine.holdsContact('waiting') && engine.holdsContact('c5')).toBe(true);
+    const after = engine.snapshot('centre', 'today').kpis;
+    expect(after.offered.value).toBe(before.offered.value);
+    expect(after.answered.value).toBe(before.answered.value);
+    expect(after.offered.value).toBe(6);
+  });
+});

@@ -4,14 +4,17 @@
  * and the agents by state. Every update is O(1).
  */
 import { COUNTER_COUNT, emptyLiveState, newCounters, type Counters, type LiveState } from '../../shared/kpi.ts';
-import { MINUTE_MS } from '../../shared/time.ts';
+import { INTERVAL_MS, MINUTE_MS } from '../../shared/time.ts';
 
 /**
  * Minute slots kept per scope: the 60 of the widest rolling window, one being filled, and room
  * for events stamped a few minutes ahead (clock skew up to 10 min).
  */
 export const MINUTE_SLOTS = 72;
+/** Slots of the interval cache (a power of two): more than the intervals a batch's increments span. */
+const INTERVAL_CACHE = 8;
 import type { AgentStateName } from '../../shared/events.ts';
+import type { CounterBucket } from '../records/snapshots.ts';
 
 function bucket<K>(map: Map<K, Counters>, key: K): Counters {
   let counters = map.get(key);
@@ -22,15 +25,28 @@ function bucket<K>(map: Map<K, Counters>, key: K): Counters {
   return counters;
 }
 
-/** One bucket of a scope's counters, as a checkpoint stores it. */
-export interface CounterBucket {
-  /** 0: a minute of the ring, 1: a 15-minute interval, 2: a local day. */
-  kind: 0 | 1 | 2;
-  /** Start (epoch ms) of the minute or interval; 0 for a day. */
-  startMs: number;
-  /** `YYYY-MM-DD` for a day; '' otherwise. */
-  day: string;
-  counters: Float64Array;
+/**
+ * Copies of counter sets cut from shared chunks: a checkpoint copies a hundred thousand buckets
+ * or more, and a Float64Array of its own each (208 bytes, beyond what V8 keeps on its heap) cost
+ * an allocation outside the heap, some 4 µs a bucket (issue 15). Each copy is a view of its own
+ * part of a chunk (readers that take its `buffer` must mind `byteOffset`, as the store does).
+ */
+export class CounterCopies {
+  private chunk = new Float64Array(0);
+  private used = 0;
+
+  constructor(private readonly perChunk = 4096) {}
+
+  copy(source: ArrayLike<number>, from = 0): Counters {
+    if (this.used * COUNTER_COUNT >= this.chunk.length) {
+      this.chunk = new Float64Array(this.perChunk * COUNTER_COUNT);
+      this.used = 0;
+    }
+    const start = this.used++ * COUNTER_COUNT;
+    const chunk = this.chunk;
+    for (let i = 0; i < COUNTER_COUNT; i++) chunk[start + i] = source[from + i];
+    return chunk.subarray(start, start + COUNTER_COUNT);
+  }
 }
 
 export class ScopeState {
@@ -74,13 +90,19 @@ export class ScopeState {
   /** Adds `amount` to one counter of the minute, the 15-minute interval and the day of an increment. */
   add(minuteMs: number | null, intervalMs: number, day: string, counter: number, amount: number): void {
     if (minuteMs !== null) this.addMinute(minuteMs, counter, amount);
-    // Most increments land in the interval and day of the one before: skip the map lookups then.
-    if (this.keepIntervals && intervalMs !== this.lastIntervalMs) {
-      this.lastIntervalMs = intervalMs;
-      this.lastInterval = bucket(this.intervals, intervalMs);
-      this.mark().intervals.add(intervalMs);
+    if (this.keepIntervals) {
+      // The few intervals increments land in (a contact's spans a few) are found and marked
+      // once per checkpoint, each in a slot of a small direct-mapped cache, not per increment.
+      const slot = (intervalMs / INTERVAL_MS) & (INTERVAL_CACHE - 1);
+      const cachedMs = (this.cachedIntervalMs ??= new Float64Array(INTERVAL_CACHE).fill(-1));
+      let counters = this.cachedIntervals[slot];
+      if (cachedMs[slot] !== intervalMs || counters === undefined) {
+        cachedMs[slot] = intervalMs;
+        this.cachedIntervals[slot] = counters = bucket(this.intervals, intervalMs);
+        this.mark().intervals.add(intervalMs);
+      }
+      counters[counter] += amount;
     }
-    if (this.keepIntervals) this.lastInterval![counter] += amount;
     if (day !== this.lastDay) {
       this.lastDay = day;
       this.lastDayCounters = bucket(this.days, day);
@@ -98,34 +120,41 @@ export class ScopeState {
     return this.marks !== null;
   }
 
-  /** Copies of the buckets changed since the last call (still held), and forgets the marks. */
-  takeChanged(): CounterBucket[] {
+  /**
+   * Copies of the buckets changed since the last call (still held), tagged with `scope`, added to
+   * `out`; forgets the marks. A checkpoint passes one `copies` for all its scopes.
+   */
+  takeChanged<S extends string>(scope: S, out: Array<CounterBucket & { scope: S }> = [], copies = new CounterCopies(16)): Array<CounterBucket & { scope: S }> {
     const marks = this.marks;
-    this.marks = null;
-    this.lastIntervalMs = -1;
-    this.lastDay = '';
-    this.lastMarkedMinute = -1;
-    if (!marks) return [];
-    const out: CounterBucket[] = [];
+    this.forgetChanged();
+    if (!marks) return out;
     for (const minuteMs of marks.minutes) {
       if (this.sparseMinutes !== null) {
         const counters = this.sparseMinutes.get(minuteMs);
-        if (counters) out.push({ kind: 0, startMs: minuteMs, day: '', counters: Float64Array.from(counters) });
+        if (counters) out.push({ scope, kind: 0, startMs: minuteMs, day: '', counters: copies.copy(counters) });
         continue;
       }
       const slot = (minuteMs / MINUTE_MS) % MINUTE_SLOTS;
       if (this.minuteStamps[slot] !== minuteMs || !this.minuteRing) continue;
-      out.push({ kind: 0, startMs: minuteMs, day: '', counters: this.minuteRing.slice(slot * COUNTER_COUNT, (slot + 1) * COUNTER_COUNT) });
+      out.push({ scope, kind: 0, startMs: minuteMs, day: '', counters: copies.copy(this.minuteRing, slot * COUNTER_COUNT) });
     }
     for (const startMs of marks.intervals) {
       const counters = this.intervals.get(startMs);
-      if (counters) out.push({ kind: 1, startMs, day: '', counters: Float64Array.from(counters) });
+      if (counters) out.push({ scope, kind: 1, startMs, day: '', counters: copies.copy(counters) });
     }
     for (const day of marks.days) {
       const counters = this.days.get(day);
-      if (counters) out.push({ kind: 2, startMs: 0, day, counters: Float64Array.from(counters) });
+      if (counters) out.push({ scope, kind: 2, startMs: 0, day, counters: copies.copy(counters) });
     }
     return out;
+  }
+
+  /** Forgets the marks without copying anything (after a restore, the buckets are the store's). */
+  forgetChanged(): void {
+    this.marks = null;
+    this.forgetCachedBuckets();
+    this.lastDay = '';
+    this.lastMarkedMinute = -1;
   }
 
   /** Marks buckets changed again (a checkpoint that could not be written). */
@@ -138,8 +167,20 @@ export class ScopeState {
     }
   }
 
+  /** The next increment of each interval and ring minute looks up its bucket and marks it again. */
+  private forgetCachedBuckets(): void {
+    this.lastSparseMinuteMs = -1;
+    this.lastSparseCounters = undefined;
+    this.cachedIntervalMs?.fill(-1);
+    this.cachedIntervals.length = 0;
+    this.markedMinuteStamps?.fill(-1);
+  }
+
   /** Sets a bucket from a checkpoint (at start, before any increment). */
   restore(b: CounterBucket): void {
+    // A restored bucket replaces one a cache may hold.
+    this.forgetCachedBuckets();
+    this.lastDay = '';
     if (b.kind === 1) {
       if (this.keepIntervals) this.intervals.set(b.startMs, Float64Array.from(b.counters));
     }
@@ -157,8 +198,14 @@ export class ScopeState {
     }
   }
 
-  private lastIntervalMs = -1;
-  private lastInterval: Counters | undefined;
+  /**
+   * Interval buckets found and marked since the last checkpoint, by start (see `add`); only for
+   * scopes that keep intervals (not the ten thousand agents').
+   */
+  private cachedIntervalMs: Float64Array | null = null;
+  private readonly cachedIntervals: Array<Counters | undefined> = [];
+  /** Per ring slot, the minute marked in it since the last checkpoint (-1: none); with the ring. */
+  private markedMinuteStamps: Float64Array | null = null;
   private lastDay = '';
   private lastDayCounters: Counters | undefined;
 
@@ -177,8 +224,9 @@ export class ScopeState {
       this.minuteRing.fill(0, base, base + COUNTER_COUNT);
       this.minuteStamps[slot] = minuteMs;
     }
-    if (minuteMs !== this.lastMarkedMinute) {
-      this.lastMarkedMinute = minuteMs;
+    const marked = (this.markedMinuteStamps ??= new Float64Array(MINUTE_SLOTS).fill(-1));
+    if (marked[slot] !== minuteMs) {
+      marked[slot] = minuteMs;
       this.mark().minutes.add(minuteMs);
     }
     this.minuteRing[base + counter] += amount;
@@ -188,7 +236,8 @@ export class ScopeState {
     // Older than the ring would keep: gone, as from a ring.
     if (minuteMs <= this.newestSparseMinute - MINUTE_SLOTS * MINUTE_MS) return;
     const minutes = (this.sparseMinutes ??= new Map());
-    let counters = minutes.get(minuteMs);
+    // A contact's increments at one time come one after another: the last minute's counters.
+    let counters = minuteMs === this.lastSparseMinuteMs ? this.lastSparseCounters : minutes.get(minuteMs);
     if (!counters) {
       minutes.set(minuteMs, (counters = newCounters()));
       if (minuteMs > this.newestSparseMinute) {
@@ -196,6 +245,8 @@ export class ScopeState {
         if (minutes.size > MINUTE_SLOTS) this.pruneSparseMinutes();
       }
     }
+    this.lastSparseMinuteMs = minuteMs;
+    this.lastSparseCounters = counters;
     counters[counter] += amount;
     if (minuteMs !== this.lastMarkedMinute) {
       this.lastMarkedMinute = minuteMs;
@@ -203,7 +254,13 @@ export class ScopeState {
     }
   }
 
+  /** The sparse minute `addSparseMinute` added to last, and its counters (still in `sparseMinutes`). */
+  private lastSparseMinuteMs = -1;
+  private lastSparseCounters: Counters | undefined;
+
   private pruneSparseMinutes(): void {
+    this.lastSparseMinuteMs = -1;
+    this.lastSparseCounters = undefined;
     const oldest = this.newestSparseMinute - MINUTE_SLOTS * MINUTE_MS;
     for (const minute of this.sparseMinutes?.keys() ?? []) if (minute <= oldest) this.sparseMinutes!.delete(minute);
   }
@@ -279,7 +336,7 @@ export class ScopeState {
   /** Forgets intervals before `minIntervalMs` and days not in `keepDays` (minute slots recycle themselves). */
   prune(minIntervalMs: number, keepDays: Set<string>): void {
     // The cached buckets may be the ones pruned: look them up again next time.
-    this.lastIntervalMs = -1;
+    this.forgetCachedBuckets();
     this.lastDay = '';
     for (const interval of this.intervals.keys()) if (interval < minIntervalMs) this.intervals.delete(interval);
     this.pruneSparseMinutes();

@@ -7,6 +7,9 @@
  * DuckDB has no cheap in-place update without an index, and an index over months of contacts
  * would not fit in memory, so a changed record replaces its row: delete by id within the days
  * it can be in, then insert, in one transaction.
+ *
+ * Pure persistence: the shapes it reads and writes (snapshots, checkpoint) are in
+ * server/records/snapshots.ts; what loads them into the live engine is server/live/.
  */
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { effectiveCloseMs, handleSec, queueOutcome, ticketDeadlineMs, waitSec, type ContactRecord, type TicketRecord } from '../../shared/attribution.ts';
@@ -15,9 +18,9 @@ import type { KpiSettings } from '../../shared/kpi.ts';
 import { dayKey } from '../../shared/time.ts';
 import { dailyReport, type DailyReportOptions, type DailyRow } from './daily-report.ts';
 import { intervalReport, type IntervalReportOptions, type StoredIntervals } from './interval-report.ts';
-import type { ScopeBucket } from '../engine/kpi-engine.ts';
 import type { ScopeKey } from '../../shared/scope.ts';
-import { bloomKey } from '../engine/bloom.ts';
+import { bloomKey } from '../lib/bloom.ts';
+import type { Checkpoint, ContactSnapshot, ScopeBucket, StoredCheckpoint, TicketSnapshot } from '../records/snapshots.ts';
 
 export const RECORD_SCHEMA = `
 CREATE TABLE IF NOT EXISTS contacts (
@@ -54,38 +57,8 @@ CREATE TABLE IF NOT EXISTS live_counters (
   counters VARCHAR NOT NULL
 );`;
 
-/**
- * The live engine's checkpoint, written with the records in one transaction: the counter buckets
- * that changed, and the commit (`receivedMs` of the event log) the records and counters reflect
- * exactly. A restart restores these and replays only the events committed after it.
- */
-export interface Checkpoint {
-  buckets: ScopeBucket[];
-  /** Every event committed at or before this `receivedMs`, and none after, is reflected. */
-  throughReceivedMs: number;
-  /** Server time the checkpoint was taken (ticket deadlines up to it are counted). */
-  atMs: number;
-  /** Buckets of days before this are dropped from the table. */
-  horizonDay: string;
-  horizonMs: number;
-}
-
 function bucketKey(b: ScopeBucket): string {
   return `${b.kind}|${b.scope}|${b.kind === 2 ? b.day : b.startMs}`;
-}
-
-/** A contact as the engine last saw it, with the team it resolved for the contact. */
-export interface ContactSnapshot {
-  fold: ContactFold;
-  team?: string;
-}
-
-/** A ticket with the queue, site and channel it takes from its contact when it has none. */
-export interface TicketSnapshot {
-  record: TicketRecord;
-  queue?: string;
-  site?: string;
-  channel?: string;
 }
 
 /** The local day a contact belongs to: of its offer, else of its earliest known event. */
@@ -136,7 +109,7 @@ function contactRow(c: ContactSnapshot, timeZone: string, nowMs: number): Record
     survey_scale: r.surveyScore !== undefined ? (r.surveyScale ?? 5) : null,
     fold: { ...c.fold, team: c.team },
     updated_ms: nowMs,
-    // Hash keys of the id and customer (see engine/bloom.ts): a restart reads these numbers, not strings.
+    // Hash keys of the id and customer (see lib/bloom.ts): a restart reads these numbers, not strings.
     contact_key: bloomKey(r.contactId),
     customer_key: r.customerRef !== undefined ? bloomKey(r.customerRef) : null,
   };
@@ -313,7 +286,7 @@ export class RecordStore {
   }
 
   /** The last checkpoint: the commit it reflects and its counter buckets; null when there is none. */
-  async loadCheckpoint(): Promise<{ throughReceivedMs: number; atMs: number; buckets: ScopeBucket[] } | null> {
+  async loadCheckpoint(): Promise<StoredCheckpoint | null> {
     const sync = await this.db.runAndReadAll('SELECT CAST(max(covered_through_ms) AS DOUBLE), bool_and(exact), CAST(max(at_ms) AS DOUBLE) FROM record_sync');
     const [through, exact, atMs] = sync.getRows()[0] ?? [];
     if (through === null || through === undefined || exact !== true) return null;
@@ -385,7 +358,7 @@ export class RecordStore {
   }
 
   /**
-   * The hash keys (see engine/bloom.ts) of every contact of these days on and of its customer: a
+   * The hash keys (see lib/bloom.ts) of every contact of these days on and of its customer: a
    * restart's memory of what is stored. Rows written without keys (imported) are hashed here.
    */
   async forEachContactKey(fromDay: string, each: (contactKey: number, customerKey: number | null) => void): Promise<void> {

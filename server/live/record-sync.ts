@@ -1,16 +1,18 @@
 /**
  * Keeps the contact and ticket records in the store current. Changes the live engine made are
- * written every second (and on shutdown); events older than the engine holds (a day already
+ * written every second (and on shutdown), each write with the engine's checkpoint; after a write
+ * settled contacts are evicted from memory; events older than the engine holds (a day already
  * closed) are merged into their stored records with the same rules before the ingest answers.
+ * Part of server/live/, the one owner of the live ↔ stored loop (issue 15).
  */
 import type { CallCentreEvent } from '../../shared/events.ts';
 import { foldContactEvent, foldTicketEvent, isContactEvent, isTicketEvent, newContactFold, newTicketRecord } from '../../shared/contact-fold.ts';
 import type { Logger } from 'pino';
 import type { KpiEngine } from '../engine/kpi-engine.ts';
-import type { Checkpoint, ContactSnapshot, RecordStore, TicketSnapshot } from './record-store.ts';
-import { withoutPaths, type EventLog } from './event-log.ts';
-
-export { withoutPaths };
+import type { RecordStore } from '../store/record-store.ts';
+import type { Checkpoint, ContactSnapshot, TicketSnapshot } from '../records/snapshots.ts';
+import { withoutPaths, type EventLog } from '../store/event-log.ts';
+import { HttpError } from '../errors.ts';
 
 export class RecordSync {
   private timer: NodeJS.Timeout | undefined;
@@ -30,6 +32,8 @@ export class RecordSync {
     private readonly intervalMs = 1000,
     /** Settled contacts unchanged this long leave memory after a write (see KpiEngine.evictSettled). */
     private readonly evictIdleMs = 120_000,
+    /** Beyond this many contacts held, settled and written ones leave memory even before they are idle. */
+    private readonly maxHeldContacts = Infinity,
   ) {
     engine.keepHistory();
   }
@@ -171,7 +175,7 @@ export class RecordSync {
       // A write went through: the store takes writes again (also for the event log's health).
       this.writeFailure = undefined;
       this.log.storeWritable?.();
-      if (this.checkpointing) this.engine.evictSettled(this.clock.now(), this.evictIdleMs);
+      if (this.checkpointing) this.engine.evictSettled(this.clock.now(), this.evictIdleMs, this.maxHeldContacts);
       try {
         // Contacts the engine holds are marked there too (its next write of one keeps the mark, and its counters follow).
         this.engine.markRepeated(await this.records.markRepeats(offers, this.engine.horizonDay));
@@ -181,6 +185,16 @@ export class RecordSync {
       }
     });
     return this.flushing;
+  }
+
+  /**
+   * Brings the stored records up to the engine before a report reads them; an HttpError 503
+   * naming the cause while they cannot be written (issue 12: stale figures would look current).
+   */
+  async bringUpToDate(): Promise<void> {
+    await this.flush();
+    const failure = this.failure;
+    if (failure) throw new HttpError(503, `records: the store cannot write records (${failure}); reports would be behind the live figures until it can`);
   }
 
   /**

@@ -1,7 +1,9 @@
 /**
  * A Bloom filter of strings: "certainly not added" or "maybe added" (about 1 % false positives
  * at `capacity` items). The engine uses it to tell a contact it never held (a new one: nothing to
- * look up) from one it let go to the store, without keeping every id of the day in memory.
+ * look up) from one it let go to the store, without keeping every id of the day in memory; the
+ * event log, to tell a new event id from one to look up. Below both store/ and engine/ (issue 15):
+ * the store keeps `bloomKey`s with its rows, so a restart reads numbers, not strings.
  */
 const HASHES = 7;
 

@@ -1,0 +1,103 @@
+/**
+ * Rebuilds the live state at start (today and yesterday) from what is stored: from the last
+ * checkpoint when there is one (its counters, the agents' states, who waits, open tickets and
+ * the memory of stored contacts, then only the events committed after it); from the records
+ * when there is none yet; from the event log alone without a record store. Then starts the
+ * record writes. Part of server/live/, the one owner of the live ↔ stored loop (issue 15).
+ */
+import type { CallCentreEvent } from '../../shared/events.ts';
+import { dayKey } from '../../shared/time.ts';
+import type { KpiEngine } from '../engine/kpi-engine.ts';
+import type { EventLog } from '../store/event-log.ts';
+import type { RecordStore } from '../store/record-store.ts';
+import type { StoredCheckpoint } from '../records/snapshots.ts';
+import type { RecordSync } from './record-sync.ts';
+
+export interface LiveRestore {
+  engine: KpiEngine;
+  log: EventLog;
+  records: RecordStore | undefined;
+  recordSync: RecordSync | null;
+  /** Takes back the stored records a batch refers to (see seed.ts). */
+  seed: (events: CallCentreEvent[]) => Promise<void>;
+  timeZone: string;
+  /** Every event read back, as not new (the screens' agent boards and alerts follow them). */
+  noteEvents: (events: CallCentreEvent[]) => void;
+}
+
+/** Rebuilds live state from the store; returns how many events it replayed. */
+export async function restoreLiveState(deps: LiveRestore): Promise<number> {
+  const { engine, log, records, recordSync, seed, noteEvents } = deps;
+  let count = 0;
+  /** Events replayed after what the store reflects: applied as if they had just come in. */
+  const replayBatch = async (events: CallCentreEvent[]) => {
+    await seed(events);
+    engine.applyBatch(events);
+    // Past days' events committed after the store's cut (acknowledged or not) are merged again (idempotent).
+    await recordSync?.mergeHistory();
+    noteEvents(events);
+    count += events.length;
+  };
+  const checkpoint = records ? await records.loadCheckpoint() : null;
+  if (records && checkpoint && log.replayCommittedAfter && log.agentStates) {
+    await restoreFromCheckpoint(deps, records, checkpoint);
+    await log.replayCommittedAfter(checkpoint.throughReceivedMs, 0, replayBatch);
+  } else if (records && log.replayCommittedAfter && log.agentStates) {
+    const coveredThroughMs = await restoreFromRecords(deps, records);
+    await log.replayCommittedAfter(coveredThroughMs - 60_000, 0, replayBatch);
+  } else {
+    // A log without a store (tests, a demo without DATA_DIR): replay the live days' events.
+    await log.replay(engine.horizonMs, replayBatch);
+    engine.markStoredApplied();
+  }
+  recordSync?.start();
+  return count;
+}
+
+/**
+ * From the checkpoint: its counters, the agents' states, who waits, open tickets and the
+ * customers of the live days (the events committed after it are replayed by the caller).
+ */
+async function restoreFromCheckpoint({ engine, log, timeZone, noteEvents }: LiveRestore, records: RecordStore, checkpoint: StoredCheckpoint): Promise<void> {
+  engine.restoreCounters(checkpoint.buckets);
+  await log.agentStates!(engine.horizonMs, checkpoint.throughReceivedMs, (events) => {
+    for (const event of events) if (event.type === 'agent.state') engine.restoreAgentState(event);
+    noteEvents(events);
+  });
+  engine.finishAgentRestore();
+  engine.markStoredApplied();
+  for (const snapshot of await records.loadWaitingContacts(engine.horizonDay)) engine.seedContact(snapshot);
+  const ticketsFrom = dayKey(engine.horizonMs - 30 * 86_400_000, timeZone);
+  for (const ticket of await records.loadLiveTickets(ticketsFrom)) engine.seedTicket(ticket, checkpoint.atMs);
+  // Only the live days' tickets can be met again by an event the engine applies.
+  await records.forEachTicket(engine.horizonDay, (ticketId) => engine.restoreStoredTicket(ticketId));
+  await records.forEachContactKey(engine.horizonDay, (contactKey, customerKey) => engine.restoreStoredContact(contactKey, customerKey));
+}
+
+/**
+ * No checkpoint yet (records imported, or written by an older version): counts the live days'
+ * records and agent states. Returns the time the records reflect the events before, from which
+ * the caller replays what they may not reflect.
+ */
+async function restoreFromRecords({ engine, log, noteEvents }: LiveRestore, records: RecordStore): Promise<number> {
+  const coveredThroughMs = (await records.coveredThrough()) ?? 0;
+  await records.forEachLiveRecord(
+    engine.horizonDay,
+    engine.horizonMs,
+    (snapshot) => engine.countStoredContact(snapshot),
+    (ticket) => engine.countStoredTicket(ticket),
+  );
+  await log.agentStates!(engine.horizonMs, Number.MAX_SAFE_INTEGER, (events) => {
+    // The state each agent was in when the live days began is known, not counted.
+    for (const event of events) {
+      if (event.type !== 'agent.state') continue;
+      if (event.ts < engine.horizonMs) engine.restoreAgentState(event);
+      else engine.apply(event);
+    }
+    noteEvents(events);
+  });
+  engine.finishAgentRestore();
+  engine.markStoredApplied();
+  await records.backfillKeys(engine.horizonDay);
+  return coveredThroughMs;
+}
