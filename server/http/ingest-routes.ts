@@ -4,7 +4,7 @@
  * how many were accepted and, by index, why each refused one was refused.
  */
 import type { Ingestor } from '../ingest/ingestor.ts';
-import { parseBatch, readBody } from '../ingest/http-body.ts';
+import { readBodyShared } from '../ingest/http-body.ts';
 import { bearerToken } from '../security/auth.ts';
 import type { RateLimiter } from '../security/rate-limit.ts';
 import { HttpError } from '../errors.ts';
@@ -30,8 +30,8 @@ export function ingestRoutes({ access, config, clock, logger }: RouteContext, { 
       if (keyName === null) throw new HttpError(403, 'authorization: ingest key not recognised');
       perKey.check(keyName, `with ingest key "${keyName}"`);
       const started = performance.now();
-      const body = await readBody(req, config.maxBodyBytes);
-      const result = await ingestor.ingest(parseBatch(body), keyName, started);
+      const body = await readBodyShared(req, config.maxBodyBytes);
+      const result = await ingestor.ingestBody(body, keyName, started);
       if (result.accepted > 0) {
         const usage = keyUsage.get(keyName) ?? { events: 0, lastUsedMs: 0 };
         keyUsage.set(keyName, { events: usage.events + result.accepted, lastUsedMs: clock.now() });

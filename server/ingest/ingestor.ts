@@ -1,18 +1,18 @@
 /**
  * The one ingest path every source goes through (HTTP, queue_log, CSV, simulator): validate
- * each event, pseudonymise callers, append to the log (answering only once stored), then let
- * the KPI engine see what was new. Invalid events are rejected one by one; valid events in the
- * same batch are kept.
+ * each event, pseudonymise callers (batch-check.ts), append to the log (answering only once
+ * stored), then let the KPI engine see what was new. Invalid events are rejected one by one;
+ * valid events in the same batch are kept. Large HTTP bodies are checked in the ingest worker
+ * (body-worker.ts), so the main thread spends its time on the engine and the store.
  */
-import { validateEvent, type CallCentreEvent } from '../../shared/events.ts';
+import type { CallCentreEvent } from '../../shared/events.ts';
 import type { KpiEngine } from '../engine/kpi-engine.ts';
 import type { EventLog } from '../store/event-log.ts';
-import { customerRefOf } from './pseudonymize.ts';
+import { checkBody, checkItems, type BatchItem, type CheckedBatch, type CheckRules, type RejectedEvent } from './batch-check.ts';
+import { BodyWorker, checkNow } from './body-worker.ts';
+import { Pseudonymizer } from './pseudonymize.ts';
 
-export interface RejectedEvent {
-  index: number;
-  error: string;
-}
+export type { BatchItem, RejectedEvent } from './batch-check.ts';
 
 export interface IngestResult {
   accepted: number;
@@ -20,8 +20,12 @@ export interface IngestResult {
   rejected: RejectedEvent[];
 }
 
-/** One item of a batch: a parsed value, or why it could not be parsed. */
-export type BatchItem = { index: number; value: unknown } | { index: number; error: string };
+/**
+ * Bodies at least this large go to the ingest worker once it runs (`INGEST_WORKER_MIN_BYTES`
+ * changes it; a negative value keeps every body in the main thread). A small post is checked at
+ * once in the main thread: a round trip to the worker would only add to its latency.
+ */
+const WORKER_MIN_BYTES_DEFAULT = 64 * 1024;
 
 export interface IngestorOptions {
   log: EventLog;
@@ -43,12 +47,30 @@ export interface IngestorOptions {
   onIngested?: (result: IngestResult, ingestKey: string | null) => void;
   /** Told when seeding or record keeping failed after the events were stored. */
   onRecordError?: (error: Error) => void;
+  /** Bodies from this size go to the ingest worker (default 64 KiB, or INGEST_WORKER_MIN_BYTES). */
+  workerMinBytes?: number;
+  /** Told when the ingest worker stopped unexpectedly (its bodies are then checked in this thread). */
+  onWorkerLost?: (message: string) => void;
 }
 
 export class Ingestor {
+  private readonly rules: CheckRules;
+  private readonly workerMinBytes: number;
+  private readonly worker: BodyWorker;
+  /** Settles once the latest body has been handed to the log (keeps bodies in arrival order). */
+  private handedOver: Promise<unknown> = Promise.resolve();
+
   constructor(private readonly options: IngestorOptions) {
     // The engine applies each commit as it lands, before the next: see CommitListener.
     options.log.onCommit((events) => options.engine.applyBatch(events));
+    this.rules = { maxFutureSkewSec: options.maxFutureSkewSec, pseudonymizer: new Pseudonymizer(options.pseudonymKey, options.centreCountry) };
+    const fromEnv = Number(process.env.INGEST_WORKER_MIN_BYTES);
+    const minBytes = options.workerMinBytes ?? (process.env.INGEST_WORKER_MIN_BYTES && Number.isFinite(fromEnv) ? fromEnv : WORKER_MIN_BYTES_DEFAULT);
+    this.workerMinBytes = minBytes < 0 ? Infinity : minBytes;
+    this.worker = new BodyWorker(
+      { pseudonymKey: options.pseudonymKey, centreCountry: options.centreCountry, maxFutureSkewSec: options.maxFutureSkewSec },
+      options.onWorkerLost,
+    );
   }
 
   /**
@@ -57,35 +79,42 @@ export class Ingestor {
    * `performance.now()` when the request came in (for the screen-lag metric).
    */
   async ingest(items: BatchItem[], ingestKey: string | null = null, arrivedAt = performance.now()): Promise<IngestResult> {
-    const { log, clock, pseudonymKey, maxFutureSkewSec } = this.options;
-    const rejected: RejectedEvent[] = [];
-    const valid: CallCentreEvent[] = [];
-    const latestAllowedMs = clock.now() + maxFutureSkewSec * 1000;
-    for (const item of items) {
-      if ('error' in item) {
-        rejected.push({ index: item.index, error: `event[${item.index}]: ${item.error}` });
-        continue;
-      }
-      const result = validateEvent(item.value, `event[${item.index}]`);
-      if (!result.ok) {
-        rejected.push({ index: item.index, error: result.error });
-        continue;
-      }
-      const event = result.event;
-      if (event.ts > latestAllowedMs) {
-        const aheadSec = Math.round((event.ts - clock.now()) / 1000);
-        rejected.push({
-          index: item.index,
-          error: `event[${item.index}].ts: ${aheadSec} s ahead of the server clock (at most ${maxFutureSkewSec} s allowed)`,
-        });
-        continue;
-      }
-      if (event.type === 'contact.offered' && event.caller !== undefined) {
-        event.customerRef = customerRefOf(event.caller, pseudonymKey, this.options.centreCountry);
-        delete event.caller;
-      }
-      valid.push(event);
-    }
+    return this.store(checkItems(items, this.rules, this.options.clock.now()), ingestKey, arrivedAt);
+  }
+
+  /**
+   * `ingest` for a request body (JSON array, NDJSON or one object; see http-body.ts): large ones
+   * are checked in the ingest worker. Bodies reach the log in the order they arrived, whichever
+   * thread checked them. Throws a 400 HttpError when the body is not a batch at all.
+   */
+  async ingestBody(bytes: Uint8Array, ingestKey: string | null = null, arrivedAt = performance.now()): Promise<IngestResult> {
+    const nowMs = this.options.clock.now();
+    const inThread = () => checkBody(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8'), this.rules, nowMs);
+    const checked = bytes.byteLength >= this.workerMinBytes && this.worker.available() ? this.worker.check(bytes, nowMs, inThread) : checkNow(inThread);
+    // Its 400 is answered at its turn below; until then it must not count as an unhandled rejection.
+    checked.catch(() => undefined);
+    // The log is handed this batch only after every earlier body was handed over: `store` calls
+    // log.append synchronously, and the log keeps the order of its calls (and commits them in groups).
+    const turn = this.handedOver.then(() => checked).then((batch) => ({ stored: this.store(batch, ingestKey, arrivedAt) }));
+    this.handedOver = turn.catch(() => undefined);
+    // Wrapped, so waiting for the turn does not wait for the commit as well.
+    return (await turn).stored;
+  }
+
+  /** Whether bodies from `workerMinBytes` go to the ingest worker now (starts it when it is not running). */
+  workerReady(): boolean {
+    return this.workerMinBytes !== Infinity && this.worker.available();
+  }
+
+  /** Stops the ingest worker (bodies it still held are checked in this thread). */
+  async close(): Promise<void> {
+    await this.worker.close();
+    this.rules.pseudonymizer.clear();
+  }
+
+  /** Stores checked events and applies them; synchronous up to `log.append` (see ingestBody). */
+  private async store({ events: valid, rejected }: CheckedBatch, ingestKey: string | null, arrivedAt: number): Promise<IngestResult> {
+    const { log } = this.options;
     if (valid.length === 0) return this.counted({ accepted: 0, duplicates: 0, rejected }, ingestKey);
     // Stored records the new events refer to are loaded before the commit, so it can apply them
     // at once. A failure there is reported and the events still stored.
