@@ -42,8 +42,10 @@ const envSchema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** Asterisk's queue_log to follow live (issue 13); unset: none. */
   QUEUE_LOG: z.string().min(1, 'a file path, or unset').optional(),
-  /** Where acknowledged events are kept (issue 15): `duckdb` (default) or `lmdb` (DuckDB filled behind it). */
-  EVENT_LOG: z.enum(['duckdb', 'lmdb']).default('duckdb'),
+  /** Where acknowledged events are kept (issue 15): `lmdb` (default: a journal, DuckDB filled behind it) or `duckdb` (the events table alone). */
+  EVENT_LOG: z.enum(['duckdb', 'lmdb']).default('lmdb'),
+  /** Most contacts the live engine holds before settled, written ones leave memory early (issue 15: bounded memory at any rate). */
+  LIVE_CONTACTS_MAX: z.coerce.number().int().min(1000).default(100_000),
 });
 
 export interface Config {
@@ -70,8 +72,10 @@ export interface Config {
   security: SecurityConfig;
   /** Asterisk queue_log file the server follows (QUEUE_LOG); undefined: none. */
   queueLog?: string;
-  /** The acknowledged event log (EVENT_LOG): DuckDB's events table, or LMDB with DuckDB filled behind it. */
+  /** The acknowledged event log (EVENT_LOG): the LMDB journal with DuckDB filled behind it, or DuckDB's events table alone. */
   eventLog: 'duckdb' | 'lmdb';
+  /** LIVE_CONTACTS_MAX: beyond this many contacts held, settled and written ones leave memory before they are idle (default: no limit). */
+  liveContactsMax?: number;
 }
 
 export interface SecurityConfig {
@@ -126,6 +130,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: e.LOG_LEVEL,
     queueLog: e.QUEUE_LOG,
     eventLog: e.EVENT_LOG,
+    liveContactsMax: e.LIVE_CONTACTS_MAX,
     security: {
       sessionTtlMs: e.SESSION_HOURS * 3600_000,
       lockAfter: e.LOCKOUT_ATTEMPTS,

@@ -7,7 +7,10 @@ import { createApp, type App } from './app.ts';
 import type { Config } from './config.ts';
 import type { Secrets } from './security/secrets.ts';
 import { DuckDbEventLog } from './store/duckdb-event-log.ts';
-import { LmdbEventLog } from './store/lmdb-event-log.ts';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import type { EventLog } from './store/event-log.ts';
+import { JOURNAL_FILE, LmdbEventLog } from './store/lmdb-event-log.ts';
 import { RecordStore } from './store/record-store.ts';
 import { DuckDbAuditLog } from './audit/audit-log.ts';
 import { DuckDbDocStore } from './users/doc-store.ts';
@@ -27,12 +30,31 @@ export async function openDurableApp(
   options: { recordFlushMs?: number; backfill?: boolean } = {},
 ): Promise<App> {
   const log = await DuckDbEventLog.open({ dataDir: config.dataDir, clock });
+  // EVENT_LOG=lmdb, the default (issue 15): the journal acknowledges; DuckDB's events table is
+  // filled behind it. Opened before anything reads the table: it first copies what DuckDB lacks.
+  let acknowledged: EventLog;
+  try {
+    acknowledged = config.eventLog === 'lmdb' ? await LmdbEventLog.open({ dataDir: config.dataDir, clock, duck: log }) : await withJournalDrained(log, config.dataDir, clock);
+  } catch (error) {
+    await log.close();
+    throw error;
+  }
   const records = new RecordStore(await log.connect(), { timeZone: config.timeZone, settings: config.kpi, clock });
   await records.prepare();
   const audit = await DuckDbAuditLog.open(await log.connect());
   const identity = await openDurableIdentity(log, config, clock);
-  // EVENT_LOG=lmdb (issue 15): LMDB acknowledges; DuckDB's events table is filled behind it.
-  const acknowledged = config.eventLog === 'lmdb' ? await LmdbEventLog.open({ dataDir: config.dataDir, clock }) : log;
-  if (acknowledged instanceof LmdbEventLog) acknowledged.follow(log);
-  return createApp({ config, secrets, log: acknowledged, records, audit, identity, clock, logger, ...options });
+  // REDIS_URL (issue 16): this store becomes one process's copy of a shared Redis Stream. Unset, nothing changes.
+  const cluster = process.env.REDIS_URL ? await (await import('./cluster/open-cluster.ts')).openCluster({ url: process.env.REDIS_URL, local: acknowledged, dataDir: config.dataDir, logger, clock }) : null;
+  const app = createApp({ config, secrets, log: cluster?.log ?? acknowledged, records, audit, identity, clock, logger, cluster: cluster?.wiring, ...options });
+  return cluster ? cluster.attach(app) : app;
+}
+
+/**
+ * EVENT_LOG=duckdb on a DATA_DIR a journal was used on: its commits not yet in DuckDB (a crash,
+ * a full disk) are copied first, so switching back loses nothing acknowledged.
+ */
+async function withJournalDrained(log: DuckDbEventLog, dataDir: string, clock: { now(): number }): Promise<DuckDbEventLog> {
+  if (!existsSync(join(dataDir, JOURNAL_FILE))) return log;
+  await (await LmdbEventLog.open({ dataDir, clock, duck: log })).closeJournal();
+  return log;
 }

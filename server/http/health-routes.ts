@@ -7,7 +7,7 @@
  * sockets are not for anyone).
  */
 import { bearerToken, sameSecret } from '../security/auth.ts';
-import { withoutPaths } from '../store/record-sync.ts';
+import { withoutPaths, type StoreHealth } from '../store/event-log.ts';
 import type { Metrics } from './metrics.ts';
 import { sendJson, type RouteContext, type Routes } from './route.ts';
 
@@ -17,6 +17,11 @@ export interface HealthRouteDeps {
   recordsFailure: () => string | undefined;
   /** Sources followed beside the app (the queue_log tail), by name: each one's state. */
   sources: ReadonlyMap<string, () => object>;
+}
+
+/** Acknowledged events the journal has not yet copied into DuckDB's table (issue 15), and why: acknowledgements go on meanwhile. */
+function eventCopy(store: StoreHealth): { eventCopy?: { behind: true; commits: number; error: string; restartRequired: boolean } } {
+  return store.copy ? { eventCopy: { behind: true, commits: store.copy.commitsBehind, error: withoutPaths(store.copy.error), restartRequired: store.copy.restartRequired } } : {};
 }
 
 export function healthRoutes({ access, config, engine, log, clock }: RouteContext, { metrics, recordsFailure, sources }: HealthRouteDeps): Routes {
@@ -33,11 +38,12 @@ export function healthRoutes({ access, config, engine, log, clock }: RouteContex
           store: store.ok ? { error: `records: ${recordsBehind}`, restartRequired: false } : { error: withoutPaths(store.error ?? ''), restartRequired: store.restartRequired },
           ...(recordsBehind ? { records: { behind: true, error: recordsBehind } } : {}),
           now,
+          ...eventCopy(store),
           ...engine.stats(),
           ...sourceStates(),
         });
       }
-      sendJson(res, 200, { status: 'ok', now, ...engine.stats(), ...sourceStates() });
+      sendJson(res, 200, { status: 'ok', now, ...eventCopy(store), ...engine.stats(), ...sourceStates() });
     },
     'GET /metrics': async (req, res) => {
       const bearer = bearerToken(req);

@@ -11,6 +11,10 @@
  * skips row groups outside it by their min/max), then in the whole id column. Ids of batches
  * still on their way to a commit are held in memory.
  *
+ * By default (EVENT_LOG=lmdb) this log is not the one that acknowledges: the journal in front
+ * of it (lmdb-event-log.ts) claims ids here (`claimNew`, `release`), acknowledges from LMDB, and
+ * fills the table behind with `copyCommits`; replay and the rest are read from here.
+ *
  * Failures (measured with DuckDB 1.5 on a full tmpfs): a commit that cannot write the WAL fails
  * cleanly, writes nothing, and the next commit succeeds once there is space again. A checkpoint
  * that cannot write the database file is FATAL: DuckDB invalidates the instance and every later
@@ -19,12 +23,12 @@
  * commit as durable, so that batch is acknowledged; everything after it is refused with
  * "restart required" and `health()` says so.
  */
-import { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
+import { DuckDBBlobValue, DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import { readFileSync } from 'node:fs';
 import { rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { CallCentreEvent } from '../../shared/events.ts';
-import { BloomFilter, bloomKey } from '../engine/bloom.ts';
+import { BloomFilter, bloomKey } from '../lib/bloom.ts';
 import { prepareDataDir } from './data-dir.ts';
 import { StoreError, withoutPaths, type AppendOptions, type AppendResult, type CommitListener, type EventLog, type StoreHealth } from './event-log.ts';
 
@@ -214,6 +218,28 @@ export class DuckDbEventLog implements EventLog {
     if (this.closed) throw new StoreError('store: closed; the server is shutting down');
     // Refuse before touching the id memory: a refused batch must count as new when re-sent.
     if (this.fatalError) throw new StoreError(`${this.fatalError}; nothing in this batch was stored`);
+    const { accepted: fresh, duplicates } = await this.claimNew(events);
+    try {
+      if (fresh.length > 0) {
+        await options.prepare?.(fresh);
+        await this.enqueue(fresh, options.ingestKey ?? null);
+      }
+    } catch (error) {
+      throw error instanceof StoreError ? error : this.refusal(error);
+    } finally {
+      // Committed (now in the table) or refused (a retry must count as new).
+      this.release(fresh);
+    }
+    return { accepted: fresh, duplicates };
+  }
+
+  /**
+   * The events of `events` whose id is new (not stored, not claimed by a commit under way, not
+   * earlier in the batch), now claimed: their ids count as taken until `release` (after they are
+   * in the table, or refused). The journal in front of this log (lmdb-event-log.ts) claims here
+   * and releases once its copy of them is in the table, so dedupe stays exact and forever.
+   */
+  async claimNew(events: CallCentreEvent[]): Promise<AppendResult> {
     const candidates: CallCentreEvent[] = [];
     let duplicates = 0;
     for (const event of events) {
@@ -225,29 +251,72 @@ export class DuckDbEventLog implements EventLog {
       this.pending.add(event.id);
       candidates.push(event);
     }
-    // A commit clears its ids from `pending` only after it is visible, and the lookup below starts
-    // after they were added: every id is either pending or in the table when it is looked for.
-    const fresh: CallCentreEvent[] = [];
+    if (candidates.length === 0) return { accepted: candidates, duplicates };
+    // A commit releases its ids only after it is visible, and the lookup below starts after they
+    // were claimed: every id is either claimed or in the table when it is looked for.
+    let known: Set<string>;
     try {
-      const known = candidates.length > 0 ? await this.storedIds(candidates) : new Set<string>();
-      for (const event of candidates) {
-        if (!known.has(event.id)) fresh.push(event);
-        else {
-          duplicates++;
-          this.pending.delete(event.id);
-        }
-      }
-      if (fresh.length > 0) {
-        await options.prepare?.(fresh);
-        await this.enqueue(fresh, options.ingestKey ?? null);
-      }
+      known = await this.storedIds(candidates);
     } catch (error) {
+      this.release(candidates);
       throw error instanceof StoreError ? error : this.refusal(error);
-    } finally {
-      // Committed (now in the table) or refused (a retry must count as new).
-      for (const event of candidates) this.pending.delete(event.id);
+    }
+    if (known.size === 0) return { accepted: candidates, duplicates };
+    const fresh: CallCentreEvent[] = [];
+    for (const event of candidates) {
+      if (!known.has(event.id)) fresh.push(event);
+      else {
+        duplicates++;
+        this.pending.delete(event.id);
+      }
     }
     return { accepted: fresh, duplicates };
+  }
+
+  /** Gives claimed ids back: their events were refused (a retry counts as new) or are in the table now. */
+  release(events: readonly CallCentreEvent[]): void {
+    for (const event of events) this.pending.delete(event.id);
+  }
+
+  /**
+   * Copies commits a journal acknowledged into the table, in one DuckDB transaction (all or none):
+   * `commits` is a JSON array of `{"r": receivedMs, "p": [{"k": ingestKey, "e": [events]}]}`, in
+   * commit order, each `r` above every `received_ms` stored (so `lastCommittedMs` is exactly how
+   * far the copy got, after a crash too), as UTF-8 bytes. DuckDB parses the JSON on its own
+   * threads: the main thread only joins the bytes the journal already holds (a BLOB parameter is
+   * copied as it is; a string one would be encoded again). `ids`: the ids of those events that
+   * this process claimed, released (and added to the id filter) once the rows are visible.
+   */
+  async copyCommits(commits: Uint8Array, throughReceivedMs: number, ids: readonly (readonly string[])[]): Promise<void> {
+    if (this.closed) throw new StoreError('store: closed; the server is shutting down');
+    if (this.fatalError) throw new StoreError(this.fatalError);
+    const startedAt = performance.now();
+    try {
+      await this.connection.run(COPY_COMMITS, [new DuckDBBlobValue(commits)]);
+    } catch (error) {
+      // Stored, with only the checkpoint after it failed (the rows are in the WAL): a copy made.
+      const stored = COMMITTED.test(firstLine(error));
+      this.noteFatal(error);
+      if (!stored) throw this.refusal(error);
+    }
+    this.commitTimed?.((performance.now() - startedAt) / 1000);
+    this.lastCommittedMs = this.lastAssignedMs = Math.max(this.lastCommittedMs, throughReceivedMs);
+    for (const list of ids) {
+      this.rememberIds(list);
+      for (let i = 0; i < list.length; i++) this.pending.delete(list[i]);
+    }
+    this.idsCopied();
+    this.writeError = null;
+  }
+
+  /** Adds to the id filter the ids stored after `afterReceivedMs` that no claim in this process brought (a journal copied at open). */
+  async rememberStoredAfter(afterReceivedMs: number): Promise<void> {
+    const reader = await this.instance.connect();
+    try {
+      this.idCount += await addStoredIds(reader, this.ids, 'SELECT id FROM events WHERE received_ms > $1', [BigInt(afterReceivedMs)]);
+    } finally {
+      reader.closeSync();
+    }
   }
 
   /**
@@ -291,11 +360,11 @@ export class DuckDbEventLog implements EventLog {
   }
 
   /** Adds committed ids to the filter; past its capacity, a larger one is built from the table in the background. */
-  private rememberIds(events: CallCentreEvent[]): void {
-    for (const event of events) this.ids.addKey(bloomKey(event.id));
-    this.idCount += events.length;
+  private rememberIds(ids: readonly string[]): void {
+    for (let i = 0; i < ids.length; i++) this.ids.addKey(bloomKey(ids[i]));
+    this.idCount += ids.length;
     if (this.idsDuringRebuild) {
-      for (const event of events) this.idsDuringRebuild.push(event.id);
+      for (let i = 0; i < ids.length; i++) this.idsDuringRebuild.push(ids[i]);
     } else if (this.idCount > this.idCapacity && !this.closed) {
       this.idsDuringRebuild = [];
       void (async () => {
@@ -395,11 +464,9 @@ export class DuckDbEventLog implements EventLog {
       if (error !== null) this.noteFatal(error);
       next = startNext();
       if (stored) {
-        this.rememberIds(current.events);
+        this.rememberIds(current.events.map((event) => event.id));
         this.committed(current.events, current.receivedMs);
-        if (this.idCount - this.savedIdCount >= Math.max(this.options.minIdCapacity ?? MIN_ID_CAPACITY, this.idCapacity / 8) && !this.savingIds) {
-          this.savingIds = this.saveIds().finally(() => (this.savingIds = null));
-        }
+        this.idsCopied();
         this.writeError = null;
         for (const pending of current.group) pending.resolve();
       } else if (current.group.length > 1 && !(error instanceof StoreError) && !this.fatalError && !IO_FAILURE.test(firstLine(error))) {
@@ -415,6 +482,13 @@ export class DuckDbEventLog implements EventLog {
       }
     }
     this.writing = null;
+  }
+
+  /** Every so many new ids, the filter is written to IDS_FILE (so an open reads few ids from the table). */
+  private idsCopied(): void {
+    if (this.idCount - this.savedIdCount >= Math.max(this.options.minIdCapacity ?? MIN_ID_CAPACITY, this.idCapacity / 8) && !this.savingIds) {
+      this.savingIds = this.saveIds().finally(() => (this.savingIds = null));
+    }
   }
 
   private committed(events: CallCentreEvent[], receivedMs: number): void {
@@ -504,6 +578,19 @@ export class DuckDbEventLog implements EventLog {
     this.instance.closeSync();
   }
 }
+
+/**
+ * One copy of journal commits (see `copyCommits`): the JSON is parsed once into commits, their
+ * parts (one per ingest key) and each event's raw JSON, then each event as `insert` stores it.
+ */
+const COPY_COMMITS = `
+INSERT INTO events (id, ts, received_ms, type, contact_id, ticket_id, agent_id, body, ingest_key)
+SELECT f.id, f.ts, r, f.type, f.contactId, f.ticketId, f.agentId,
+       json_merge_patch(e, '{"id":null,"ts":null,"type":null,"contactId":null,"ticketId":null,"agentId":null}'), k
+FROM (SELECT r, k, e, from_json(e, '{"id":"VARCHAR","ts":"BIGINT","type":"VARCHAR","contactId":"VARCHAR","ticketId":"VARCHAR","agentId":"VARCHAR"}') AS f
+      FROM (SELECT r, p.k AS k, unnest(p.e) AS e
+            FROM (SELECT c.r AS r, unnest(c.p) AS p
+                  FROM (SELECT unnest(from_json(decode($1), '[{"r":"BIGINT","p":[{"k":"VARCHAR","e":["JSON"]}]}]')) AS c))))`;
 
 /** The filter's minimum capacity in ids (4 MB), and its bits per id over BloomFilter's ten (~30: about 1 in 50 000 false positives). */
 const MIN_ID_CAPACITY = 1 << 20;

@@ -27,6 +27,11 @@ export interface StoreHealth {
   restartRequired: boolean;
   /** What failed and where, for operators; absent when ok. */
   error?: string;
+  /**
+   * Events acknowledged (durable in the journal) but not yet copied into the DuckDB table the
+   * reports read, and why the copy fails: the journal keeps acknowledging meanwhile (issue 15).
+   */
+  copy?: { commitsBehind: number; error: string; restartRequired: boolean };
 }
 
 /**

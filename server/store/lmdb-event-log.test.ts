@@ -79,7 +79,6 @@ describe('LmdbEventLog', () => {
     const again = await reopened.append(events);
     expect(again).toEqual({ accepted: [], duplicates: events.length });
     expect((await replayed(reopened)).length).toBe(events.length);
-    expect(reopened.count()).toBe(events.length);
     await reopened.close();
   });
 
@@ -205,33 +204,95 @@ describe('LmdbEventLog', () => {
     const retried = await log.append(second);
     expect(retried.duplicates).toBe(0);
     expect(retried.accepted).toHaveLength(second.length);
-    expect(log.health()).toEqual({ ok: true, restartRequired: false });
+    // The journal takes writes again (the copy into DuckDB may still be catching up).
+    expect(log.health()).toMatchObject({ ok: true, restartRequired: false });
     await log.close();
     const reopened = await LmdbEventLog.open({ dataDir, clock: { now: () => NOW_MS } });
     expect((await replayed(reopened)).map((e) => e.id).sort()).toEqual(events.map((e) => e.id).sort());
     await reopened.close();
   });
 
-  it('fills a follower (the DuckDB events table) behind the acknowledgements, with each event once and its ingest key', async () => {
+  it('fills the DuckDB events table behind the acknowledgements, each event once with its ingest key and commit time, and empties the journal', async () => {
     const dataDir = tempDir();
-    const clock = { now: () => NOW_MS };
+    let now = NOW_MS;
+    const clock = { now: () => now++ };
     const events = validated(randomStream(16, NOW_MS, 120));
     const duck = await DuckDbEventLog.open({ dataDir, clock });
-    const log = await LmdbEventLog.open({ dataDir, clock });
-    log.follow(duck);
+    const log = await LmdbEventLog.open({ dataDir, clock, duck });
+    const commits: number[] = [];
+    log.onCommit((_, receivedMs) => commits.push(receivedMs));
     await Promise.all([log.append(events.slice(0, 200), { ingestKey: 'pbx' }), log.append(events.slice(200), { ingestKey: 'crm' })]);
-    while (log.mirrorLag > 0) await new Promise((resolve) => setTimeout(resolve, 20));
+    // A replay waits for the copy: what it reads is DuckDB's.
+    expect((await replayed(log)).length).toBe(events.length);
+    expect(log.copyLag).toBe(0);
     const connection = await duck.connect();
-    const rows = (await connection.runAndReadAll('SELECT id, ingest_key FROM events ORDER BY id')).getRows();
+    const rows = (await connection.runAndReadAll('SELECT id, ingest_key, CAST(received_ms AS DOUBLE) FROM events ORDER BY id')).getRows();
     connection.closeSync();
     const keyOf = new Map(events.map((e, i) => [e.id, i < 200 ? 'pbx' : 'crm']));
-    expect(rows).toEqual([...keyOf].sort(([a], [b]) => (a < b ? -1 : 1)).map(([id, key]) => [id, key]));
-    // Closing the log closes the follower.
+    expect(rows.map(([id, key]) => [id, key])).toEqual([...keyOf].sort(([a], [b]) => (a < b ? -1 : 1)).map(([id, key]) => [id, key]));
+    expect(new Set(rows.map((row) => row[2]))).toEqual(new Set(commits));
+    // The next commit deletes the copied entries: the journal holds only what DuckDB may lack.
+    await log.append(validated(randomStream(17, NOW_MS, 5)).map((e) => ({ ...e, id: `x-${e.id}` })));
+    expect(log.journalCount()).toBeLessThanOrEqual(1);
+    // Closing the journal closes DuckDB.
     await log.close();
     const reopened = await DuckDbEventLog.open({ dataDir, clock });
     let count = 0;
     await reopened.replay(0, (batch) => void (count += batch.length));
-    expect(count).toBe(events.length);
+    expect(count).toBeGreaterThan(events.length);
+    await reopened.close();
+  });
+
+  it('keeps acknowledging while DuckDB cannot take the copy, says so in health, and catches up once it can', async () => {
+    const dataDir = tempDir();
+    const clock = { now: () => NOW_MS };
+    const events = validated(randomStream(18, NOW_MS, 200));
+    const duck = await DuckDbEventLog.open({ dataDir, clock });
+    const log = await LmdbEventLog.open({ dataDir, clock, duck });
+    await log.append(events.slice(0, 100));
+    await log.replay(0, () => {});
+    // DuckDB refuses the copy (as on a disk of its own that filled up): the journal still acknowledges.
+    const copyCommits = duck.copyCommits.bind(duck);
+    duck.copyCommits = async () => {
+      throw new StoreError('the event store: cannot write events (No space left on device); nothing in this batch was stored');
+    };
+    const second = await log.append(events.slice(100));
+    expect(second.accepted).toHaveLength(events.length - 100);
+    // Its ids are still known while only the journal has them.
+    expect((await log.append(events.slice(100, 150))).duplicates).toBe(50);
+    while (!log.health().copy) await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(log.health()).toMatchObject({ ok: true, restartRequired: false, copy: { restartRequired: false } });
+    expect(log.health().copy!.commitsBehind).toBeGreaterThan(0);
+    expect(log.health().copy!.error).toMatch(/No space left on device/);
+    duck.copyCommits = copyCommits;
+    expect((await replayed(log)).map((e) => e.id).sort()).toEqual(events.map((e) => e.id).sort());
+    expect(log.health()).toEqual({ ok: true, restartRequired: false });
+    await log.close();
+  });
+
+  it('a journal left uncopied (DuckDB refused until the stop) is copied at the next open, each event once', async () => {
+    const dataDir = tempDir();
+    const clock = { now: () => NOW_MS };
+    const events = validated(randomStream(19, NOW_MS, 200));
+    const duck = await DuckDbEventLog.open({ dataDir, clock });
+    const log = await LmdbEventLog.open({ dataDir, clock, duck });
+    await log.append(events.slice(0, 300));
+    await log.replay(0, () => {});
+    duck.copyCommits = async () => {
+      throw new StoreError('no space');
+    };
+    await log.append(events.slice(300));
+    const lastMs = log.lastCommittedMs;
+    expect(log.journalCount()).toBeGreaterThanOrEqual(1);
+    await log.close();
+
+    const reopened = await LmdbEventLog.open({ dataDir, clock });
+    expect(reopened.lastCommittedMs).toBe(lastMs);
+    expect(reopened.journalCount()).toBe(0);
+    const ids = (await replayed(reopened)).map((e) => e.id);
+    expect(ids.sort()).toEqual(events.map((e) => e.id).sort());
+    // Ids copied at open are known (to the filter, not only the table).
+    expect((await reopened.append(events)).duplicates).toBe(events.length);
     await reopened.close();
   });
 });

@@ -1,47 +1,55 @@
 /**
- * The acknowledged event log in LMDB (issue 15), selected with EVENT_LOG=lmdb: DATA_DIR/events.lmdb.
- * An append is acknowledged once its commit is fsync'd; no DuckDB checkpoint, record write or
- * report can delay it (LMDB has no checkpoint: a commit writes its own copy-on-write pages, then
- * the meta page that points at them).
+ * The acknowledged journal in front of DuckDB (issue 15; the default, EVENT_LOG=lmdb):
+ * DATA_DIR/journal.lmdb. An append is acknowledged once its group commit is fsync'd in LMDB; the
+ * DuckDB events table (duckdb-event-log.ts) is filled from the journal behind the
+ * acknowledgements, so a DuckDB checkpoint, a record write or a month extract never delays one
+ * (LMDB has no checkpoint: a commit writes its own copy-on-write pages, then the meta page that
+ * points at them; a commit torn by a crash is simply not there on reopening).
  *
- * Layout (one LMDB environment, five named databases):
- * - `events`: commit sequence number (one per event, strictly increasing) → [receivedMs, ingestKey, event];
- * - `ids`: event id → its sequence number, kept forever (issue 12: an id is unique forever);
- * - `byTs`: [ts, id] → sequence number, for replay in time order;
- * - `states`: [ts, id] → sequence number of agent.state events only (agentStates);
- * - `commits`: receivedMs → first sequence number of that commit (replayCommittedAfter).
+ * One LMDB put per group commit: key = the commit's receivedMs (strictly increasing), value =
+ * its events as one UTF-8 JSON buffer `[{"k": ingestKey, "e": [events]}, ...]`, which is also
+ * what the copy hands DuckDB (as a BLOB: bytes copied, never decoded into a JS string), so the
+ * main thread serialises each event once (JSON.stringify) and never parses it again. There is no per-event index in LMDB: ids are de-duplicated by the DuckDB log's
+ * id machinery (a Bloom filter of every stored id, a lookup on positives, and the set of claimed
+ * ids, which keeps a journaled id until its copy is in the table: `claimNew` / `release`).
  *
- * Appends are group-committed: batches that arrive while a commit is being written wait and go
- * together in the next one (one LMDB transaction, one fsync). The next commit is started before
- * the one before it is applied, and commits are applied strictly in order, synchronously, before
- * their appends resolve (the `CommitListener` contract).
+ * The copy runs in large chunks, in commit order, each chunk one DuckDB transaction with every
+ * commit's receivedMs as received_ms; DuckDB's max(received_ms) is therefore exactly how far the
+ * copy got (also after a crash), and journal entries up to it are deleted with the next commit.
+ * At open, every journal commit after it is copied before anything reads; reads (replay, the tail
+ * after a checkpoint, agent states) are DuckDB's, after the copy has caught up.
+ *
+ * When DuckDB cannot write (a full disk, an invalidated file), acknowledgements continue (the
+ * journal grows) and `health().copy` says the copy is behind and why (/healthz shows it); the
+ * copy is retried every COPY_RETRY_MS, and at once when a record write to DuckDB goes through.
  */
 import { open, type Database, type RootDatabase } from 'lmdb';
 import { join } from 'node:path';
 import type { CallCentreEvent } from '../../shared/events.ts';
 import { prepareDataDir } from './data-dir.ts';
+import { DuckDbEventLog } from './duckdb-event-log.ts';
 import { StoreError, withoutPaths, type AppendOptions, type AppendResult, type CommitListener, type EventLog, type StoreHealth } from './event-log.ts';
 
 export interface LmdbEventLogOptions {
   dataDir: string;
   clock: { now(): number };
-  /** File name in dataDir (default events.lmdb). */
+  /** The DuckDB log the journal fills and reads through (default: opened on dataDir). Closed with the journal. */
+  duck?: DuckDbEventLog;
+  /** File name in dataDir (default journal.lmdb). */
   fileName?: string;
 }
 
-/** Where acknowledged events are copied behind the log (the DuckDB events table). */
-export interface Follower {
-  append(events: CallCentreEvent[], options: { ingestKey: string | null }): Promise<unknown>;
-  /** Closed after the log (it is the log's to close once it follows it). */
-  close?(): Promise<void>;
-}
+/** The journal's file in DATA_DIR. */
+export const JOURNAL_FILE = 'journal.lmdb';
 
-/** Events copied to the follower at a time. */
-const MIRROR_CHUNK = 5000;
+/** Bytes of journal JSON copied into DuckDB at a time (about 20 000 events). */
+const COPY_CHUNK_BYTES = 4 << 20;
+/** How soon a failed copy is tried again when no commit comes to retry it. */
+const COPY_RETRY_MS = 1000;
 
-/** What `events` holds per sequence number. */
-type StoredEvent = [receivedMs: number, ingestKey: string | null, event: CallCentreEvent];
-type TsKey = [number, string];
+const OPEN_LIST = Buffer.from('[');
+const CLOSE_LIST = Buffer.from(']');
+const CLOSE_OBJECT = Buffer.from('}');
 
 interface PendingAppend {
   events: CallCentreEvent[];
@@ -58,84 +66,109 @@ interface Commit {
   done: Promise<unknown>;
 }
 
-/** Events handed to `onBatch` at a time when reading. */
-const READ_BATCH = 2000;
-/** How far back `agentStates` looks for the state an agent was in (as the DuckDB log). */
-const STATE_LOOKBACK_MS = 7 * 86_400_000;
-
 export class LmdbEventLog implements EventLog {
-  private readonly pending = new Set<string>();
   private queue: PendingAppend[] = [];
   /** A transaction is being committed (the next waits for it; its flush it does not). */
   private committing = false;
   /** Settles after the last commit started is applied (commits are applied one after the other). */
   private applied: Promise<void> = Promise.resolve();
   private closed = false;
-  private follower: Follower | null = null;
-  private mirroring: Promise<void> | null = null;
+  private copying: Promise<void> | null = null;
+  private copyRetry: NodeJS.Timeout | null = null;
+  /** Why the last journal commit failed (cleared by the next that succeeds). */
   private writeError: string | null = null;
+  /** Why the last copy into DuckDB failed (cleared by the next that succeeds). */
+  private copyError: string | null = null;
   private listener: CommitListener = () => {};
   private commitTimed: ((seconds: number) => void) | null = null;
   lastCommittedMs = 0;
+  /** Journal commits DuckDB lacked at open, copied then (a crash or a full disk left them). */
+  copiedAtOpen = 0;
   private lastAssignedMs = 0;
-  /** Sequence number of the last event given to a commit (committed or under way). */
-  private lastSeq = 0;
+  /** receivedMs through which commits are in DuckDB (journal entries up to it can go). */
+  private copiedThroughMs = 0;
+  /** Ids of the commits acknowledged and not yet copied, by receivedMs in commit order (released after their copy). */
+  private readonly uncopied: { receivedMs: number; ids: string[] }[] = [];
 
   private constructor(
     readonly path: string,
     private readonly root: RootDatabase,
-    private readonly events: Database<StoredEvent, number>,
-    private readonly ids: Database<number, string>,
-    private readonly byTs: Database<number, TsKey>,
-    private readonly states: Database<number, TsKey>,
-    private readonly commits: Database<number, number>,
-    /** 'mirrored': the sequence number through which events were copied to the follower. */
-    private readonly meta: Database<number, string>,
+    private readonly journal: Database<Buffer, number>,
+    private readonly duck: DuckDbEventLog,
     private readonly clock: { now(): number },
   ) {}
 
-  /** Opens (or creates) the log; throws a one-line StoreError naming the file and the reason if it cannot. */
+  /**
+   * Opens (or creates) the journal, copies into DuckDB every commit it holds that DuckDB lacks,
+   * and only then returns; throws a one-line StoreError naming the file and the reason if it cannot.
+   */
   static async open(options: LmdbEventLogOptions): Promise<LmdbEventLog> {
-    const path = join(options.dataDir, options.fileName ?? 'events.lmdb');
+    const path = join(options.dataDir, options.fileName ?? JOURNAL_FILE);
     prepareDataDir(options.dataDir);
+    const duck = options.duck ?? (await DuckDbEventLog.open({ dataDir: options.dataDir, clock: options.clock }));
     let root: RootDatabase;
     try {
-      // overlappingSync (lmdb-js's default here): the fsync runs after the writer lock is
-      // released, so the next commit is written while this one is flushed; an append waits for
-      // `flushed` before it is acknowledged.
-      root = open({ path, maxDbs: 8, overlappingSync: true });
+      // overlappingSync: the fsync runs after the writer lock is released, so the next commit is
+      // written while this one is flushed; an append waits for `flushed` before it is acknowledged.
+      root = open({ path, maxDbs: 2, overlappingSync: true });
     } catch (error) {
-      throw new StoreError(`${path}: cannot open the event log (${reason(error)}); the file was left as it is: restore it from a backup or move it aside to start empty`);
+      if (!options.duck) await duck.close();
+      throw new StoreError(`${path}: cannot open the event journal (${reason(error)}); the file was left as it is: restore it from a backup or move it aside to start empty`);
     }
+    const log = new LmdbEventLog(path, root, root.openDB<Buffer, number>({ name: 'journal', encoding: 'binary' }), duck, options.clock);
     try {
-      const log = new LmdbEventLog(
-        path,
-        root,
-        root.openDB<StoredEvent, number>({ name: 'events', encoding: 'msgpack' }),
-        root.openDB<number, string>({ name: 'ids', encoding: 'ordered-binary' }),
-        root.openDB<number, TsKey>({ name: 'byTs', encoding: 'ordered-binary' }),
-        root.openDB<number, TsKey>({ name: 'states', encoding: 'ordered-binary' }),
-        root.openDB<number, number>({ name: 'commits', encoding: 'ordered-binary' }),
-        root.openDB<number, string>({ name: 'meta', encoding: 'ordered-binary' }),
-        options.clock,
-      );
-      for (const key of log.events.getKeys({ reverse: true, limit: 1 })) log.lastSeq = key;
-      for (const key of log.commits.getKeys({ reverse: true, limit: 1 })) log.lastCommittedMs = key;
-      log.lastAssignedMs = log.lastCommittedMs;
+      await log.catchUpAtOpen();
       return log;
     } catch (error) {
       await root.close().catch(() => {});
-      throw new StoreError(`${path}: cannot read the event log (${reason(error)})`);
+      if (!options.duck) await duck.close();
+      throw error instanceof StoreError ? new StoreError(`${path}: ${error.message}`) : new StoreError(`${path}: cannot read the event journal (${reason(error)})`);
     }
   }
 
+  /** Copies the journal's commits after DuckDB's last into it (left there by a crash or a full disk). */
+  private async catchUpAtOpen(): Promise<void> {
+    const copiedAtOpen = this.duck.lastCommittedMs;
+    this.copiedThroughMs = copiedAtOpen;
+    let last = 0;
+    for (const key of this.journal.getKeys({ reverse: true, limit: 1 })) last = key;
+    this.lastCommittedMs = this.lastAssignedMs = Math.max(last, copiedAtOpen);
+    if (last > copiedAtOpen) {
+      this.copiedAtOpen = this.journal.getKeysCount({ start: copiedAtOpen + 1 });
+      while (this.copiedThroughMs < last) {
+        if (!(await this.copyChunk(last))) throw new StoreError(`cannot copy the journal into the event store (${this.copyError})`);
+      }
+      // Their ids were claimed by an earlier process: the filter learns them from the table.
+      await this.duck.rememberStoredAfter(copiedAtOpen);
+    }
+    if (this.journal.getKeysCount({ end: this.copiedThroughMs + 1 }) > 0) {
+      try {
+        await this.root.transaction(() => this.trim());
+      } catch {
+        // A full disk: the entries are in DuckDB already; the next commit deletes them.
+        this.root.committed.then(undefined, () => {});
+      }
+    }
+  }
+
+  /**
+   * Not ok while the journal cannot write (appends are refused). A copy into DuckDB that fails
+   * leaves it ok (acknowledgements continue, the journal grows) but is reported under `copy`.
+   */
   health(): StoreHealth {
     if (this.writeError) return { ok: false, restartRequired: false, error: this.writeError };
+    if (this.copyError) {
+      return { ok: true, restartRequired: false, copy: { commitsBehind: this.uncopied.length, error: this.copyError, restartRequired: this.duck.health().restartRequired } };
+    }
     return { ok: true, restartRequired: false };
   }
 
   storeWritable(): void {
-    // The records live in another file (DuckDB): a write there says nothing of this one.
+    // A record write to DuckDB went through: the disk of DATA_DIR (the journal's too) takes
+    // writes again, so a failed commit's degraded health is over, and the copy can go on.
+    this.writeError = null;
+    this.duck.storeWritable();
+    if (this.copyError) this.startCopy();
   }
 
   onCommitTimed(listener: (seconds: number) => void): void {
@@ -146,78 +179,27 @@ export class LmdbEventLog implements EventLog {
     this.listener = listener;
   }
 
-  /**
-   * Copies every event, after it is acknowledged, to `follower` (the DuckDB events table the
-   * reports read), in commit order and never on the acknowledgement's path: a slow follower (a
-   * checkpoint) only makes the copy lag. Where the copy got to is kept in the log, so after a
-   * crash it resumes there; the follower de-duplicates by id, so a chunk copied twice counts once.
-   */
-  follow(follower: Follower): void {
-    this.follower = follower;
-    if (!this.mirroring) this.mirroring = this.mirror();
+  /** A new connection to the DuckDB file (records, reports, identity). */
+  connect() {
+    return this.duck.connect();
   }
 
-  /** Events acknowledged but not yet copied to the follower. */
-  get mirrorLag(): number {
-    return this.lastSeq - (this.meta.get('mirrored') ?? 0);
-  }
-
-  private async mirror(): Promise<void> {
-    // Not a step synchronously: `mirroring` is set to this call's promise before `finally` clears it.
-    await null;
-    try {
-      for (;;) {
-        const from = (this.meta.get('mirrored') ?? 0) + 1;
-        const chunk: StoredEvent[] = [];
-        let through = from - 1;
-        for (const { key, value } of this.events.getRange({ start: from, limit: MIRROR_CHUNK })) {
-          chunk.push(value);
-          through = key;
-        }
-        if (chunk.length === 0 || this.closed || !this.follower) break;
-        // One append per ingest key, in order of first appearance.
-        const byKey = new Map<string | null, CallCentreEvent[]>();
-        for (const [, ingestKey, event] of chunk) {
-          const list = byKey.get(ingestKey);
-          if (list) list.push(event);
-          else byKey.set(ingestKey, [event]);
-        }
-        for (const [ingestKey, events] of byKey) await this.follower.append(events, { ingestKey });
-        await this.meta.put('mirrored', through);
-      }
-    } catch {
-      // The follower refused (its disk): the copy resumes with the next commit.
-    } finally {
-      this.mirroring = null;
-    }
-  }
-
-  /** Number of events stored (for benches and tests). */
-  count(): number {
-    return this.events.getCount();
+  /** Commits acknowledged but not yet copied into DuckDB. */
+  get copyLag(): number {
+    return this.uncopied.length;
   }
 
   async append(events: CallCentreEvent[], options: AppendOptions = {}): Promise<AppendResult> {
     if (this.closed) throw new StoreError('store: closed; the server is shutting down');
-    const fresh: CallCentreEvent[] = [];
-    let duplicates = 0;
-    // Reads are synchronous (memory-mapped): an id is pending (its commit under way) or in `ids`.
-    for (const event of events) {
-      if (this.pending.has(event.id) || this.ids.doesExist(event.id)) {
-        duplicates++;
-        continue;
-      }
-      this.pending.add(event.id);
-      fresh.push(event);
-    }
+    const { accepted: fresh, duplicates } = await this.duck.claimNew(events);
+    if (fresh.length === 0) return { accepted: fresh, duplicates };
     try {
-      if (fresh.length > 0) {
-        await options.prepare?.(fresh);
-        await this.enqueue(fresh, options.ingestKey ?? null);
-      }
-    } finally {
-      // Committed (now in `ids`) or refused (a retry must count as new).
-      for (const event of fresh) this.pending.delete(event.id);
+      await options.prepare?.(fresh);
+      await this.enqueue(fresh, options.ingestKey ?? null);
+    } catch (error) {
+      // Refused: a retry must count as new. (Journaled ids stay claimed until their copy is in DuckDB.)
+      this.duck.release(fresh);
+      throw error;
     }
     return { accepted: fresh, duplicates };
   }
@@ -230,9 +212,9 @@ export class LmdbEventLog implements EventLog {
   }
 
   /**
-   * Starts one LMDB transaction with everything queued. The next one starts as soon as this one
-   * is committed (its fsync then runs beside the next commit: lmdb-js's overlappingSync); each is
-   * applied and acknowledged once flushed, strictly in commit order.
+   * Starts one LMDB transaction with everything queued: one put. The next one starts as soon as
+   * this one is committed (its fsync then runs beside the next commit: lmdb-js's
+   * overlappingSync); each is applied and acknowledged once flushed, strictly in commit order.
    */
   private startNext(): void {
     const group = this.queue.splice(0);
@@ -240,21 +222,16 @@ export class LmdbEventLog implements EventLog {
     const events = group.length === 1 ? group[0].events : group.flatMap((p) => p.events);
     const receivedMs = Math.max(this.clock.now(), this.lastAssignedMs + 1);
     this.lastAssignedMs = receivedMs;
-    const firstSeq = this.lastSeq + 1;
-    this.lastSeq += events.length;
+    let value = '[';
+    for (let i = 0; i < group.length; i++) {
+      value += `${i > 0 ? ',' : ''}{"k":${JSON.stringify(group[i].ingestKey)},"e":${JSON.stringify(group[i].events)}}`;
+    }
+    value += ']';
+    const bytes = Buffer.from(value, 'utf8');
     const startedAt = performance.now();
     const committed = this.root.transaction(() => {
-      let seq = firstSeq;
-      for (const pending of group) {
-        for (const event of pending.events) {
-          this.events.putSync(seq, [receivedMs, pending.ingestKey, event]);
-          this.ids.putSync(event.id, seq);
-          this.byTs.putSync([event.ts, event.id], seq);
-          if (event.type === 'agent.state') this.states.putSync([event.ts, event.id], seq);
-          seq++;
-        }
-      }
-      this.commits.putSync(receivedMs, firstSeq);
+      this.journal.putSync(receivedMs, bytes);
+      this.trim();
     });
     this.committing = true;
     const next = () => {
@@ -286,17 +263,27 @@ export class LmdbEventLog implements EventLog {
     this.applied = this.applied.then(() => commit.done.then((error) => this.settle(commit, error)));
   }
 
+  /** Deletes (inside a write transaction) the journal entries DuckDB holds: a cursor seek when there are none. */
+  private trim(): void {
+    for (const key of this.journal.getKeys({ end: this.copiedThroughMs + 1 })) this.journal.removeSync(key);
+  }
+
   /** Applies a flushed commit and acknowledges its appends, or refuses them all. */
   private settle(commit: Commit, error: unknown): void {
     if (error === null) {
       this.writeError = null;
       this.lastCommittedMs = commit.receivedMs;
+      const ids = new Array<string>(commit.events.length);
+      for (let i = 0; i < ids.length; i++) ids[i] = commit.events[i].id;
+      this.uncopied.push({ receivedMs: commit.receivedMs, ids });
       try {
         this.listener(commit.events, commit.receivedMs);
       } catch {
         // The events are stored; a listener that throws must not un-acknowledge them.
       }
-      if (this.follower && !this.mirroring) this.mirroring = this.mirror();
+      // After a failed copy only the timer (or a record write going through) tries again: a
+      // retry per commit would read a chunk of the journal per commit while DuckDB refuses.
+      if (!this.copyError) this.startCopy();
       for (const pending of commit.group) pending.resolve();
     } else {
       const refusal = new StoreError(`the event store: cannot write events (${withoutPaths(reason(error))}); nothing in this batch was stored`);
@@ -305,122 +292,132 @@ export class LmdbEventLog implements EventLog {
     }
   }
 
-  async replay(sinceMs: number, onBatch: (events: CallCentreEvent[]) => Promise<void> | void): Promise<void> {
-    await this.pages(this.byTs, [sinceMs] as unknown as TsKey, async (seqs) => {
-      await onBatch(seqs.map((seq) => this.eventAt(seq)[2]));
-      return true;
-    });
+  /** Starts the copy into DuckDB unless it is running (it then picks up what came since). */
+  private startCopy(): void {
+    if (this.copying || this.closed) return;
+    this.copying = this.copyAll().finally(() => (this.copying = null));
   }
 
-  async replayCommittedAfter(afterReceivedMs: number, sinceMs: number, onBatch: (events: CallCentreEvent[]) => Promise<void> | void): Promise<void> {
-    let firstSeq: number | undefined;
-    for (const { key, value } of this.commits.getRange({ start: afterReceivedMs })) {
-      if (key > afterReceivedMs) {
-        firstSeq = value;
-        break;
-      }
-    }
-    if (firstSeq === undefined) return;
-    // Commit order, and (ts, id) within a commit, as the DuckDB log orders them.
-    let commit: CallCentreEvent[] = [];
-    let commitMs = -1;
-    let out: CallCentreEvent[] = [];
-    const endCommit = () => {
-      commit.sort(byTsId);
-      for (const event of commit) out.push(event);
-      commit = [];
-    };
-    let start = firstSeq;
-    for (;;) {
-      let read = 0;
-      for (const { key, value } of this.events.getRange({ start, limit: READ_BATCH })) {
-        read++;
-        start = key + 1;
-        const [receivedMs, , event] = value;
-        if (receivedMs !== commitMs) {
-          endCommit();
-          commitMs = receivedMs;
+  /** Copies chunks until DuckDB has every acknowledged commit or a copy fails (then retried later). */
+  private async copyAll(): Promise<void> {
+    // Not a step synchronously: `copying` is set to this call's promise before `finally` clears it.
+    await null;
+    while (this.copiedThroughMs < this.lastCommittedMs) {
+      if (!(await this.copyChunk(this.lastCommittedMs))) {
+        if (!this.closed && !this.copyRetry) {
+          this.copyRetry = setTimeout(() => {
+            this.copyRetry = null;
+            this.startCopy();
+          }, COPY_RETRY_MS);
+          this.copyRetry.unref();
         }
-        if (event.ts >= sinceMs) commit.push(event);
-      }
-      if (read === 0) break;
-      if (out.length >= READ_BATCH) {
-        const batch = out;
-        out = [];
-        await onBatch(batch);
+        return;
       }
     }
-    endCommit();
-    if (out.length > 0) await onBatch(out);
-  }
-
-  async agentStates(sinceMs: number, throughReceivedMs: number, onBatch: (events: CallCentreEvent[]) => void): Promise<void> {
-    // Per agent, the last state before sinceMs (within the look-back), in (ts, id) order.
-    const before = new Map<string, CallCentreEvent>();
-    for (const { key, value } of this.states.getRange({ start: [sinceMs - STATE_LOOKBACK_MS] as unknown as TsKey, end: [sinceMs] as unknown as TsKey })) {
-      if (key[0] >= sinceMs) break;
-      const [receivedMs, , event] = this.eventAt(value);
-      if (receivedMs <= throughReceivedMs) before.set((event as { agentId: string }).agentId, event);
-    }
-    const first = [...before.values()].sort(byTsId);
-    if (first.length > 0) onBatch(first);
-    await this.pages(this.states, [sinceMs] as unknown as TsKey, (seqs) => {
-      const batch: CallCentreEvent[] = [];
-      for (const seq of seqs) {
-        const [receivedMs, , event] = this.eventAt(seq);
-        if (receivedMs <= throughReceivedMs) batch.push(event);
-      }
-      if (batch.length > 0) onBatch(batch);
-      return true;
-    });
-  }
-
-  private eventAt(seq: number): StoredEvent {
-    const stored = this.events.get(seq);
-    if (stored === undefined) throw new StoreError(`cannot read the event store (index entry ${seq} has no event)`);
-    return stored;
   }
 
   /**
-   * Walks an index from `start` a page at a time (each page read in one synchronous go, so no
-   * read transaction stays open across `onPage`'s awaits), giving the sequence numbers.
+   * Copies the next chunk of acknowledged commits (up to `throughMs`) into DuckDB, read back from
+   * the journal (memory-mapped: the journal, not the heap, holds what waits); false if DuckDB refused.
    */
-  private async pages(index: Database<number, TsKey>, start: TsKey, onPage: (seqs: number[]) => Promise<boolean> | boolean): Promise<void> {
-    let from: TsKey = start;
-    let after: TsKey | null = null;
+  private async copyChunk(throughMs: number): Promise<boolean> {
+    const parts: Buffer[] = [OPEN_LIST];
+    let bytes = 0;
+    let last = this.copiedThroughMs;
+    for (const { key, value } of this.journal.getRange({ start: this.copiedThroughMs + 1, end: throughMs + 1 })) {
+      parts.push(Buffer.from(`${last > this.copiedThroughMs ? ',' : ''}{"r":${key},"p":`), value, CLOSE_OBJECT);
+      bytes += value.length;
+      last = key;
+      if (bytes >= COPY_CHUNK_BYTES) break;
+    }
+    parts.push(CLOSE_LIST);
+    if (last === this.copiedThroughMs) {
+      // Nothing in the journal up to there (trimmed already): DuckDB has it.
+      this.copiedThroughMs = throughMs;
+      return true;
+    }
+    const json = Buffer.concat(parts);
+    let copied = 0;
+    while (copied < this.uncopied.length && this.uncopied[copied].receivedMs <= last) copied++;
+    const ids = this.uncopied.slice(0, copied).map((commit) => commit.ids);
+    try {
+      await this.duck.copyCommits(json, last, ids);
+    } catch (error) {
+      this.copyError = withoutPaths(reason(error));
+      return false;
+    }
+    this.uncopied.splice(0, copied);
+    this.copiedThroughMs = last;
+    this.copyError = null;
+    return true;
+  }
+
+  /** Waits until DuckDB holds every acknowledged commit; a StoreError if it cannot take them now. */
+  async caughtUp(): Promise<void> {
+    // One copy at a time (two would copy the same commits): through `startCopy` only.
     for (;;) {
-      const seqs: number[] = [];
-      let last: TsKey | null = null;
-      for (const { key, value } of index.getRange({ start: from, limit: READ_BATCH + 1 })) {
-        if (after !== null && key[0] === after[0] && key[1] === after[1]) continue;
-        if (seqs.length === READ_BATCH) break;
-        seqs.push(value);
-        last = key;
-      }
-      if (seqs.length === 0 || last === null) return;
-      if (!(await onPage(seqs))) return;
-      from = after = last;
+      await this.applied;
+      if (this.copiedThroughMs >= this.lastCommittedMs) return;
+      this.startCopy();
+      await this.copying;
+      if (this.copiedThroughMs < this.lastCommittedMs && this.copyError) throw new StoreError(`cannot read the event store (the copy from the journal is behind: ${this.copyError})`);
+      if (this.closed) throw new StoreError('store: closed; the server is shutting down');
     }
   }
 
-  /** Waits for pending commits, then closes the file. */
+  async replay(sinceMs: number, onBatch: (events: CallCentreEvent[]) => Promise<void> | void): Promise<void> {
+    await this.caughtUp();
+    await this.duck.replay(sinceMs, onBatch);
+  }
+
+  async replayCommittedAfter(afterReceivedMs: number, sinceMs: number, onBatch: (events: CallCentreEvent[]) => Promise<void> | void): Promise<void> {
+    await this.caughtUp();
+    await this.duck.replayCommittedAfter(afterReceivedMs, sinceMs, onBatch);
+  }
+
+  async agentStates(sinceMs: number, throughReceivedMs: number, onBatch: (events: CallCentreEvent[]) => void): Promise<void> {
+    await this.caughtUp();
+    await this.duck.agentStates(sinceMs, throughReceivedMs, onBatch);
+  }
+
+  /** Journal entries kept (commits not yet copied, or copied and not yet deleted): for tests and benches. */
+  journalCount(): number {
+    return this.journal.getCount();
+  }
+
+  /** Waits for pending commits, copies what it can into DuckDB, then closes both files. */
   async close(): Promise<void> {
     if (this.closed) return;
+    await this.closeJournal();
+    await this.duck.close();
+  }
+
+  /** `close` without closing DuckDB (the journal drained by a server that keeps DuckDB as its log). */
+  async closeJournal(): Promise<void> {
+    if (this.closed) return;
     this.closed = true;
+    if (this.copyRetry) clearTimeout(this.copyRetry);
     for (let last: Promise<void> | null = null; last !== this.applied; ) {
       last = this.applied;
       await last;
     }
-    await this.mirroring;
+    await this.copying;
+    // Best effort: what DuckDB cannot take now is copied at the next open.
+    while (this.copiedThroughMs < this.lastCommittedMs && (await this.copyChunk(this.lastCommittedMs)));
+    try {
+      await this.root.transaction(() => this.trim());
+    } catch {
+      // A full disk: the next open deletes them.
+      this.root.committed.then(undefined, () => {});
+    }
     await this.root.close();
-    await this.follower?.close?.();
   }
 }
 
-function byTsId(a: CallCentreEvent, b: CallCentreEvent): number {
-  return a.ts - b.ts || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
-}
-
+/** The first line of an error, without lmdb-js's page details ("No space left on device: Attempting to write page at ..."). */
 function reason(error: unknown): string {
-  return String((error as Error)?.message ?? error).split('\n')[0].slice(0, 400);
+  return String((error as Error)?.message ?? error)
+    .split('\n')[0]
+    .replace(/: Attempting to write page .*$/, '')
+    .slice(0, 400);
 }
