@@ -9,7 +9,6 @@ import type { Logger } from 'pino';
 import type { ClientToServerEvents, InterServerEvents, ServerToClientEvents, SocketData } from '../shared/socket-events.ts';
 import type { Config } from './config.ts';
 import { KpiEngine } from './engine/kpi-engine.ts';
-import { HttpError } from './errors.ts';
 import { Ingestor } from './ingest/ingestor.ts';
 import { KpiRooms } from './realtime/kpi-rooms.ts';
 import { Access, remoteAddress } from './security/auth.ts';
@@ -31,13 +30,13 @@ import { guardSockets } from './security/socket-guard.ts';
 import { memoryIdentity, type Identity } from './users/identity.ts';
 import { reportsArea } from './http/report-routes.ts';
 import type { Secrets } from './security/secrets.ts';
-import { StoreError, type EventLog } from './store/event-log.ts';
+import { StoreError, withoutPaths, type EventLog } from './store/event-log.ts';
 import { Metrics } from './http/metrics.ts';
-import type { CallCentreEvent } from '../shared/events.ts';
 import type { RecordStore } from './store/record-store.ts';
-import { RecordSync, withoutPaths } from './store/record-sync.ts';
+import { RecordSync } from './live/record-sync.ts';
+import { storeSeeder } from './live/seed.ts';
+import { restoreLiveState } from './live/restore.ts';
 import { scheduleRetention } from './store/retention.ts';
-import { dayKey } from '../shared/time.ts';
 import { ScreenHub } from './screens/screen-hub.ts';
 import { alertRoutes } from './http/alert-routes.ts';
 import { kpiContactRoutes } from './http/kpi-contact-routes.ts';
@@ -62,6 +61,8 @@ import { kpiRoutes } from './http/kpi-routes.ts';
 import { dailyReportRoutes } from './http/daily-report-routes.ts';
 import { healthRoutes } from './http/health-routes.ts';
 import { join } from 'node:path';
+import type { ClusterWiring } from './cluster/open-cluster.ts';
+import type { CallCentreEvent } from '../shared/events.ts';
 
 export interface AppDeps {
   config: Config;
@@ -84,6 +85,8 @@ export interface AppDeps {
   evictIdleMs?: number;
   /** A command-line tool backfilling history on a simulated clock: no live alerts (issue 14). */
   backfill?: boolean;
+  /** Several processes on a Redis Stream (REDIS_URL, issue 16): absent, the app runs alone. */
+  cluster?: ClusterWiring;
 }
 
 export interface App {
@@ -138,28 +141,18 @@ export function createApp(deps: AppDeps): App {
   });
   log.onCommitTimed?.((seconds) => metrics.observeCommit(seconds));
   const records = deps.records;
-  const recordSync = records ? new RecordSync(engine, records, log, clock, logger, deps.recordFlushMs ?? 2000, deps.evictIdleMs) : null;
+  const recordSync = records ? new RecordSync(engine, records, log, clock, logger, deps.recordFlushMs ?? 2000, deps.evictIdleMs, config.liveContactsMax) : null;
   if (recordSync) recordSync.onCheckpointTimed = (seconds) => metrics.observeCheckpoint(seconds);
-  /** Seeds the engine with stored records that events refer to but it does not hold. */
   // The org directory (issue 11): ids seen in events join it; kept next to the store.
   const org = new OrgDirectory(records ? join(config.dataDir, 'org.json') : null, (message) => logger.error({ err: message }, 'org directory not saved'));
-  const seed = async (events: CallCentreEvent[]) => {
-    if (!records) return;
-    const { contactIds, ticketIds, customerRefs } = engine.unknownRecords(events);
-    if (contactIds.length > 0) for (const snapshot of (await records.loadContacts(contactIds, engine.horizonDay)).values()) engine.seedContact(snapshot);
-    if (customerRefs.length > 0) for (const snapshot of await records.loadContactsOfCustomers(customerRefs, engine.horizonDay)) engine.seedContact(snapshot);
-    if (ticketIds.length > 0) for (const record of (await records.loadTickets(ticketIds)).values()) engine.seedTicket(record);
-    // Records of past days' events: the engine takes those whose figures reach the live days.
-    const old = engine.historyRecords(events);
-    if (old.contactIds.length > 0 || old.ticketIds.length > 0) {
-      const storedContacts = old.contactIds.length > 0 ? await records.loadContacts(old.contactIds) : new Map();
-      const storedTickets = old.ticketIds.length > 0 ? await records.loadTickets(old.ticketIds) : new Map();
-      const placement = engine.adoptReaching(events, storedContacts, storedTickets, old);
-      if (placement.length > 0) for (const snapshot of (await records.loadContacts(placement)).values()) engine.seedContact(snapshot);
-    }
-    // A late offer the engine takes: a later call of its customer, stored, makes it a repeat (FCR).
-    const lateOffers = events.flatMap((e) => (e.type === 'contact.offered' && e.ts < engine.horizonMs && e.customerRef !== undefined && !e.drill && engine.holdsContact(e.contactId) ? [{ contactId: e.contactId, customerRef: e.customerRef, offeredTsMs: e.ts }] : []));
-    if (lateOffers.length > 0) engine.markRepeated([...(await records.repeatedLater(lateOffers))]);
+  const seed = storeSeeder(engine, records);
+  /** After events are stored and applied: the ingest path's own, and (issue 16) other processes'. */
+  const afterCommit = async (events: CallCentreEvent[], arrivedAt: number): Promise<void> => {
+    metrics.noteApplied(arrivedAt, events.reduce((newest, e) => Math.max(newest, e.ts), -Infinity));
+    rooms.poke();
+    screens.noteEvents(events, true);
+    org.noteEvents(events);
+    await recordSync?.accept(events);
   };
   const ingestor = new Ingestor({
     log,
@@ -169,15 +162,16 @@ export function createApp(deps: AppDeps): App {
     centreCountry: config.centreCountry,
     maxFutureSkewSec: config.maxFutureSkewSec,
     seed,
-    onAccepted: async (events, arrivedAt) => {
-      metrics.noteApplied(arrivedAt, events.reduce((newest, e) => Math.max(newest, e.ts), -Infinity));
-      rooms.poke();
-      screens.noteEvents(events, true);
-      org.noteEvents(events);
-      await recordSync?.accept(events);
-    },
+    onAccepted: afterCommit,
     onIngested: (result, ingestKey) => metrics.countIngest(result, ingestKey),
     onRecordError: (error) => logger.error({ err: error.message }, 'events stored, but their records could not be updated'),
+    onWorkerLost: (message) => logger.error(message),
+  });
+  deps.cluster?.followRemote({
+    prepare: (fresh) => seed(fresh).catch((error: Error) => logger.error({ err: error.message }, 'events stored, but their records could not be updated')),
+    applied: (events) => afterCommit(events, performance.now()),
+    pin: (events) => engine.pin(events),
+    unpin: (events) => engine.unpin(events),
   });
   const security = config.security;
   const identity = deps.identity ?? memoryIdentity(clock, security);
@@ -196,14 +190,9 @@ export function createApp(deps: AppDeps): App {
   // Precompressed, immutable hashed assets, content ETags (issue 14).
   const serveWeb = webStatic(webRoot);
 
-  /**
-   * Brings the stored records up to the engine before a report reads them; 503 naming the cause
-   * while they cannot be written (issue 12: stale figures would look current).
-   */
+  /** Brings the stored records up to the engine before a report reads them (see RecordSync.bringUpToDate). */
   const syncRecords = async (): Promise<void> => {
-    await recordSync?.flush();
-    const failure = recordSync?.failure;
-    if (failure) throw new HttpError(503, `records: the store cannot write records (${failure}); reports would be behind the live figures until it can`);
+    await recordSync?.bringUpToDate();
   };
 
   const healthSources = new Map<string, () => object>();
@@ -273,6 +262,7 @@ export function createApp(deps: AppDeps): App {
   // Screens: assignments, visitor mode, broadcasts, alerts, agent board (issue 5).
   const screens: ScreenHub = new ScreenHub(io, rooms, context, { file: records ? join(config.dataDir, 'screens.json') : null, webRoot });
   if (deps.backfill) screens.alerts.backfill();
+  deps.cluster?.wire(io, screens);
   Object.assign(routes, screenRoutes(context, screens), broadcastRoutes(context, screens), alertRoutes(context, screens));
   // The console's agents of a scope (issue 10), from the screens' agent board and the engine.
   const agentFeed = new AgentFeed(io, screens.agents, { engine, clock, timeZone: config.timeZone, notReadyLimitSec: config.kpi.notReadyLimitSec });
@@ -280,69 +270,12 @@ export function createApp(deps: AppDeps): App {
   Object.assign(routes, scopeRoutes(context, screens.agents));
   Object.assign(routes, orgRoutes(context, org));
 
-  /** Rebuilds live state from the store (see `App.restore`); returns how many events it replayed. */
-  const restoreLiveState = async (): Promise<number> => {
-    let count = 0;
+  /** Rebuilds live state from the store (see `App.restore` and live/restore.ts); returns how many events it replayed. */
+  const restore = async (): Promise<number> => {
     // Today's T, S and variant as the versions say, before anything is counted.
     await targets.ready;
     Object.assign(config.kpi, targets.liveSettingsFor());
-    /** Events replayed after what the store reflects: applied as if they had just come in. */
-    const replayBatch = async (events: CallCentreEvent[]) => {
-      await seed(events);
-      engine.applyBatch(events);
-      // Past days' events committed after the store's cut (acknowledged or not) are merged again (idempotent).
-      await recordSync?.mergeHistory();
-      screens.noteEvents(events, false);
-      count += events.length;
-    };
-    const checkpoint = records ? await records.loadCheckpoint() : null;
-    if (records && checkpoint && log.replayCommittedAfter && log.agentStates) {
-      // From the checkpoint: its counters, the agents' states, who waits, open tickets and the
-      // customers of the live days; then only the events committed after it.
-      engine.restoreCounters(checkpoint.buckets);
-      await log.agentStates(engine.horizonMs, checkpoint.throughReceivedMs, (events) => {
-        for (const event of events) if (event.type === 'agent.state') engine.restoreAgentState(event);
-        screens.noteEvents(events, false);
-      });
-      engine.finishAgentRestore();
-      engine.markStoredApplied();
-      for (const snapshot of await records.loadWaitingContacts(engine.horizonDay)) engine.seedContact(snapshot);
-      const ticketsFrom = dayKey(engine.horizonMs - 30 * 86_400_000, config.timeZone);
-      for (const ticket of await records.loadLiveTickets(ticketsFrom)) engine.seedTicket(ticket, checkpoint.atMs);
-      // Only the live days' tickets can be met again by an event the engine applies.
-      await records.forEachTicket(engine.horizonDay, (ticketId) => engine.restoreStoredTicket(ticketId));
-      await records.forEachContactKey(engine.horizonDay, (contactKey, customerKey) => engine.restoreStoredContact(contactKey, customerKey));
-      await log.replayCommittedAfter(checkpoint.throughReceivedMs, 0, replayBatch);
-    } else if (records && log.replayCommittedAfter && log.agentStates) {
-      // No checkpoint yet (records imported, or written by an older version): count the live
-      // days' records and agent states, then replay the events the records may not reflect.
-      const coveredThroughMs = (await records.coveredThrough()) ?? 0;
-      await records.forEachLiveRecord(
-        engine.horizonDay,
-        engine.horizonMs,
-        (snapshot) => engine.countStoredContact(snapshot),
-        (ticket) => engine.countStoredTicket(ticket),
-      );
-      await log.agentStates(engine.horizonMs, Number.MAX_SAFE_INTEGER, (events) => {
-        // The state each agent was in when the live days began is known, not counted.
-        for (const event of events) {
-          if (event.type !== 'agent.state') continue;
-          if (event.ts < engine.horizonMs) engine.restoreAgentState(event);
-          else engine.apply(event);
-        }
-        screens.noteEvents(events, false);
-      });
-      engine.finishAgentRestore();
-      engine.markStoredApplied();
-      await records.backfillKeys(engine.horizonDay);
-      await log.replayCommittedAfter(coveredThroughMs - 60_000, 0, replayBatch);
-    } else {
-      // A log without a store (tests, a demo without DATA_DIR): replay the live days' events.
-      await log.replay(engine.horizonMs, replayBatch);
-      engine.markStoredApplied();
-    }
-    recordSync?.start();
-    return count;
+    return restoreLiveState({ engine, log, records, recordSync, seed, timeZone: config.timeZone, noteEvents: (events) => screens.noteEvents(events, false) });
   };
 
   return {
@@ -359,7 +292,7 @@ export function createApp(deps: AppDeps): App {
     },
     async restore() {
       try {
-        return await restoreLiveState();
+        return await restore();
       } catch (error) {
         // A damaged file is found only when its blocks are read. This is a start-up error, for the
         // operator's console only: the one message that names the file (answers never do, issue 12).
@@ -386,6 +319,8 @@ export function createApp(deps: AppDeps): App {
       clearInterval(pruneTimer);
       screens.close();
       org.close();
+      // Bodies the ingest worker still holds are checked here and stored before the log closes.
+      await ingestor.close();
       await recordSync?.close();
       await new Promise<void>((resolve) => io.close(() => resolve()));
       // The records' connection first: DuckDB keeps the file locked while any connection is open.
