@@ -174,7 +174,10 @@ describe('store failures: the server refuses to start on a bad DATA_DIR', () => 
 describe('store failures: the disk fills up while the server runs', () => {
   it('answers 503 saying why, stores nothing of the refused batch, recovers when space is back, and loses nothing across restarts', async () => {
     const dataDir = mountTmpfs('full', '16m');
-    const env = { DATA_DIR: dataDir, INGEST_KEY, ADMIN_TOKEN };
+    // DuckDB's events table acknowledging (EVENT_LOG=duckdb), whose commits all need new space: a
+    // full disk refuses every batch. The journal (the default) may still fit a commit into pages
+    // it freed: see the next test.
+    const env = { DATA_DIR: dataDir, INGEST_KEY, ADMIN_TOKEN, EVENT_LOG: 'duckdb' };
     const events = randomStream(13, Date.now() - 60_000, 600);
     const third = Math.floor(events.length / 3);
     const [a, b, c] = [events.slice(0, third), events.slice(third, 2 * third), events.slice(2 * third)];
@@ -238,6 +241,55 @@ describe('store failures: the disk fills up while the server runs', () => {
     expect(await centreToday(server.baseUrl)).toEqual(expected);
     expect(await server.stop()).toBe(0);
   }, 60_000);
+
+  it('with the journal (the default): on a full disk each batch is refused whole or kept whole, and what was acknowledged survives kill -9', async () => {
+    const dataDir = mountTmpfs('full-journal', '16m');
+    const env = { DATA_DIR: dataDir, INGEST_KEY, ADMIN_TOKEN };
+    const events = randomStream(17, Date.now() - 60_000, 600);
+    const third = Math.floor(events.length / 3);
+    const batches = [events.slice(0, third), events.slice(third, 2 * third), events.slice(2 * third)];
+    const figuresOf = async (subset: unknown[]) => {
+      const reference = await startTestServer({ nowMs: Date.now() });
+      if (subset.length > 0) await reference.post(subset);
+      const figures = await centreToday(reference.baseUrl, 'test-admin-token');
+      await reference.close();
+      return figures;
+    };
+
+    let server = await startServerProcess(env);
+    servers.push(server);
+    expect((await post(server.baseUrl, batches[0])).body).toEqual({ accepted: batches[0].length, duplicates: 0, rejected: [] });
+    const acknowledged = [...batches[0]];
+    const filler = fillDisk(dataDir);
+    // A commit that finds no space is refused whole, saying why without paths; one that fits into
+    // pages the journal freed is durable like any other.
+    let refusals = 0;
+    for (const batch of batches.slice(1)) {
+      const answer = await post(server.baseUrl, batch);
+      if (answer.status === 200) {
+        expect(answer.body).toEqual({ accepted: batch.length, duplicates: 0, rejected: [] });
+        acknowledged.push(...batch);
+      } else {
+        refusals++;
+        expect(answer.status).toBe(503);
+        expect(answer.body.error).toMatch(/No space left on device/);
+        expect(JSON.stringify(answer.body)).not.toContain(dataDir);
+      }
+    }
+    const expectedNow = await figuresOf(acknowledged);
+    expect(await centreToday(server.baseUrl)).toEqual(expectedNow);
+
+    // Killed while the disk is full; space again; every acknowledged event is there, once.
+    await server.kill9();
+    rmSync(filler);
+    server = await startServerProcess(env);
+    servers.push(server);
+    expect(await centreToday(server.baseUrl)).toEqual(expectedNow);
+    // Everything posted again: the acknowledged events are duplicates, the rest is taken.
+    expect((await post(server.baseUrl, events)).body).toEqual({ accepted: events.length - acknowledged.length, duplicates: acknowledged.length, rejected: [] });
+    expect(await centreToday(server.baseUrl)).toEqual(await figuresOf(events));
+    expect(await server.stop()).toBe(0);
+  }, 120_000);
 });
 
 describe('store failures: DuckDbEventLog on a full disk', () => {
