@@ -161,6 +161,7 @@ export function createApp(deps: AppDeps): App {
     pseudonymKey: secrets.pseudonymKey,
     centreCountry: config.centreCountry,
     maxFutureSkewSec: config.maxFutureSkewSec,
+    workerMinBytes: config.ingestWorkerMinBytes,
     seed,
     onAccepted: afterCommit,
     onIngested: (result, ingestKey) => metrics.countIngest(result, ingestKey),

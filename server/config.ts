@@ -46,6 +46,8 @@ const envSchema = z.object({
   EVENT_LOG: z.enum(['duckdb', 'lmdb']).default('lmdb'),
   /** Most contacts the live engine holds before settled, written ones leave memory early (issue 15: bounded memory at any rate). */
   LIVE_CONTACTS_MAX: z.coerce.number().int().min(1000).default(100_000),
+  /** Ingest bodies from this many bytes are checked in the ingest worker thread; negative: never (issue 15). */
+  INGEST_WORKER_MIN_BYTES: z.coerce.number().int().default(64 * 1024),
 });
 
 export interface Config {
@@ -76,6 +78,8 @@ export interface Config {
   eventLog: 'duckdb' | 'lmdb';
   /** LIVE_CONTACTS_MAX: beyond this many contacts held, settled and written ones leave memory before they are idle (default: no limit). */
   liveContactsMax?: number;
+  /** INGEST_WORKER_MIN_BYTES: bodies from this size are checked in the ingest worker; negative: never (default: 64 KiB). */
+  ingestWorkerMinBytes?: number;
 }
 
 export interface SecurityConfig {
@@ -131,6 +135,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     queueLog: e.QUEUE_LOG,
     eventLog: e.EVENT_LOG,
     liveContactsMax: e.LIVE_CONTACTS_MAX,
+    ingestWorkerMinBytes: e.INGEST_WORKER_MIN_BYTES,
     security: {
       sessionTtlMs: e.SESSION_HOURS * 3600_000,
       lockAfter: e.LOCKOUT_ATTEMPTS,

@@ -64,8 +64,7 @@ export class Ingestor {
     // The engine applies each commit as it lands, before the next: see CommitListener.
     options.log.onCommit((events) => options.engine.applyBatch(events));
     this.rules = { maxFutureSkewSec: options.maxFutureSkewSec, pseudonymizer: new Pseudonymizer(options.pseudonymKey, options.centreCountry) };
-    const fromEnv = Number(process.env.INGEST_WORKER_MIN_BYTES);
-    const minBytes = options.workerMinBytes ?? (process.env.INGEST_WORKER_MIN_BYTES && Number.isFinite(fromEnv) ? fromEnv : WORKER_MIN_BYTES_DEFAULT);
+    const minBytes = options.workerMinBytes ?? WORKER_MIN_BYTES_DEFAULT;
     this.workerMinBytes = minBytes < 0 ? Infinity : minBytes;
     this.worker = new BodyWorker(
       { pseudonymKey: options.pseudonymKey, centreCountry: options.centreCountry, maxFutureSkewSec: options.maxFutureSkewSec },

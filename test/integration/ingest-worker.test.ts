@@ -32,13 +32,7 @@ async function whenWorkerReady(server: TestServer): Promise<void> {
 }
 
 async function startWith(workerMinBytes: string): Promise<TestServer> {
-  // Read when the app is created (server/ingest/ingestor.ts).
-  process.env.INGEST_WORKER_MIN_BYTES = workerMinBytes;
-  try {
-    return await startTestServer({ nowMs: NOW_MS });
-  } finally {
-    delete process.env.INGEST_WORKER_MIN_BYTES;
-  }
+  return startTestServer({ nowMs: NOW_MS, env: { INGEST_WORKER_MIN_BYTES: workerMinBytes } });
 }
 
 describe('ingest worker over HTTP', () => {
