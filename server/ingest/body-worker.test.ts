@@ -11,10 +11,14 @@ import { KpiEngine } from '../engine/kpi-engine.ts';
 import { HttpError } from '../errors.ts';
 import { MemoryEventLog, type AppendOptions, type AppendResult } from '../store/event-log.ts';
 import { checkBody } from './batch-check.ts';
-import { BodyWorker } from './body-worker.ts';
+import { BodyWorker, workerExecArgv } from './body-worker.ts';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { fileURLToPath } from 'node:url';
 import { Ingestor } from './ingestor.ts';
 import { Pseudonymizer } from './pseudonymize.ts';
 
+const execFileAsync = promisify(execFile);
 const NOW_MS = Date.parse('2026-11-20T14:00:00+08:00');
 const SETTINGS = { pseudonymKey: 'key', centreCountry: 'CN', maxFutureSkewSec: 300 };
 const rules = () => ({ maxFutureSkewSec: 300, pseudonymizer: new Pseudonymizer('key', 'CN') });
@@ -141,4 +145,17 @@ describe('Ingestor.ingestBody', () => {
     }
     expect((await ingestor.ingestBody(shared(ndjson([offered('after')])))).accepted).toBe(1);
   });
+});
+
+describe('the ingest worker under a parent with preloads', () => {
+  it('drops the parent\'s --import/--require flags and keeps the rest', () => {
+    expect(workerExecArgv(['--import', 'tsx', '--import=./probe.ts', '--max-old-space-size=900', '-r', 'x', '--require=y', '--cpu-prof'])).toEqual(['--max-old-space-size=900', '--cpu-prof']);
+  });
+
+  it('starts and answers when the server process was started with a TypeScript preload', async () => {
+    const root = fileURLToPath(new URL('../..', import.meta.url));
+    const { stdout } = await execFileAsync(process.execPath, ['--import', 'tsx', '--import', './test/fixtures/ts-preload.ts', 'test/fixtures/body-worker-under-preload.ts'], { cwd: root, timeout: 180_000 });
+    const outcome = JSON.parse(stdout.trim().split('\n').pop()!) as { ready: boolean; lost: string[]; checkedInThread: boolean; accepted: number | null; preloaded: boolean };
+    expect(outcome).toEqual({ ready: true, lost: [], checkedInThread: false, accepted: 1, preloaded: true });
+  }, 200_000);
 });

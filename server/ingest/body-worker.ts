@@ -84,7 +84,7 @@ export class BodyWorker {
   }
 
   private start(): void {
-    const worker = new Worker(BOOT_URL, { workerData: this.settings satisfies BodyWorkerData });
+    const worker = new Worker(BOOT_URL, { workerData: this.settings satisfies BodyWorkerData, execArgv: workerExecArgv(process.execArgv) });
     // Never what keeps the process alive: a graceful stop ends with the main thread's work.
     worker.unref();
     this.worker = worker;
@@ -123,6 +123,26 @@ export class BodyWorker {
     this.waiting.clear();
     for (const body of waiting) checkNow(body.inThread).then(body.resolve, body.reject);
   }
+}
+
+/**
+ * The parent's Node flags without its preloads (`--import`, `--require`, `--loader`): those are
+ * for the main thread, and a worker cannot load a TypeScript preload before its boot file has
+ * registered tsx (with them it failed to start, e.g. under the bench's memory probe).
+ */
+export function workerExecArgv(parent: readonly string[]): string[] {
+  const preloads = ['--import', '--require', '-r', '--loader', '--experimental-loader'];
+  const kept: string[] = [];
+  for (let i = 0; i < parent.length; i++) {
+    const flag = parent[i];
+    if (preloads.includes(flag)) {
+      i++; // and its value
+      continue;
+    }
+    if (preloads.some((name) => flag.startsWith(`${name}=`))) continue;
+    kept.push(flag);
+  }
+  return kept;
 }
 
 /** Runs a check in this thread, now, as a promise (its 400 becomes a rejection). */
