@@ -152,9 +152,9 @@ describe('the ingest worker under a parent with preloads', () => {
     expect(workerExecArgv(['--import', 'tsx', '--import=./probe.ts', '--max-old-space-size=900', '-r', 'x', '--require=y', '--cpu-prof'])).toEqual(['--max-old-space-size=900', '--cpu-prof']);
   });
 
-  it('starts and answers when the server process was started with a TypeScript preload', async () => {
+  it('starts and answers when the server process was started with a TypeScript preload and a per-process V8 flag', async () => {
     const root = fileURLToPath(new URL('../..', import.meta.url));
-    const { stdout } = await execFileAsync(process.execPath, ['--import', 'tsx', '--import', './test/fixtures/ts-preload.ts', 'test/fixtures/body-worker-under-preload.ts'], { cwd: root, timeout: 180_000 });
+    const { stdout } = await execFileAsync(process.execPath, ['--max-semi-space-size=32', '--import', 'tsx', '--import', './test/fixtures/ts-preload.ts', 'test/fixtures/body-worker-under-preload.ts'], { cwd: root, timeout: 180_000 });
     const outcome = JSON.parse(stdout.trim().split('\n').pop()!) as { ready: boolean; lost: string[]; checkedInThread: boolean; accepted: number | null; preloaded: boolean };
     expect(outcome).toEqual({ ready: true, lost: [], checkedInThread: false, accepted: 1, preloaded: true });
   }, 200_000);

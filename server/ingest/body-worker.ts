@@ -84,7 +84,13 @@ export class BodyWorker {
   }
 
   private start(): void {
-    const worker = new Worker(BOOT_URL, { workerData: this.settings satisfies BodyWorkerData, execArgv: workerExecArgv(process.execArgv) });
+    const worker = this.newWorker();
+    if (worker === null) {
+      // Cannot even be created: bodies stay on the main thread, as when it is lost.
+      this.lostInARow++;
+      this.onLost('ingest worker could not start; bodies are checked in the main thread');
+      return;
+    }
     // Never what keeps the process alive: a graceful stop ends with the main thread's work.
     worker.unref();
     this.worker = worker;
@@ -94,6 +100,21 @@ export class BodyWorker {
       failure = `failed (${error.name})`;
     });
     worker.on('exit', () => this.lost(worker, failure));
+  }
+
+  /**
+   * The worker with the parent's flags less its preloads; if Node refuses one of those flags for
+   * a worker (per-process V8 flags such as --max-semi-space-size), with none; null if neither starts.
+   */
+  private newWorker(): Worker | null {
+    for (const execArgv of [workerExecArgv(process.execArgv), []]) {
+      try {
+        return new Worker(BOOT_URL, { workerData: this.settings satisfies BodyWorkerData, execArgv });
+      } catch {
+        // next candidate
+      }
+    }
+    return null;
   }
 
   private answered(reply: BodyWorkerReply): void {

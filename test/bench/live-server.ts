@@ -64,6 +64,9 @@ export async function spawnServer(options: SpawnOptions = {}): Promise<BenchServ
       MAX_BODY_BYTES: String(64 * 1024 * 1024),
       BENCH_PROBE_DIR: probeDir,
       BENCH_HEAP_PROFILE: options.heapProfile ? '1' : '0',
+      // As `npm start` runs it: two malloc arenas, not 8 per core (DuckDB's, LMDB's and the
+      // workers' threads otherwise each fragment one; set MALLOC_ARENA_MAX to compare).
+      MALLOC_ARENA_MAX: process.env.MALLOC_ARENA_MAX ?? '2',
     },
     stdio: ['ignore', process.env.BENCH_SERVER_STDOUT ? 'inherit' : 'ignore', 'pipe'],
   });
