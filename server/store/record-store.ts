@@ -21,6 +21,7 @@ import { intervalReport, type IntervalReportOptions, type StoredIntervals } from
 import type { ScopeKey } from '../../shared/scope.ts';
 import { bloomKey } from '../lib/bloom.ts';
 import type { Checkpoint, ContactSnapshot, ScopeBucket, StoredCheckpoint, TicketSnapshot } from '../records/snapshots.ts';
+import { StoredContactIds } from './stored-contact-ids.ts';
 
 export const RECORD_SCHEMA = `
 CREATE TABLE IF NOT EXISTS contacts (
@@ -155,6 +156,11 @@ const DAY_MS = 86_400_000;
 const WRITE_SLICE = 1000;
 
 export class RecordStore {
+  /** Which contacts may have a row already (their rewrite deletes it first); see stored-contact-ids.ts. */
+  private readonly storedContacts = new StoredContactIds();
+  /** Contact rows written without looking for an old row to delete (certainly new), since start. */
+  newContactRowsWritten = 0;
+
   constructor(
     private readonly db: DuckDBConnection,
     private readonly options: { timeZone: string; settings: KpiSettings; clock: { now(): number } },
@@ -207,6 +213,10 @@ export class RecordStore {
 
   async prepare(): Promise<void> {
     await this.db.run(RECORD_SCHEMA);
+    // Read before the first write (writes queue behind it); until then, and if it fails, every
+    // rewrite deletes as before.
+    const fromDay = dayKey(this.options.clock.now() - 3 * DAY_MS, this.options.timeZone);
+    void this.exclusive(() => this.storedContacts.load(this.db, fromDay)).catch(() => undefined);
   }
 
   /**
@@ -240,7 +250,7 @@ export class RecordStore {
       // A record that changes between slices is written as it is then (newer, and marked again).
       for (let i = 0; i < contacts.length; i += WRITE_SLICE) {
         const rows = contacts.slice(i, i + WRITE_SLICE).map((c) => contactRow(c, timeZone, nowMs));
-        await this.replace('contacts', 'contact_id', this.batch(rows, 'contact_id'));
+        await this.replace('contacts', 'contact_id', this.batch(rows, 'contact_id', true));
       }
       for (let i = 0; i < tickets.length; i += WRITE_SLICE) {
         const rows = tickets.slice(i, i + WRITE_SLICE).map((t) => ticketRow(t, timeZone, settings, nowMs));
@@ -409,19 +419,33 @@ export class RecordStore {
     return reader.getRows().map(([json, repeated]) => snapshotOf(json as string, repeated as boolean));
   }
 
-  private batch(rows: Array<Record<string, unknown>>, idColumn: string): { fromDay: string; ids: string; rows: string; columns: string[] } {
+  /**
+   * A slice's rows as one statement's parameters. `ids`: those whose old rows to delete — with
+   * `onlyStored` (contacts), only those that may have one (see StoredContactIds).
+   */
+  private batch(rows: Array<Record<string, unknown>>, idColumn: string, onlyStored = false): { fromDay: string; ids: string | null; rows: string; columns: string[] } {
     const firstDay = rows.reduce((min, r) => ((r.day as string) < min ? (r.day as string) : min), rows[0].day as string);
+    // A row can only have moved by a day or so (a late offer); look no further back than that.
+    const lookFrom = (day: string) => dayKey(Date.parse(`${day}T12:00:00Z`) - 2 * DAY_MS, 'UTC');
+    const fromDay = lookFrom(firstDay);
+    let toDelete = rows;
+    if (onlyStored) {
+      const fromDays = new Map<string, string>();
+      const fromDayOf = (day: string) => fromDays.get(day) ?? fromDays.set(day, lookFrom(day)).get(day)!;
+      toDelete = rows.filter((r) => !this.storedContacts.surelyAbsent(r.contact_key as number, fromDayOf(r.day as string)));
+      this.newContactRowsWritten += rows.length - toDelete.length;
+      for (const r of rows) this.storedContacts.note(r.day as string, r.contact_key as number);
+    }
     return {
-      // A row can only have moved by a day or so (a late offer); look no further back than that.
-      fromDay: dayKey(Date.parse(`${firstDay}T12:00:00Z`) - 2 * DAY_MS, 'UTC'),
-      ids: JSON.stringify(rows.map((r) => r[idColumn])),
+      fromDay,
+      ids: toDelete.length > 0 ? JSON.stringify(toDelete.map((r) => r[idColumn])) : null,
       rows: JSON.stringify(rows),
       columns: Object.keys(rows[0]),
     };
   }
 
   private async replace(table: 'contacts' | 'tickets', idColumn: string, batch: ReturnType<RecordStore['batch']>): Promise<void> {
-    await this.db.run(`DELETE FROM ${table} WHERE day >= $1 AND ${idColumn} IN (SELECT unnest($2::VARCHAR[]))`, [batch.fromDay, batch.ids]);
+    if (batch.ids !== null) await this.db.run(`DELETE FROM ${table} WHERE day >= $1 AND ${idColumn} IN (SELECT unnest($2::VARCHAR[]))`, [batch.fromDay, batch.ids]);
     // One JSON parse per batch into typed structs (extracting field by field would re-parse each row per column).
     const structure = Object.fromEntries(batch.columns.map((name) => [name, name === 'fold' || name === 'record' ? 'JSON' : this.typeOf(name)]));
     await this.db.run(
