@@ -145,6 +145,8 @@ export function createApp(deps: AppDeps): App {
   if (recordSync) recordSync.onCheckpointTimed = (seconds) => metrics.observeCheckpoint(seconds);
   // The org directory (issue 11): ids seen in events join it; kept next to the store.
   const org = new OrgDirectory(records ? join(config.dataDir, 'org.json') : null, (message) => logger.error({ err: message }, 'org directory not saved'));
+  // Several processes (issue 16): target versions and org names are the group's, not this process's.
+  deps.cluster?.shareSettings(targets, org);
   const seed = storeSeeder(engine, records);
   /** After events are stored and applied: the ingest path's own, and (issue 16) other processes'. */
   const afterCommit = async (events: CallCentreEvent[], arrivedAt: number): Promise<void> => {

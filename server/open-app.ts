@@ -41,11 +41,17 @@ export async function openDurableApp(
   }
   const records = new RecordStore(await log.connect(), { timeZone: config.timeZone, settings: config.kpi, clock });
   await records.prepare();
-  const audit = await DuckDbAuditLog.open(await log.connect());
-  const identity = await openDurableIdentity(log, config, clock);
   // REDIS_URL (issue 16): this store becomes one process's copy of a shared Redis Stream. Unset, nothing changes.
-  const cluster = process.env.REDIS_URL ? await (await import('./cluster/open-cluster.ts')).openCluster({ url: process.env.REDIS_URL, local: acknowledged, dataDir: config.dataDir, logger, clock }) : null;
+  const cluster = process.env.REDIS_URL ? await (await import('./cluster/open-cluster.ts')).openCluster({ url: process.env.REDIS_URL, local: acknowledged, dataDir: config.dataDir, logger, clock, secrets }) : null;
+  // With a cluster, the audit log and identity are every process's copies of the control stream.
+  const localAudit = await DuckDbAuditLog.open(await log.connect());
+  const audit = cluster ? cluster.shareAudit(localAudit) : localAudit;
+  const localDocs = await DuckDbDocStore.open(await log.connect());
+  const sharedDocs = cluster?.shareDocs(localDocs);
+  const identity = await openIdentity(sharedDocs ?? localDocs, clock, config.security);
+  sharedDocs?.follow(identity);
   const app = createApp({ config, secrets, log: cluster?.log ?? acknowledged, records, audit, identity, clock, logger, cluster: cluster?.wiring, ...options });
+  sharedDocs?.onRemoteChange(() => app.access.changed());
   return cluster ? cluster.attach(app) : app;
 }
 

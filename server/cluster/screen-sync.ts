@@ -1,12 +1,13 @@
 /**
  * Screen assignments, visitor mode and broadcasts across processes (issue 16). Each process
  * keeps them in its own registry (screens.json) and tells its own sockets, one by one, what
- * applies to them; so a change is re-done on every other process (Socket.IO's server-side
- * emit through the Redis Streams adapter) and each pushes it to the screens it serves. Calls
+ * applies to them; so a change is re-done on every other process from the control stream
+ * (control-stream.ts) and each pushes it to the screens it serves. The stream keeps them, so a
+ * process that was down when a change was made catches it up before it listens again. Calls
  * are replayed with their arguments (a broadcast with the id the first process gave it), so
  * every registry ends up the same. Typed by shape only: this folder sits below screens/.
  */
-import type { Server } from 'socket.io';
+import type { ControlStream } from './control-stream.ts';
 
 type Screens = 'all' | string[];
 
@@ -26,10 +27,10 @@ export interface SyncedScreens {
 
 type Operation = 'assign' | 'setVisitor' | 'send' | 'withdraw';
 
-const EVENT = 'wallboard:screens';
+const KIND = 'screens';
 
 /** Makes every change of `hub.registry` reach the registries and screens of the other processes. */
-export function syncScreensAcrossProcesses(io: Server<any, any, any, any>, hub: SyncedScreens): void {
+export function syncScreensAcrossProcesses(control: ControlStream, hub: SyncedScreens, onError: (error: Error) => void): void {
   const registry = hub.registry;
   const original = {
     assign: registry.assign.bind(registry),
@@ -37,10 +38,8 @@ export function syncScreensAcrossProcesses(io: Server<any, any, any, any>, hub: 
     send: registry.send.bind(registry),
     withdraw: registry.withdraw.bind(registry),
   };
-  const tell = (operation: Operation, args: unknown[]) => {
-    // serverSideEmit goes to every other process, not to this one.
-    (io as unknown as { serverSideEmit(event: string, ...args: unknown[]): void }).serverSideEmit(EVENT, operation, args);
-  };
+  // Applied here already (the registry's calls are synchronous): only the other processes apply it.
+  const tell = (operation: Operation, args: unknown[]) => void control.announce(KIND, { operation, args }).catch(onError);
   registry.assign = (screen, layout) => {
     const previous = original.assign(screen, layout);
     tell('assign', [screen, layout]);
@@ -61,7 +60,7 @@ export function syncScreensAcrossProcesses(io: Server<any, any, any, any>, hub: 
     tell('withdraw', [id, nowMs]);
     return result;
   };
-  (io as unknown as { on(event: string, listener: (operation: unknown, args: unknown) => void): void }).on(EVENT, (operation, args) => {
+  control.handle(KIND, ({ operation, args }: { operation: unknown; args: unknown }) => {
     if (!Array.isArray(args)) return;
     switch (operation) {
       case 'assign':

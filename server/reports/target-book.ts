@@ -77,6 +77,11 @@ export class TargetBook {
 
   async add(version: TargetVersion): Promise<void> {
     await this.store.add(version);
+    this.noteAdded(version);
+  }
+
+  /** A version already stored (by `add`, or by another process, issue 16): in memory and told to listeners. */
+  noteAdded(version: TargetVersion): void {
     this.versions = [...this.versions, version];
     this.cache.clear();
     for (const listener of this.listeners) listener(version);

@@ -93,6 +93,15 @@ export class Accounts {
     return accounts;
   }
 
+  /** A change another process stored (issue 16, cluster/shared-state.ts): memory follows it; null removes. */
+  noteStored(kind: 'users' | 'sessions', id: string, doc: object | null): void {
+    if (kind === 'users') {
+      if (doc) this.users.set(id, doc as User);
+      else this.users.delete(id);
+    } else if (doc && this.live(doc as Session)) this.sessions.set(id, doc as Session);
+    else this.sessions.delete(id);
+  }
+
   private live(session: Session): boolean {
     return session.revokedMs === null && session.expiresMs > this.clock.now();
   }

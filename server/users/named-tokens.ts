@@ -51,6 +51,14 @@ export class NamedTokens {
     else this.activeByHash.delete(entry.tokenHash);
   }
 
+  /** A change another process stored (issue 16, cluster/shared-state.ts): memory follows it; null removes. */
+  noteStored(id: string, doc: object | null): void {
+    const before = this.byId.get(id);
+    if (before) this.activeByHash.delete(before.tokenHash);
+    if (doc) this.remember(doc as NamedToken);
+    else this.byId.delete(id);
+  }
+
   /** Every entry, active first, newest first, then by name. */
   list(): NamedToken[] {
     return [...this.byId.values()].sort(

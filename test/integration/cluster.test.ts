@@ -17,24 +17,13 @@ import { randomStream } from '../fixtures/random-stream.ts';
 import { startRedisServer, type RedisServer } from '../fixtures/redis-server.ts';
 import { postEvents, startServerProcess, type ServerProcess } from '../fixtures/server-process.ts';
 import { connected, nextPush } from '../fixtures/socket-wait.ts';
+import { until } from '../fixtures/cluster-group.ts';
 
 const INGEST_KEY = 'cluster-ingest-key';
 const ADMIN_TOKEN = 'cluster-admin-token';
 const DISPLAY_TOKEN = 'cluster-display-token';
 
 type ClientSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
-
-/** Polls `probe` until it returns a value `done` accepts (a positive signal, never a fixed sleep). */
-async function until<T>(probe: () => Promise<T>, done: (value: T) => boolean, what: string, timeoutMs = 60_000): Promise<T> {
-  const started = Date.now();
-  let last: T | undefined;
-  for (;;) {
-    last = await probe();
-    if (done(last)) return last;
-    if (Date.now() - started > timeoutMs) throw new Error(`${what}: not reached within ${timeoutMs} ms (last: ${JSON.stringify(last)?.slice(0, 400)})`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
 
 async function kpis(baseUrl: string, scope: string): Promise<Record<string, unknown>> {
   const response = await fetch(`${baseUrl}/api/v1/kpis?scope=${encodeURIComponent(scope)}&window=today`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
