@@ -45,6 +45,12 @@ export async function restoreLiveState(deps: LiveRestore): Promise<number> {
   } else if (records && log.replayCommittedAfter && log.agentStates) {
     const coveredThroughMs = await restoreFromRecords(deps, records);
     await log.replayCommittedAfter(coveredThroughMs - 60_000, 0, replayBatch);
+    // The first checkpoint holds every counter bucket of the live days (a full day's agents and
+    // intervals: hundreds of thousands). Written now, before serving, it does not compete with
+    // the ingest or hold back every later write, and the next start reads it instead of
+    // counting the records again.
+    recordSync?.start();
+    await recordSync?.flush();
   } else {
     // A log without a store (tests, a demo without DATA_DIR): replay the live days' events.
     await log.replay(engine.horizonMs, replayBatch);

@@ -155,6 +155,10 @@ describe('contact.orphaned end to end (durable store)', () => {
     // And rebuilt from the records alone (no checkpoint of the counters).
     await withStore(dataDir, (db) => db.run('DELETE FROM live_counters; UPDATE record_sync SET exact = false'));
     const restarted = await start(dataDir);
+    // Rebuilt, it wrote its first checkpoint (every counter bucket) before serving, not on its first timed write.
+    const checkpoint = await restarted.records!.read(async (db) => (await db.runAndReadAll('SELECT bool_and(exact), (SELECT count(*) FROM live_counters) FROM record_sync')).getRows()[0]);
+    expect(checkpoint[0]).toBe(true);
+    expect(Number(checkpoint[1])).toBeGreaterThan(0);
     await expectToday(restarted, 'rebuilt');
 
     // The waiting contact still leaves the queue when its own outcome comes.
