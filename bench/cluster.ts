@@ -16,6 +16,11 @@
  * Flags: --processes=1,2,3, --rounds (3), --events (100000), --batch (10000), --screens (300),
  * --load (5000 events/s), --duration (60 s per group), --probe-ms (300), --no-embedded,
  * --out=FILE. Bench client, every server and redis-server share this machine's cores.
+ *
+ * `--catch-up` measures instead how long a process joining late takes to read the stream before
+ * it serves: E events (default 200000, batches of 500: one stream entry each) posted to one
+ * process, then R processes started one after another on empty DATA_DIRs, each timed from spawn
+ * to /healthz, beside a process started on an empty stream (bench/results/cluster-catch-up.json).
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
@@ -29,11 +34,12 @@ import { ADMIN_TOKEN, centreOffered, INGEST_KEY, killServer, postEvents, rssMB, 
 
 type Screen = Socket<ServerToClientEvents, ClientToServerEvents>;
 
-const OUT = benchArgs.get('out') ?? 'bench/results/cluster.json';
+const CATCH_UP = benchArgs.has('catch-up');
+const OUT = benchArgs.get('out') ?? (CATCH_UP ? 'bench/results/cluster-catch-up.json' : 'bench/results/cluster.json');
 const PROCESSES = (benchArgs.get('processes') ?? '1,2,3').split(',').map(Number);
 const ROUNDS = numberFlag('rounds', 3, 2);
-const EVENTS = numberFlag('events', 100_000, 20_000);
-const BATCH = numberFlag('batch', 10_000, 2_000);
+const EVENTS = numberFlag('events', CATCH_UP ? 200_000 : 100_000, 20_000);
+const BATCH = numberFlag('batch', CATCH_UP ? 500 : 10_000, CATCH_UP ? 500 : 2_000);
 const POSTERS = 2;
 const SCREENS = numberFlag('screens', 300, 30);
 const LOAD_EVENTS_PER_SEC = numberFlag('load', 5_000, 2_000);
@@ -282,6 +288,43 @@ async function benchGroup(processes: number | 'embedded') {
   }
 }
 
+/** `--catch-up` (see the header): a late process's start with the whole stream to read, against one with none. */
+async function catchUp() {
+  const secrets = JSON.stringify({ ingestKey: INGEST_KEY, displayToken: 'bench-display-token', pseudonymKey: 'b'.repeat(64) });
+  // Spawned servers inherit this environment: the stream must stay whole for the late processes.
+  process.env.CLUSTER_TRIM = '0';
+  try {
+    const group = await startGroup(1);
+    const posted = await ingestRound(group, 0);
+    console.log(`  ${EVENTS} events in ${Math.ceil(EVENTS / BATCH)} entries posted to process 1 (${posted.eventsPerSec} events/s)`);
+    const timedStart = async (prefix?: string) => {
+      if (prefix) process.env.REDIS_PREFIX = prefix;
+      const startedAt = performance.now();
+      try {
+        const server = await startMember(group.redis!.url, secrets);
+        const sec = round1((performance.now() - startedAt) / 1000);
+        const offered = await centreOffered(server.baseUrl);
+        killServer(server);
+        return { sec, offered };
+      } finally {
+        delete process.env.REDIS_PREFIX;
+      }
+    };
+    const rounds = [];
+    for (let n = 0; n < ROUNDS; n++) {
+      const empty = await timedStart('bench-empty-stream');
+      const late = await timedStart();
+      if (late.offered !== EVENTS / 4) throw new Error(`bench: the late process counts ${late.offered} offered, expected ${EVENTS / 4}`);
+      rounds.push({ emptyStreamServingSec: empty.sec, lateServingSec: late.sec, catchUpSec: round1(late.sec - empty.sec) });
+      console.log(`  late process serving after ${late.sec} s; on an empty stream after ${empty.sec} s`);
+    }
+    return { events: EVENTS, batch: BATCH, entries: Math.ceil(EVENTS / BATCH), medianCatchUpSec: round1(median(rounds.map((r) => r.catchUpSec))), rounds };
+  } finally {
+    delete process.env.CLUSTER_TRIM;
+    await stopEverything();
+  }
+}
+
 function printTable(groups: Array<Awaited<ReturnType<typeof benchGroup>>>): void {
   console.log(`\ncluster bench summary (${OUT})`);
   console.log('  setup                     ingest events/s (median, counted everywhere)   latency p50 / p99 ms   per receiving process p50/p99');
@@ -297,6 +340,13 @@ async function main(): Promise<void> {
   const started = performance.now();
   const loadAverageBefore = loadavg().map(round1);
   const groups = [];
+  if (CATCH_UP) {
+    const result = { ...info, loadAverageBefore, catchUp: await catchUp(), loadAverageAfter: loadavg().map(round1) };
+    mkdirSync(dirname(OUT), { recursive: true });
+    writeFileSync(OUT, `${JSON.stringify(result, null, 2)}\n`);
+    console.log(`\nlate process: ${result.catchUp.medianCatchUpSec} s (median) to read ${EVENTS} events in ${result.catchUp.entries} entries (${OUT})`);
+    return;
+  }
   try {
     if (EMBEDDED) groups.push(await benchGroup('embedded'));
     for (const n of PROCESSES) groups.push(await benchGroup(n));

@@ -7,8 +7,12 @@
  *   and its own store has committed it, so the answer counts exactly what the store took.
  * - The consumer (XREAD BLOCK on a connection of its own) applies every entry, from every
  *   process, in stream order, through the local store's `append`: its commit listener feeds the
- *   engine as without Redis. Entries from other processes also go to the app's `followRemote`
- *   hooks (records, screens, org), which the ingest path calls for its own batches.
+ *   engine as without Redis. What one read returns goes to the store in as few appends as it
+ *   can (consecutive entries with the same ingest key joined: one commit, not one fsync per
+ *   entry), so a process keeps up with, or catches up on, many writers; the engine is still
+ *   handed each entry apart, so processes fold the same batches and agree to the last digit.
+ *   Entries from other processes also go to the app's `followRemote` hooks (records, screens,
+ *   org), which the ingest path calls for its own batches.
  * - Same stream, same order, same store code: every process holds the same events and serves
  *   the same figures and reports. An entry read twice (a checkpoint behind its store) counts
  *   once, as the store drops ids it holds.
@@ -62,7 +66,16 @@ interface PendingAppend {
 
 type StreamMessage = { id: string; message: Record<string, string> };
 
+/** One entry of a run: its events, and its caller when this process appended it and still waits. */
+interface RunEntry {
+  events: CallCentreEvent[];
+  origin: string;
+  own: PendingAppend | null;
+}
+
 const READ_COUNT = 200;
+/** Event JSON joined into one local commit at most (about 20 000 events; a bigger entry goes alone). */
+const RUN_MAX_CHARS = 4 << 20;
 const BLOCK_MS = 2000;
 const RETRY_MS = 500;
 
@@ -84,6 +97,8 @@ export class RedisStreamEventLog implements EventLog, FollowsRemote {
   /** Why the local store could not take the entry the consumer is on (null while it can). */
   private applyError: string | null = null;
   private stats = { applied: 0, remote: 0, trimmedTo: STREAM_START };
+  /** The run the local store is committing (its only writer is this log's consumer), for `onCommit`. */
+  private applying: RunEntry[] | null = null;
 
   constructor(private readonly options: RedisStreamLogOptions, checkpoint: ClusterCheckpoint) {
     this.prefix = options.prefix ?? 'wallboard';
@@ -120,8 +135,18 @@ export class RedisStreamEventLog implements EventLog, FollowsRemote {
     return this.options.local.lastCommittedMs;
   }
 
+  /**
+   * The local store commits a run of entries at once, but the listener (the engine) is handed
+   * each entry's events apart, as every process hands them whatever its reads return: the
+   * engine's sums are floating point, and batch boundaries that differed from process to process
+   * would leave their figures apart in the last digits.
+   */
   onCommit(listener: CommitListener): void {
-    this.options.local.onCommit(listener);
+    this.options.local.onCommit((events, receivedMs) => {
+      const entries = this.applying;
+      if (!entries || entries.length === 1) return listener(events, receivedMs);
+      for (const share of sharesOf(entries, events)) if (share.length > 0) listener(share, receivedMs);
+    });
   }
 
   onCommitTimed(listener: (seconds: number) => void): void {
@@ -219,7 +244,7 @@ export class RedisStreamEventLog implements EventLog, FollowsRemote {
     for (;;) {
       const messages = await this.read(false);
       if (messages.length === 0) break;
-      for (const message of messages) await this.applyEntry(message);
+      for (let done = 0; done < messages.length; ) done += await this.applyRun(messages.slice(done));
       applied += messages.length;
     }
     await this.saveCheckpoint();
@@ -264,20 +289,17 @@ export class RedisStreamEventLog implements EventLog, FollowsRemote {
         await new Promise((resolve) => setTimeout(resolve, RETRY_MS));
         continue;
       }
-      for (const message of messages) {
-        // An entry the local store cannot take (a full disk) is retried until it can: skipping
-        // it would leave this process's figures short for good.
-        for (;;) {
-          try {
-            await this.applyEntry(message);
-            this.applyError = null;
-            break;
-          } catch (error) {
-            this.applyError = String((error as Error)?.message ?? error).slice(0, 200);
-            this.options.logger.error({ err: this.applyError }, 'cluster: the local store refused an entry of the shared log; retrying');
-            if (this.closing) return;
-            await new Promise((resolve) => setTimeout(resolve, RETRY_MS * 4));
-          }
+      // Entries the local store cannot take (a full disk) are retried until it can: skipping
+      // them would leave this process's figures short for good.
+      for (let done = 0; done < messages.length; ) {
+        try {
+          done += await this.applyRun(messages.slice(done));
+          this.applyError = null;
+        } catch (error) {
+          this.applyError = String((error as Error)?.message ?? error).slice(0, 200);
+          this.options.logger.error({ err: this.applyError }, 'cluster: the local store refused entries of the shared log; retrying');
+          if (this.closing) return;
+          await new Promise((resolve) => setTimeout(resolve, RETRY_MS * 4));
         }
       }
     }
@@ -289,38 +311,70 @@ export class RedisStreamEventLog implements EventLog, FollowsRemote {
     return reply?.[0]?.messages ?? [];
   }
 
-  /** Commits one entry's events to the local store (its commit listener applies them to the engine). */
-  private async applyEntry({ id, message }: StreamMessage): Promise<void> {
-    const events = JSON.parse(message.e ?? '[]') as CallCentreEvent[];
-    const pending = this.pending.get(message.o ?? '');
-    if (pending && !pending.settled) {
-      let accepted: CallCentreEvent[];
-      try {
-        accepted = (await this.options.local.append(events, { ingestKey: pending.ingestKey, prepare: pending.prepare })).accepted;
-      } catch (error) {
-        // The client is told (503); the entry stays due here, as another process's would.
-        pending.settled = true;
-        pending.reject(error as Error);
-        throw error;
+  /**
+   * Commits the first entries of `messages` (those with the same ingest key, up to RUN_MAX_CHARS
+   * of events) to the local store as ONE append: one commit (one fsync) for a whole read instead
+   * of one per entry, in stream order; the engine still applies entry by entry (see `onCommit`).
+   * Each of this process's own entries is answered with its share of what the store took (an id
+   * twice in the run is the first entry's). Returns how many entries it applied.
+   */
+  private async applyRun(messages: StreamMessage[]): Promise<number> {
+    const run = leadingRun(messages);
+    const entries: RunEntry[] = run.map(({ message }) => {
+      const pending = this.pending.get(message.o ?? '');
+      // An entry whose caller already has its answer (an error) is applied like another process's.
+      if (pending?.settled) this.pending.delete(message.o);
+      return { events: JSON.parse(message.e ?? '[]') as CallCentreEvent[], origin: message.o ?? '', own: pending?.settled === false ? pending : null };
+    });
+    const events = entries.length === 1 ? entries[0].events : entries.flatMap((entry) => entry.events);
+    const remoteEvents = entries.some((entry) => entry.own) ? entries.flatMap((entry) => (entry.own ? [] : entry.events)) : events;
+    this.hooks?.pin?.(remoteEvents);
+    this.applying = entries;
+    let accepted: CallCentreEvent[];
+    try {
+      accepted = (await this.options.local.append(events, { ingestKey: run[0].message.k || null, prepare: (fresh) => this.prepareRun(entries, fresh) })).accepted;
+    } catch (error) {
+      // Their clients are told (503); the entries stay due here, as other processes' would.
+      for (const { own } of entries) {
+        if (own && !own.settled) {
+          own.settled = true;
+          own.reject(error as Error);
+        }
       }
-      this.pending.delete(message.o);
-      pending.resolve(accepted);
-    } else {
-      if (pending) this.pending.delete(message.o);
-      this.hooks?.pin?.(events);
-      let accepted: CallCentreEvent[];
-      try {
-        accepted = (await this.options.local.append(events, { ingestKey: message.k ? message.k : null, prepare: this.hooks?.prepare })).accepted;
-      } finally {
-        this.hooks?.unpin?.(events);
-      }
-      this.stats.remote++;
-      if (accepted.length > 0) {
-        await this.hooks?.applied(accepted).catch((error: Error) => this.options.logger.error({ err: error.message }, 'cluster: events stored, but their records or screens could not be updated'));
-      }
+      throw error;
+    } finally {
+      this.applying = null;
+      this.hooks?.unpin?.(remoteEvents);
     }
-    this.lastApplied = id;
-    this.stats.applied++;
+    const shares = sharesOf(entries, accepted);
+    const remoteAccepted: CallCentreEvent[] = [];
+    entries.forEach((entry, i) => {
+      if (entry.own) {
+        this.pending.delete(entry.origin);
+        entry.own.resolve(shares[i]);
+      } else {
+        this.stats.remote++;
+        remoteAccepted.push(...shares[i]);
+      }
+    });
+    if (remoteAccepted.length > 0) {
+      await this.hooks?.applied(remoteAccepted).catch((error: Error) => this.options.logger.error({ err: error.message }, 'cluster: events stored, but their records or screens could not be updated'));
+    }
+    this.lastApplied = run[run.length - 1].id;
+    this.stats.applied += run.length;
+    return run.length;
+  }
+
+  /** The store's `prepare` for a run: each own entry's share through its ingest's, the rest through the app's hooks at once. */
+  private async prepareRun(entries: RunEntry[], fresh: CallCentreEvent[]): Promise<void> {
+    const shares = sharesOf(entries, fresh);
+    const remote: CallCentreEvent[] = [];
+    for (let i = 0; i < entries.length; i++) {
+      const { own } = entries[i];
+      if (!own) remote.push(...shares[i]);
+      else if (own.prepare && shares[i].length > 0) await own.prepare(shares[i]);
+    }
+    if (remote.length > 0) await this.hooks?.prepare?.(remote);
   }
 
   private noteRedisDown(error: Error): void {
@@ -396,4 +450,30 @@ export class RedisStreamEventLog implements EventLog, FollowsRemote {
       );
     }
   }
+}
+
+/**
+ * The first entries of a read that one local append can take together: the same ingest key (the
+ * store keeps one per commit), and no more than RUN_MAX_CHARS of events unless the first alone is.
+ */
+function leadingRun(messages: StreamMessage[]): StreamMessage[] {
+  const ingestKey = messages[0].message.k ?? '';
+  let chars = 0;
+  let end = 0;
+  while (end < messages.length && (messages[end].message.k ?? '') === ingestKey) {
+    chars += messages[end].message.e?.length ?? 0;
+    if (end > 0 && chars > RUN_MAX_CHARS) break;
+    end++;
+  }
+  return messages.slice(0, end);
+}
+
+/**
+ * Splits what the store took from a run (`kept`, in run order) back into each entry's share: an
+ * id goes to the first entry holding it, as the store kept the first and dropped the rest.
+ */
+function sharesOf(entries: RunEntry[], kept: CallCentreEvent[]): CallCentreEvent[][] {
+  if (entries.length === 1) return [kept];
+  const keptIds = new Set(kept.map((event) => event.id));
+  return entries.map((entry) => entry.events.filter((event) => keptIds.delete(event.id)));
 }
