@@ -45,7 +45,7 @@ const envSchema = z.object({
   /** Where acknowledged events are kept (issue 15): `lmdb` (default: a journal, DuckDB filled behind it) or `duckdb` (the events table alone). */
   EVENT_LOG: z.enum(['duckdb', 'lmdb']).default('lmdb'),
   /** Most contacts the live engine holds before settled, written ones leave memory early (issue 15: bounded memory at any rate). */
-  LIVE_CONTACTS_MAX: z.coerce.number().int().min(1000).default(50_000),
+  LIVE_CONTACTS_MAX: z.coerce.number().int().min(1000).default(100_000),
   /** Ingest bodies from this many bytes are checked in the ingest worker thread; negative: never (issue 15). */
   INGEST_WORKER_MIN_BYTES: z.coerce.number().int().default(64 * 1024),
 });
@@ -76,7 +76,7 @@ export interface Config {
   queueLog?: string;
   /** The acknowledged event log (EVENT_LOG): the LMDB journal with DuckDB filled behind it, or DuckDB's events table alone. */
   eventLog: 'duckdb' | 'lmdb';
-  /** LIVE_CONTACTS_MAX: beyond this many contacts held, settled and written ones leave memory before they are idle (default 50,000). */
+  /** LIVE_CONTACTS_MAX: beyond this many contacts held, settled and written ones leave memory before they are idle (default 100,000). */
   liveContactsMax?: number;
   /** INGEST_WORKER_MIN_BYTES: bodies from this size are checked in the ingest worker; negative: never (default: 64 KiB). */
   ingestWorkerMinBytes?: number;
