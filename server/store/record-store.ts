@@ -213,11 +213,10 @@ export class RecordStore {
 
   async prepare(): Promise<void> {
     await this.db.run(RECORD_SCHEMA);
-    // Read before the first write (writes queue behind it); until then, and if it fails, every
-    // rewrite deletes as before.
-    const fromDay = dayKey(this.options.clock.now() - 3 * DAY_MS, this.options.timeZone);
-    void this.exclusive(() => this.storedContacts.load(this.db, fromDay)).catch(() => undefined);
   }
+
+  /** Whether the stored contacts' keys were read (at the first write; see StoredContactIds). */
+  private storedContactsRead = false;
 
   /**
    * Replaces the rows of these contacts and tickets (one transaction). `coveredThroughMs`: every
@@ -243,6 +242,14 @@ export class RecordStore {
   private async writeNow(contacts: ContactSnapshot[], tickets: TicketSnapshot[], coveredThroughMs?: number, checkpoint?: Checkpoint): Promise<void> {
     const { timeZone, settings, clock } = this.options;
     const nowMs = clock.now();
+    if (!this.storedContactsRead) {
+      // Once, inside the first write's turn: no other query of this connection runs then (a query
+      // while another's result is still being read would cut that one short, and the start-up
+      // restore reads this connection's tables before any write). If it fails, every rewrite
+      // deletes as before.
+      this.storedContactsRead = true;
+      await this.storedContacts.load(this.db, dayKey(nowMs - 3 * DAY_MS, timeZone)).catch(() => undefined);
+    }
     await this.db.run('BEGIN TRANSACTION');
     try {
       // In slices, each serialised just before its statement: one slice blocks the event loop for

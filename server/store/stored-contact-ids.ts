@@ -22,13 +22,18 @@ export class StoredContactIds {
   /** Days from this one on are covered; null until the table has been read. */
   private coverFrom: string | null = null;
 
-  /** Reads the keys of the rows of days from `fromDay` on (run while no write is open). */
+  /**
+   * Reads the keys of the rows of days from `fromDay` on (while no write is open). Materialised in
+   * one call, not streamed: a streamed result is cut short by any other query on the connection,
+   * and a short read here would make stored contacts look new (their old rows then kept: duplicates).
+   */
   async load(db: DuckDBConnection, fromDay: string): Promise<void> {
-    const result = await db.stream(
+    const result = await db.run(
       'SELECT day, CAST(contact_key AS DOUBLE), CASE WHEN contact_key IS NULL THEN contact_id END FROM contacts WHERE day >= $1',
       [fromDay],
     );
-    for (let chunk = await result.fetchChunk(); chunk && chunk.rowCount > 0; chunk = await result.fetchChunk()) {
+    for (let c = 0; c < result.chunkCount; c++) {
+      const chunk = result.getChunk(c);
       const [days, keys, ids] = [0, 1, 2].map((i) => chunk.getColumnVector(i).toArray());
       for (let i = 0; i < chunk.rowCount; i++) {
         const key = keys[i] === null ? bloomKey(ids[i] as string) : (keys[i] as number);
