@@ -55,12 +55,19 @@ export class RecordSync {
    * their stored records, before the ingest answers.
    */
   async accept(events: CallCentreEvent[]): Promise<void> {
+    const offers: Array<{ customerRef: string; offeredTsMs: number }> = [];
     for (const event of events) {
       if (event.type === 'contact.offered' && event.customerRef !== undefined && !event.drill) {
-        this.offers.push({ customerRef: event.customerRef, offeredTsMs: event.ts });
+        offers.push({ customerRef: event.customerRef, offeredTsMs: event.ts });
       }
     }
-    await this.mergeHistory();
+    try {
+      await this.mergeHistory();
+    } finally {
+      // Handed to the flush's FCR marking only once this batch's past-day contacts are stored: a
+      // flush between would look for an earlier call of the batch not yet written, and miss it.
+      this.offers.push(...offers);
+    }
   }
 
   /**
