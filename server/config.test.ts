@@ -1,0 +1,23 @@
+import { describe, expect, it } from 'vitest';
+import { loadConfig } from './config.ts';
+
+const BASE = { DATA_DIR: '/tmp/wallboard-config-test' };
+
+describe('HEAP_GROWING_PERCENT (issue 15: bounded memory at 20,000 events/s)', () => {
+  it('defaults to 25 % and takes 0 (V8 decides) up to 100', () => {
+    expect(loadConfig(BASE).heapGrowingPercent).toBe(25);
+    expect(loadConfig({ ...BASE, HEAP_GROWING_PERCENT: '0' }).heapGrowingPercent).toBe(0);
+    expect(loadConfig({ ...BASE, HEAP_GROWING_PERCENT: '100' }).heapGrowingPercent).toBe(100);
+  });
+
+  it.each(['-1', '101', '12.5', 'lots'])('refuses %s, naming the setting and not echoing the value', (value) => {
+    let message = '';
+    try {
+      loadConfig({ ...BASE, HEAP_GROWING_PERCENT: value });
+    } catch (error) {
+      message = (error as Error).message;
+    }
+    expect(message).toMatch(/HEAP_GROWING_PERCENT: /);
+    expect(message).not.toContain(value);
+  });
+});
