@@ -1,0 +1,79 @@
+/**
+ * The checkpoint's counter buckets are written as compact JSON (issue 15) and read back exactly:
+ * every double as it was, a bucket rewritten has one row, rows an earlier version wrote (base64)
+ * still load, and the keys built in SQL are the keys the earlier rows have.
+ */
+import { DuckDBInstance } from '@duckdb/node-api';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { COUNTER_COUNT, DEFAULT_KPI_SETTINGS } from '../../shared/kpi.ts';
+import type { ScopeKey } from '../../shared/scope.ts';
+import type { ScopeBucket } from '../records/snapshots.ts';
+import { bucketKey, countersOf, countersText, RecordStore } from './record-store.ts';
+
+const TZ = 'Asia/Shanghai';
+const NOW = Date.parse('2026-12-05T10:00:00+08:00');
+const dir = mkdtempSync(join(tmpdir(), 'checkpoint-rows-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+function counters(values: number[]): Float64Array {
+  const c = new Float64Array(COUNTER_COUNT);
+  c.set(values);
+  return c;
+}
+
+const awkward = [0.1 + 0.2, 1 / 3, 123456789.123456, 5e-324, 1.7976931348623157e308, -0, -2.5, 2 ** 53 + 2, 0];
+
+describe('checkpoint rows', () => {
+  it('keep every double exactly, in the JSON form and in the base64 form of earlier versions', () => {
+    const c = counters(awkward);
+    expect(countersText(c).startsWith('[')).toBe(true);
+    expect(Array.from(countersOf(countersText(c)))).toEqual(Array.from(c).map((v) => (Object.is(v, -0) ? 0 : v)));
+    const base64 = Buffer.from(c.buffer).toString('base64');
+    expect(Array.from(countersOf(base64))).toEqual(Array.from(c));
+    // A value JSON cannot hold keeps the bytes.
+    const odd = counters([1, Number.NaN, Number.POSITIVE_INFINITY]);
+    const text = countersText(odd);
+    expect(text.startsWith('"')).toBe(true);
+    const back = countersOf(text);
+    expect([back[0], back[1], back[2]]).toEqual([1, Number.NaN, Number.POSITIVE_INFINITY]);
+  });
+
+  it('round-trip through the store, one row per bucket, next to rows an earlier version wrote', async () => {
+    const instance = await DuckDBInstance.create(join(dir, 'store.duckdb'));
+    const db = await instance.connect();
+    try {
+      const records = new RecordStore(db, { timeZone: TZ, settings: DEFAULT_KPI_SETTINGS, clock: { now: () => NOW } });
+      await records.prepare();
+      const minute: ScopeBucket = { scope: 'agent:a1' as ScopeKey, kind: 0, startMs: NOW - 60_000, day: '', counters: counters([1, 1, 1, 12.5]) };
+      const day: ScopeBucket = { scope: 'queue:售后' as ScopeKey, kind: 2, startMs: 0, day: '2026-12-05', counters: counters(awkward) };
+      // A bucket an earlier version wrote: base64 counters, its key from bucketKey.
+      const legacy: ScopeBucket = { scope: 'centre' as ScopeKey, kind: 1, startMs: NOW - 15 * 60_000, day: '', counters: counters([7, 6, 5, 41.25]) };
+      await db.run('INSERT INTO live_counters VALUES ($1, $2, $3, $4, $5, $6)', [
+        bucketKey(legacy), legacy.scope, legacy.kind, BigInt(legacy.startMs), legacy.day, Buffer.from(legacy.counters.buffer).toString('base64'),
+      ]);
+      const checkpoint = (buckets: ScopeBucket[], throughReceivedMs: number) => ({ buckets, throughReceivedMs, atMs: NOW, horizonDay: '2026-12-04', horizonMs: NOW - 86_400_000 });
+      await records.write([], [], undefined, checkpoint([minute, day], NOW - 5_000));
+      // Rewritten: the minute changed, and the legacy interval is now written in the new form.
+      const minute2 = { ...minute, counters: counters([2, 2, 1, 30.75]) };
+      const legacy2 = { ...legacy, counters: counters([8, 7, 5, 50.5]) };
+      await records.write([], [], undefined, checkpoint([minute2, legacy2], NOW - 1_000));
+
+      const keys = await db.runAndReadAll('SELECT k, count(*) FROM live_counters GROUP BY k ORDER BY k');
+      expect(keys.getRows().map(([k, n]) => [k, Number(n)])).toEqual([minute2, legacy2, day].map((b) => [bucketKey(b), 1]).sort());
+      const loaded = await records.loadCheckpoint();
+      expect(loaded?.throughReceivedMs).toBe(NOW - 1_000);
+      const byKey = new Map(loaded!.buckets.map((b) => [bucketKey(b), b]));
+      for (const b of [minute2, legacy2, day]) {
+        const got = byKey.get(bucketKey(b));
+        expect(got, bucketKey(b)).toBeDefined();
+        expect({ ...got, counters: Array.from(got!.counters) }).toEqual({ ...b, counters: Array.from(b.counters).map((v) => (Object.is(v, -0) ? 0 : v)) });
+      }
+    } finally {
+      db.closeSync();
+      instance.closeSync();
+    }
+  }, 60_000);
+});
