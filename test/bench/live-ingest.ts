@@ -9,8 +9,9 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { zoneOffsetMs } from '../../shared/local-time.ts';
 import { median } from './bench-kit.ts';
-import { centreOffered, killServer, postEvents, rssMB, startServer, timedRestart, type BenchServer, type RestartResult } from './live-server.ts';
+import { CENTRE_TZ, centreOffered, killServer, postEvents, rssMB, startServer, timedRestart, type BenchServer, type RestartResult } from './live-server.ts';
 
 const QUEUES = 500;
 const AGENTS = 10_000;
@@ -65,8 +66,28 @@ interface RoundResult {
   jsonParseEventsPerSec: number;
 }
 
+/**
+ * Waits while the centre's local day is under 55 minutes old (or in its last 2 minutes): a round's
+ * contacts are offered 5–50 minutes back and counted in the centre's "today", so at 00:30 most
+ * would count for yesterday and the check that every one was counted would fail.
+ */
+async function centreDayRoom(): Promise<void> {
+  const minuteOfDay = () => {
+    const now = Date.now();
+    return Math.floor((((now + zoneOffsetMs(now, CENTRE_TZ)) % 86_400_000) + 86_400_000) % 86_400_000 / 60_000);
+  };
+  let m = minuteOfDay();
+  if (m >= 55 && m < 1438) return;
+  console.log(`  (the centre's day is at ${String(Math.floor(m / 60)).padStart(2, '0')}:${String(m % 60).padStart(2, '0')} local: waiting until 00:55, so every contact posted counts today)`);
+  while (m < 55 || m >= 1438) {
+    await new Promise((resolve) => setTimeout(resolve, 10_000));
+    m = minuteOfDay();
+  }
+}
+
 /** One round against a serving server: posts, checks every event counted, then the JSON.parse reference. */
 async function ingestRound(baseUrl: string, prefix: string, round: number, s: IngestSettings): Promise<RoundResult> {
+  await centreDayRoom();
   const bodies = contactBodies(prefix, s.eventsPerRound, Date.now(), s.batch, round * (s.eventsPerRound / 4));
   const before = await centreOffered(baseUrl);
   let next = 0;
