@@ -20,6 +20,8 @@ export type BatchItem = { index: number; value: unknown } | { index: number; err
 export interface CheckedBatch {
   events: CallCentreEvent[];
   rejected: RejectedEvent[];
+  /** `events` as JSON text when the ingest worker wrote it: the journal stores it as is (issue 15). */
+  json?: string;
 }
 
 export interface CheckRules {

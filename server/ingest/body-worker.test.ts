@@ -41,9 +41,19 @@ const BODIES = [
 ];
 const NOT_BATCHES = ['', '[{"id":', 'hello world'];
 
+/**
+ * A batch as the main thread would check it: the worker's answer also carries the events' JSON
+ * text (the journal stores it as is), which must be exactly that of the events it sent.
+ */
+function asChecked(answer: unknown): unknown {
+  const { json, ...checked } = answer as { json?: string; events: unknown[] };
+  if (json !== undefined) expect(json).toBe(JSON.stringify(checked.events));
+  return checked;
+}
+
 async function outcome(check: () => Promise<unknown>): Promise<unknown> {
   try {
-    return { answer: await check() };
+    return { answer: asChecked(await check()) };
   } catch (error) {
     if (!(error instanceof HttpError)) throw error;
     return { status: error.status, message: error.message };
@@ -82,12 +92,12 @@ describe('BodyWorker', () => {
     await whenReady(worker);
     const answers = BODIES.map((text) => worker.check(shared(text), NOW_MS, inThread(text)));
     await (worker as unknown as { worker: Worker }).worker.terminate();
-    expect(await Promise.all(answers)).toEqual(BODIES.map((text) => inThread(text)()));
+    expect((await Promise.all(answers)).map(asChecked)).toEqual(BODIES.map((text) => inThread(text)()));
     expect(lost).toHaveLength(1);
     expect(lost[0]).not.toMatch(/\d{5}/);
     expect(worker.available()).toBe(false);
     await whenReady(worker);
-    expect(await worker.check(shared(BODIES[0]), NOW_MS, inThread(BODIES[0]))).toEqual(inThread(BODIES[0])());
+    expect(asChecked(await worker.check(shared(BODIES[0]), NOW_MS, inThread(BODIES[0])))).toEqual(inThread(BODIES[0])());
   });
 });
 

@@ -126,7 +126,7 @@ export class BodyWorker {
     if (waiting === undefined) return;
     this.waiting.delete(reply.id);
     this.lostInARow = 0;
-    if ('eventsJson' in reply) waiting.resolve({ events: JSON.parse(reply.eventsJson) as CheckedBatch['events'], rejected: reply.rejected });
+    if ('eventsJson' in reply) waiting.resolve({ events: JSON.parse(reply.eventsJson) as CheckedBatch['events'], rejected: reply.rejected, json: reply.eventsJson });
     else if ('refused' in reply) waiting.reject(new HttpError(reply.refused.status, reply.refused.message));
     else checkNow(waiting.inThread).then(waiting.resolve, waiting.reject);
   }

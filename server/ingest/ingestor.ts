@@ -112,7 +112,7 @@ export class Ingestor {
   }
 
   /** Stores checked events and applies them; synchronous up to `log.append` (see ingestBody). */
-  private async store({ events: valid, rejected }: CheckedBatch, ingestKey: string | null, arrivedAt: number): Promise<IngestResult> {
+  private async store({ events: valid, rejected, json }: CheckedBatch, ingestKey: string | null, arrivedAt: number): Promise<IngestResult> {
     const { log } = this.options;
     if (valid.length === 0) return this.counted({ accepted: 0, duplicates: 0, rejected }, ingestKey);
     // Stored records the new events refer to are loaded before the commit, so it can apply them
@@ -124,7 +124,7 @@ export class Ingestor {
     this.options.engine.pin(valid);
     let appended: Awaited<ReturnType<EventLog['append']>>;
     try {
-      appended = await log.append(valid, { ingestKey, prepare });
+      appended = await log.append(valid, { ingestKey, prepare, json });
     } finally {
       this.options.engine.unpin(valid);
     }

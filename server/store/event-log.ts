@@ -46,6 +46,11 @@ export interface AppendOptions {
   ingestKey?: string | null;
   /** Awaited with the events new to the log, before they are committed. */
   prepare?: (fresh: CallCentreEvent[]) => Promise<void>;
+  /**
+   * The events as JSON text (the ingest worker wrote it): a log that keeps JSON may store it
+   * instead of serialising the events again, when every one of them is new.
+   */
+  json?: string;
 }
 
 export interface EventLog {

@@ -295,4 +295,28 @@ describe('LmdbEventLog', () => {
     expect((await reopened.append(events)).duplicates).toBe(events.length);
     await reopened.close();
   });
+
+  it("stores the ingest worker's JSON text as is when every event is new, and serialises the new ones itself when some were duplicates", async () => {
+    const dataDir = tempDir();
+    const events = validated(randomStream(14, NOW_MS, 40));
+    const log = await LmdbEventLog.open({ dataDir, clock: { now: () => NOW_MS } });
+    const [first, second] = [events.slice(0, 80), events.slice(80)];
+    // All new: the text given is what the journal keeps (here with one offer's queue renamed).
+    const offer = first.find((e) => e.type === 'contact.offered')!;
+    expect(offer).toBeDefined();
+    const marked = first.map((e) => (e === offer ? { ...e, queue: 'from-the-text' } : e));
+    expect((await log.append(first, { json: JSON.stringify(marked) })).accepted).toHaveLength(first.length);
+    // One duplicate: the text would store it twice, so the new events are serialised instead.
+    const withDuplicate = [...second, first[1]];
+    const result = await log.append(withDuplicate, { json: JSON.stringify(withDuplicate) });
+    expect(result.duplicates).toBe(1);
+    await log.close();
+
+    const reopened = await LmdbEventLog.open({ dataDir, clock: { now: () => NOW_MS } });
+    const back = await replayed(reopened);
+    expect(back).toHaveLength(events.length);
+    expect(new Set(back.map((e) => e.id)).size).toBe(events.length);
+    expect(back.find((e) => e.id === offer.id)).toMatchObject({ queue: 'from-the-text' });
+    await reopened.close();
+  });
 });

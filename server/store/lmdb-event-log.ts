@@ -53,6 +53,8 @@ const CLOSE_OBJECT = Buffer.from('}');
 
 interface PendingAppend {
   events: CallCentreEvent[];
+  /** `events` as JSON text, when the ingest worker wrote it (see AppendOptions.json). */
+  json: string | undefined;
   ingestKey: string | null;
   resolve: () => void;
   reject: (error: Error) => void;
@@ -195,7 +197,8 @@ export class LmdbEventLog implements EventLog {
     if (fresh.length === 0) return { accepted: fresh, duplicates };
     try {
       await options.prepare?.(fresh);
-      await this.enqueue(fresh, options.ingestKey ?? null);
+      // The worker's text is these events only when none was a duplicate.
+      await this.enqueue(fresh, options.ingestKey ?? null, fresh.length === events.length ? options.json : undefined);
     } catch (error) {
       // Refused: a retry must count as new. (Journaled ids stay claimed until their copy is in DuckDB.)
       this.duck.release(fresh);
@@ -204,9 +207,9 @@ export class LmdbEventLog implements EventLog {
     return { accepted: fresh, duplicates };
   }
 
-  private enqueue(events: CallCentreEvent[], ingestKey: string | null): Promise<void> {
+  private enqueue(events: CallCentreEvent[], ingestKey: string | null, json?: string): Promise<void> {
     return new Promise((resolve, reject) => {
-      this.queue.push({ events, ingestKey, resolve, reject });
+      this.queue.push({ events, json, ingestKey, resolve, reject });
       if (!this.committing) this.startNext();
     });
   }
@@ -224,7 +227,7 @@ export class LmdbEventLog implements EventLog {
     this.lastAssignedMs = receivedMs;
     let value = '[';
     for (let i = 0; i < group.length; i++) {
-      value += `${i > 0 ? ',' : ''}{"k":${JSON.stringify(group[i].ingestKey)},"e":${JSON.stringify(group[i].events)}}`;
+      value += `${i > 0 ? ',' : ''}{"k":${JSON.stringify(group[i].ingestKey)},"e":${group[i].json ?? JSON.stringify(group[i].events)}}`;
     }
     value += ']';
     const bytes = Buffer.from(value, 'utf8');
