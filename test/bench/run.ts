@@ -15,7 +15,7 @@
  * --day-contacts, --rates=5000,20000, --screens, --duration (s per rate), --period (s per
  * reported period, 60), --probe-ms, --heap-profile (V8 sampling heap profile of each latency
  * server: what grew after the first period), --no-restart, --skip-ingest (keeps the last file's
- * ingest figures), --skip-day, --skip-latency, --out=FILE (default bench/results/live-path.json).
+ * ingest figures), --skip-fresh (only the full-day rounds), --skip-day, --skip-latency, --out=FILE (default bench/results/live-path.json).
  * Env: EVENT_LOG is passed to the server; BENCH_SERVER_FLAGS adds Node flags to it.
  * Server and load generator share this machine's cores, so figures are pessimistic for the server.
  */
@@ -44,6 +44,7 @@ const HEAP_PROFILE = benchArgs.get('heap-profile') === '1';
 const RESTART = !benchArgs.has('no-restart');
 const SKIP_INGEST = benchArgs.has('skip-ingest');
 const SKIP_DAY = benchArgs.has('skip-day');
+const SKIP_FRESH = benchArgs.has('skip-fresh');
 const SKIP_LATENCY = benchArgs.has('skip-latency');
 
 const round1 = (x: number) => Math.round(x * 10) / 10;
@@ -103,7 +104,7 @@ async function main(): Promise<void> {
   } else {
     ingest = {};
     console.log(`ingest: ${INGEST.rounds} rounds of ${INGEST.eventsPerRound} events in NDJSON batches of ${INGEST.batch}, ${INGEST.posters} posters`);
-    ingest.fresh = await freshStoreIngest(INGEST);
+    if (!SKIP_FRESH) ingest.fresh = await freshStoreIngest(INGEST);
     if (!SKIP_DAY) ingest.fullDay = await fullDayIngest(INGEST, DAY_CONTACTS);
   }
   const latency: LatencyResult[] = [];
