@@ -278,7 +278,7 @@ export function createApp(deps: AppDeps): App {
     // Today's T, S and variant as the versions say, before anything is counted.
     await targets.ready;
     Object.assign(config.kpi, targets.liveSettingsFor());
-    return restoreLiveState({ engine, log, records, recordSync, seed, timeZone: config.timeZone, noteEvents: (events) => screens.noteEvents(events, false) });
+    return restoreLiveState({ engine, log, records, recordSync, seed, timeZone: config.timeZone, noteEvents: (events) => screens.noteEvents(events, false), logger });
   };
 
   return {

@@ -128,6 +128,7 @@ async function main(): Promise<void> {
     // finish their commits and get their answer.
     await app.drain(Math.max(1000, 6000 - (performance.now() - started)));
     app.httpServer.closeIdleConnections();
+    logger.info({ ms: Math.round(performance.now() - started) }, 'shutdown: ingest drained; writing the final checkpoint');
     // The final checkpoint: the records and the counters through the last commit.
     try {
       await app.flushRecords();

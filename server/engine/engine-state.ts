@@ -26,6 +26,8 @@ export interface Applied {
   scopes: ScopeKey[];
   /** The states of `scopes`, looked up once per scope set rather than per increment. */
   states?: ScopeState[];
+  /** The shared scope set `scopes` came from (contacts), which keeps its states for every contact of it. */
+  set?: ScopeSet;
   contributions: PackedContributions;
   waitingScopes: ScopeKey[];
 }
@@ -33,12 +35,18 @@ export interface Applied {
 /** A contact held in memory: its folded record and what it last applied. */
 export interface ContactEntry extends ContactFold {
   applied: Applied;
-  /** The scope inputs `applied.scopes` was built from. */
-  scopedBy?: ScopeInputs;
+  /** The scope inputs `applied.scopes` was built from: shared by every contact with the same inputs. */
+  scopedBy?: ScopeSet;
   /** The team the contact counted for when last applied (explicit or from its agent). */
   team?: string;
   /** Server time of the last change: settled contacts idle this long may be evicted. */
   touchedMs: number;
+  /**
+   * Server time it came into memory. The contacts map is in this order, and `touchedMs` is never
+   * earlier, so an eviction pass stops at the first contact that came in less than the idle time
+   * ago instead of walking every held contact (residency.ts, evictSettled).
+   */
+  heldSinceMs: number;
   /** The number of the batch whose end re-attributes it (event-folding.ts), else 0. */
   deferredIn: number;
 }
@@ -92,6 +100,17 @@ export interface ScopeInputs {
   channel?: string;
 }
 
+/**
+ * Scope inputs with their scope keys and (once looked up) states, one object for every contact
+ * with the same inputs (see EngineState.scopeSetOf): a contact holds a pointer, not its own copy
+ * of the inputs, the keys and the states (about 260 bytes a held contact; issue 15). Never
+ * changed once made.
+ */
+export interface ScopeSet extends ScopeInputs {
+  readonly scopes: ScopeKey[];
+  states: ScopeState[] | undefined;
+}
+
 /** `mask` if it holds `n` entries, else a bigger one. */
 function maskOf(mask: Uint8Array<ArrayBuffer>, n: number): Uint8Array<ArrayBuffer> {
   return mask.length >= n ? mask : new Uint8Array(Math.max(n, mask.length * 2));
@@ -127,6 +146,7 @@ export function newContactEntry(fold: ContactFold, touchedMs: number): ContactEn
     scopedBy: undefined,
     team: undefined,
     touchedMs,
+    heldSinceMs: touchedMs,
     deferredIn: 0,
   };
 }
@@ -145,6 +165,9 @@ export function foldOf(entry: ContactEntry): ContactFold {
   };
 }
 export const DAY_MS = 86_400_000;
+
+/** Beyond this many scope sets (distinct site, queue, team, agent and channel of contacts) the map starts again. */
+const MAX_SCOPE_SETS = 200_000;
 
 /** The state every job of the engine shares (see the header); only ever constructed as a KpiEngine. */
 export abstract class EngineState {
@@ -239,6 +262,28 @@ export abstract class EngineState {
     return keys;
   }
 
+  /** Scope sets by their inputs (see ScopeSet); emptied at local midnight, and when very large. */
+  private scopeSets = new Map<string, ScopeSet>();
+
+  /** The one scope set of these inputs. */
+  protected scopeSetOf(site: string | undefined, queue: string | undefined, team: string | undefined, agentId: string | undefined, channel: string | undefined): ScopeSet {
+    // \u0001 for a missing input: no name is made of it, so two different inputs never share a key.
+    const key = `${site ?? '\u0001'}\u0000${queue ?? '\u0001'}\u0000${team ?? '\u0001'}\u0000${agentId ?? '\u0001'}\u0000${channel ?? '\u0001'}`;
+    let set = this.scopeSets.get(key);
+    if (set === undefined) {
+      const inputs = { site, queue, team, agentId, channel };
+      set = { ...inputs, scopes: this.scopeKeysOf(inputs), states: undefined };
+      if (this.scopeSets.size >= MAX_SCOPE_SETS) this.scopeSets = new Map();
+      this.scopeSets.set(key, set);
+    }
+    return set;
+  }
+
+  /** Forgets the scope sets (held contacts keep theirs): at local midnight, as agents and queues change. */
+  protected forgetScopeSets(): void {
+    this.scopeSets = new Map();
+  }
+
   private readonly siteQueueKeyCache = new Map<string, Map<string, ScopeKey>>();
 
   private siteQueueKeyOf(site: string, queue: string): ScopeKey {
@@ -265,8 +310,15 @@ export abstract class EngineState {
    */
   private statesOf(applied: Applied): ScopeState[] {
     if (applied.states !== undefined) return applied.states;
+    const set = applied.set;
+    if (set !== undefined && set.states !== undefined) {
+      // Looked up by another contact of the set: still marked as touched, as a lookup here marks them.
+      for (let i = 0; i < applied.scopes.length; i++) this.dirty.add(applied.scopes[i]);
+      return (applied.states = set.states);
+    }
     const states: ScopeState[] = new Array(applied.scopes.length);
     for (let i = 0; i < applied.scopes.length; i++) states[i] = this.scope(applied.scopes[i]);
+    if (set !== undefined) set.states = states;
     return (applied.states = states);
   }
 

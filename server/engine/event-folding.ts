@@ -107,6 +107,7 @@ export abstract class EventFolding extends CustomerIndex {
     if (nowMs >= this.today.endMs) {
       this.rollDays(nowMs);
       this.pruneRecords();
+      this.forgetScopeSets();
     }
     if (nowMs - this.lastPruneMs >= MINUTE_MS) {
       this.lastPruneMs = nowMs;
@@ -155,14 +156,15 @@ export abstract class EventFolding extends CustomerIndex {
     // Most events leave the contact's scopes as they were: keep the array and its states.
     let scopes = previous.scopes;
     let states = previous.states;
+    let set = previous.set;
     if (scopes.length === 0 || !sameInputs(entry.scopedBy, r, team)) {
-      entry.scopedBy = { site: r.site, queue: r.queue, team, agentId: r.agentId, channel: r.channel };
-      scopes = this.scopeKeysOf(entry.scopedBy);
-      states = undefined;
+      set = entry.scopedBy = this.scopeSetOf(r.site, r.queue, team, r.agentId, r.channel);
+      scopes = set.scopes;
+      states = set.states;
     }
     // A copy of just their length: the array `push` grew keeps room for twice as many, held with the contact.
     const contributions = packedContactContributions(r, this.settings).slice();
-    const next: Applied = { scopes, states, contributions, waitingScopes: isWaiting(r) ? scopes : NO_SCOPES };
+    const next: Applied = { scopes, states, set, contributions, waitingScopes: isWaiting(r) ? scopes : NO_SCOPES };
     this.setWaiting(entry.applied, r.contactId, undefined);
     this.replaceContributions(entry.applied, next);
     entry.applied = next;

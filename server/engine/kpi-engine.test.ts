@@ -289,3 +289,30 @@ describe('a cap on contacts held (issue 15: bounded memory at any rate)', () => 
     expect(after.offered.value).toBe(6);
   });
 });
+
+describe('idle contacts leave memory in the order they came in', () => {
+  it('lets go of every contact idle for the idle time, keeps one that came in as long ago but changed since, and one that came in later', () => {
+    let nowMs = NOW_MS - 200_000;
+    const clock = { now: () => nowMs };
+    const engine = new KpiEngine({ settings: DEFAULT_KPI_SETTINGS, timeZone: 'Asia/Shanghai', clock });
+    engine.markStoredApplied();
+    const offerAndEnd = (contactId: string, ts: number) => {
+      engine.apply({ id: `${contactId}-o`, type: 'contact.offered', ts, contactId, queue: 'q', site: 's', channel: 'phone' });
+      engine.apply({ id: `${contactId}-a`, type: 'contact.answered', ts: ts + 1_000, contactId, agentId: 'a1' });
+    };
+    for (const id of ['c1', 'c2', 'c3']) offerAndEnd(id, nowMs);
+    nowMs += 100_000;
+    // c2 came in with c1 and c3, but changed 100 s later.
+    engine.apply({ id: 'c2-e', type: 'contact.ended', ts: nowMs, contactId: 'c2', talkSec: 30, holdSec: 0 });
+    offerAndEnd('c4', nowMs);
+    engine.drainChangedRecords(); // written to the store
+    nowMs += 30_000;
+    // Idle for 120 s: c1 and c3 (130 s); c2 and c4 were touched 30 s ago.
+    expect(engine.evictSettled(nowMs, 120_000)).toBe(2);
+    expect(['c1', 'c3'].some((id) => engine.holdsContact(id))).toBe(false);
+    expect(['c2', 'c4'].every((id) => engine.holdsContact(id))).toBe(true);
+    nowMs += 100_000;
+    expect(engine.evictSettled(nowMs, 120_000)).toBe(2);
+    expect(engine.snapshot('centre', 'today').kpis.offered.value).toBe(4);
+  });
+});

@@ -99,9 +99,9 @@ export abstract class Residency extends EventFolding {
     if (r.agentId !== undefined) this.agentEntry(r.agentId).contactIds.add(id);
     const team = entry.explicitTeam;
     entry.team = team;
-    entry.scopedBy = { site: r.site, queue: r.queue, team, agentId: r.agentId, channel: r.channel };
-    const scopes = this.scopeKeysOf(entry.scopedBy);
-    entry.applied = { scopes, contributions: packedContactContributions(r, this.settings), waitingScopes: isWaiting(r) ? scopes : NO_SCOPES };
+    const set = (entry.scopedBy = this.scopeSetOf(r.site, r.queue, team, r.agentId, r.channel));
+    const scopes = set.scopes;
+    entry.applied = { scopes, states: set.states, set, contributions: packedContactContributions(r, this.settings), waitingScopes: isWaiting(r) ? scopes : NO_SCOPES };
     // Who waits is live state, not counters: it is rebuilt, not restored.
     this.setWaiting(entry.applied, id, r.offeredTsMs);
     this.foldPendingHistory(id);
@@ -180,7 +180,14 @@ export abstract class Residency extends EventFolding {
     // Map order is first-touch order: the oldest contacts come first.
     let over = this.contacts.size - maxHeld;
     for (const [id, entry] of this.contacts) {
-      if ((over <= 0 && nowMs - entry.touchedMs < idleMs) || entry.applied.waitingScopes.length > 0 || this.changedContacts.has(id)) continue;
+      if (over <= 0 && nowMs - entry.touchedMs < idleMs) {
+        // Every contact after this one came into memory later, so was touched less than idleMs
+        // ago too: the pass ends here rather than walking all held contacts (100,000 at 20,000
+        // events/s: 60–130 ms a pass, every second).
+        if (nowMs - entry.heldSinceMs < idleMs) break;
+        continue;
+      }
+      if (entry.applied.waitingScopes.length > 0 || this.changedContacts.has(id)) continue;
       // A batch between its seed and its commit counts on finding these here (see `pin`).
       if (pinned !== null && (pinned.has(`c:${id}`) || (entry.record.customerRef !== undefined && pinned.has(`r:${entry.record.customerRef}`)))) continue;
       this.letGo(id, entry);

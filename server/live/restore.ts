@@ -12,6 +12,7 @@ import type { EventLog } from '../store/event-log.ts';
 import type { RecordStore } from '../store/record-store.ts';
 import type { StoredCheckpoint } from '../records/snapshots.ts';
 import type { RecordSync } from './record-sync.ts';
+import type { Logger } from 'pino';
 
 export interface LiveRestore {
   engine: KpiEngine;
@@ -23,40 +24,69 @@ export interface LiveRestore {
   timeZone: string;
   /** Every event read back, as not new (the screens' agent boards and alerts follow them). */
   noteEvents: (events: CallCentreEvent[]) => void;
+  /** Told how long each step took (one info line), so a slow start says where its time went. */
+  logger?: Logger;
+}
+
+/** Milliseconds per restore step, in order. */
+class StepTimes {
+  private readonly steps: Record<string, number> = {};
+  private last = performance.now();
+
+  done(step: string): void {
+    const now = performance.now();
+    this.steps[step] = Math.round((this.steps[step] ?? 0) + now - this.last);
+    this.last = now;
+  }
+
+  get all(): Record<string, number> {
+    return this.steps;
+  }
 }
 
 /** Rebuilds live state from the store; returns how many events it replayed. */
 export async function restoreLiveState(deps: LiveRestore): Promise<number> {
   const { engine, log, records, recordSync, seed, noteEvents } = deps;
   let count = 0;
+  const times = new StepTimes();
   /** Events replayed after what the store reflects: applied as if they had just come in. */
   const replayBatch = async (events: CallCentreEvent[]) => {
+    times.done('replayRead');
     await seed(events);
+    times.done('replaySeed');
     engine.applyBatch(events);
+    times.done('replayApply');
     // Past days' events committed after the store's cut (acknowledged or not) are merged again (idempotent).
     await recordSync?.mergeHistory();
     noteEvents(events);
     count += events.length;
+    times.done('replayMerge');
   };
   const checkpoint = records ? await records.loadCheckpoint() : null;
+  times.done('checkpointRead');
   if (records && checkpoint && log.replayCommittedAfter && log.agentStates) {
-    await restoreFromCheckpoint(deps, records, checkpoint);
+    await restoreFromCheckpoint(deps, records, checkpoint, times);
     await log.replayCommittedAfter(checkpoint.throughReceivedMs, 0, replayBatch);
+    times.done('replayRead');
   } else if (records && log.replayCommittedAfter && log.agentStates) {
     const coveredThroughMs = await restoreFromRecords(deps, records);
+    times.done('records');
     await log.replayCommittedAfter(coveredThroughMs - 60_000, 0, replayBatch);
+    times.done('replayRead');
     // The first checkpoint holds every counter bucket of the live days (a full day's agents and
     // intervals: hundreds of thousands). Written now, before serving, it does not compete with
     // the ingest or hold back every later write, and the next start reads it instead of
     // counting the records again.
     recordSync?.start();
     await recordSync?.flush();
+    times.done('firstCheckpoint');
   } else {
     // A log without a store (tests, a demo without DATA_DIR): replay the live days' events.
     await log.replay(engine.horizonMs, replayBatch);
     engine.markStoredApplied();
   }
   recordSync?.start();
+  deps.logger?.info({ replayed: count, ms: times.all }, 'restore steps');
   return count;
 }
 
@@ -64,20 +94,24 @@ export async function restoreLiveState(deps: LiveRestore): Promise<number> {
  * From the checkpoint: its counters, the agents' states, who waits, open tickets and the
  * customers of the live days (the events committed after it are replayed by the caller).
  */
-async function restoreFromCheckpoint({ engine, log, timeZone, noteEvents }: LiveRestore, records: RecordStore, checkpoint: StoredCheckpoint): Promise<void> {
+async function restoreFromCheckpoint({ engine, log, timeZone, noteEvents }: LiveRestore, records: RecordStore, checkpoint: StoredCheckpoint, times: StepTimes): Promise<void> {
   engine.restoreCounters(checkpoint.buckets);
+  times.done('counters');
   await log.agentStates!(engine.horizonMs, checkpoint.throughReceivedMs, (events) => {
     for (const event of events) if (event.type === 'agent.state') engine.restoreAgentState(event);
     noteEvents(events);
   });
   engine.finishAgentRestore();
   engine.markStoredApplied();
+  times.done('agentStates');
   for (const snapshot of await records.loadWaitingContacts(engine.horizonDay)) engine.seedContact(snapshot);
   const ticketsFrom = dayKey(engine.horizonMs - 30 * 86_400_000, timeZone);
   for (const ticket of await records.loadLiveTickets(ticketsFrom)) engine.seedTicket(ticket, checkpoint.atMs);
   // Only the live days' tickets can be met again by an event the engine applies.
   await records.forEachTicket(engine.horizonDay, (ticketId) => engine.restoreStoredTicket(ticketId));
+  times.done('waitingAndTickets');
   await records.forEachContactKey(engine.horizonDay, (contactKey, customerKey) => engine.restoreStoredContact(contactKey, customerKey));
+  times.done('contactKeys');
 }
 
 /**

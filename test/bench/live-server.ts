@@ -60,7 +60,7 @@ export async function spawnServer(options: SpawnOptions = {}): Promise<BenchServ
       CENTRE_TZ,
       INGEST_KEY,
       ADMIN_TOKEN,
-      LOG_LEVEL: 'error',
+      LOG_LEVEL: process.env.BENCH_SERVER_LOG_LEVEL ?? 'error',
       MAX_BODY_BYTES: String(64 * 1024 * 1024),
       BENCH_PROBE_DIR: probeDir,
       BENCH_HEAP_PROFILE: options.heapProfile ? '1' : '0',
