@@ -93,15 +93,15 @@ export class KpiEngine extends PastDays {
     for (const b of buckets) this.scopes.get(b.scope)?.remark([b]);
   }
 
-  /** Sets counter buckets from a checkpoint (at start). */
-  restoreCounters(buckets: Iterable<ScopeBucket>): void {
-    const keepDays = new Set([this.today.day, this.yesterday.day]);
-    for (const b of buckets) {
-      if (b.kind === 2 && !keepDays.has(b.day)) continue;
-      if (b.kind === 1 && b.startMs < this.yesterday.startMs) continue;
-      const state = this.scope(b.scope);
-      state.restore(b);
-    }
+  /** Sets one counter bucket from a checkpoint (at start); `finishCounterRestore` after the last. */
+  restoreCounter(b: ScopeBucket): void {
+    if (b.kind === 2 && b.day !== this.today.day && b.day !== this.yesterday.day) return;
+    if (b.kind === 1 && b.startMs < this.yesterday.startMs) return;
+    this.scope(b.scope).restore(b);
+  }
+
+  /** After the buckets of a checkpoint: nothing restored counts as changed. */
+  finishCounterRestore(): void {
     for (const state of this.scopes.values()) state.forgetChanged();
   }
 

@@ -95,7 +95,8 @@ export async function restoreLiveState(deps: LiveRestore): Promise<number> {
  * customers of the live days (the events committed after it are replayed by the caller).
  */
 async function restoreFromCheckpoint({ engine, log, timeZone, noteEvents }: LiveRestore, records: RecordStore, checkpoint: StoredCheckpoint, times: StepTimes): Promise<void> {
-  engine.restoreCounters(checkpoint.buckets);
+  await checkpoint.readBuckets((bucket) => engine.restoreCounter(bucket));
+  engine.finishCounterRestore();
   times.done('counters');
   await log.agentStates!(engine.horizonMs, checkpoint.throughReceivedMs, (events) => {
     for (const event of events) if (event.type === 'agent.state') engine.restoreAgentState(event);

@@ -58,5 +58,9 @@ export interface Checkpoint {
 export interface StoredCheckpoint {
   throughReceivedMs: number;
   atMs: number;
-  buckets: ScopeBucket[];
+  /**
+   * Reads every bucket it holds, each handed over as read: a busy day's checkpoint is a million
+   * rows and more, which a restart no longer holds all at once as objects (issue 15).
+   */
+  readBuckets(each: (bucket: ScopeBucket) => void): Promise<void>;
 }

@@ -65,12 +65,42 @@ describe('checkpoint rows', () => {
       expect(keys.getRows().map(([k, n]) => [k, Number(n)])).toEqual([minute2, legacy2, day].map((b) => [bucketKey(b), 1]).sort());
       const loaded = await records.loadCheckpoint();
       expect(loaded?.throughReceivedMs).toBe(NOW - 1_000);
-      const byKey = new Map(loaded!.buckets.map((b) => [bucketKey(b), b]));
+      const buckets: ScopeBucket[] = [];
+      await loaded!.readBuckets((b) => buckets.push(b));
+      const byKey = new Map(buckets.map((b) => [bucketKey(b), b]));
       for (const b of [minute2, legacy2, day]) {
         const got = byKey.get(bucketKey(b));
         expect(got, bucketKey(b)).toBeDefined();
         expect({ ...got, counters: Array.from(got!.counters) }).toEqual({ ...b, counters: Array.from(b.counters).map((v) => (Object.is(v, -0) ? 0 : v)) });
       }
+    } finally {
+      db.closeSync();
+      instance.closeSync();
+    }
+  }, 60_000);
+
+  it('keep the minutes a restart can use (80 before the commit), not older ones, and replace many buckets in one write', async () => {
+    const instance = await DuckDBInstance.create(join(dir, 'minutes.duckdb'));
+    const db = await instance.connect();
+    try {
+      const records = new RecordStore(db, { timeZone: TZ, settings: DEFAULT_KPI_SETTINGS, clock: { now: () => NOW } });
+      await records.prepare();
+      const minute = (agent: number, minutesBack: number, value: number): ScopeBucket => ({ scope: `agent:a${agent}` as ScopeKey, kind: 0, startMs: NOW - minutesBack * 60_000, day: '', counters: counters([value]) });
+      const checkpoint = (buckets: ScopeBucket[]) => ({ buckets, throughReceivedMs: NOW, atMs: NOW, horizonDay: '2026-12-04', horizonMs: NOW - 86_400_000 });
+      // More buckets than one slice of the write (5,000), each minute 1 to 90 back of 150 agents.
+      const first = Array.from({ length: 150 * 90 }, (_, i) => minute(i % 150, 1 + Math.floor(i / 150), 1));
+      await records.write([], [], undefined, checkpoint(first));
+      // Rewritten: every agent's last 30 minutes.
+      await records.write([], [], undefined, checkpoint(first.filter((b) => b.startMs > NOW - 31 * 60_000).map((b) => ({ ...b, counters: counters([2]) }))));
+      const rows = await db.runAndReadAll(
+        'SELECT count(*), count(DISTINCT k), CAST(min(start_ms) AS DOUBLE), CAST(sum(CAST(counters->>0 AS DOUBLE)) AS DOUBLE) FROM live_counters WHERE kind = 0',
+      );
+      const [count, distinct, oldest, sum] = rows.getRows()[0].map(Number);
+      // Minutes 1 to 80 back stay (81 to 90 are older than a restart can use), each once.
+      expect(count).toBe(150 * 80);
+      expect(distinct).toBe(150 * 80);
+      expect(oldest).toBe(NOW - 80 * 60_000);
+      expect(sum).toBe(150 * 30 * 2 + 150 * 50 * 1);
     } finally {
       db.closeSync();
       instance.closeSync();

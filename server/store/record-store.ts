@@ -183,6 +183,15 @@ function snapshotOf(foldJson: string, repeatedLater: boolean): ContactSnapshot {
 }
 
 const DAY_MS = 86_400_000;
+
+/** The first day a stored row of a record of `day` may be in: a row can only have moved by a day or so (a late offer). */
+function lookFrom(day: string): string {
+  return dayKey(Date.parse(`${day}T12:00:00Z`) - 2 * DAY_MS, 'UTC');
+}
+
+/** How far back from its commit a checkpoint keeps minute buckets: the engine's 72 (MINUTE_SLOTS) and a margin. */
+const CHECKPOINT_MINUTES_MS = 80 * 60_000;
+
 /** Records serialised and written per statement. */
 const WRITE_SLICE = 1000;
 
@@ -283,16 +292,26 @@ export class RecordStore {
     }
     await this.db.run('BEGIN TRANSACTION');
     try {
-      // In slices, each serialised just before its statement: one slice blocks the event loop for
-      // a few milliseconds, where all of a busy second's records at once would stall the screens.
-      // A record that changes between slices is written as it is then (newer, and marked again).
+      // The rows these records replace, in one DELETE per table: a DELETE scans every row of the
+      // days it looks in (millions on a busy day) whatever the number of ids, so one per slice
+      // cost that scan five times a second at 20,000 events/s (issue 15).
+      if (contacts.length > 0) {
+        const replaced = contacts.map((c) => c.fold.record).filter((r) => !this.storedContacts.surelyAbsent(bloomKey(r.contactId), lookFrom(contactDay(r, timeZone))));
+        this.newContactRowsWritten += contacts.length - replaced.length;
+        await this.deleteRows('contacts', 'contact_id', replaced.map((r) => r.contactId), replaced.map((r) => contactDay(r, timeZone)));
+      }
+      if (tickets.length > 0) await this.deleteRows('tickets', 'ticket_id', tickets.map((t) => t.record.ticketId), tickets.map((t) => ticketDay(t.record, timeZone)));
+      // The rows in slices, each serialised just before its statement: one slice blocks the event
+      // loop for a few milliseconds, where all of a busy second's records at once would stall the
+      // screens. A record that changes between slices is written as it is then (newer, and marked
+      // again); the stored row it replaces was deleted above, whatever the change.
       for (let i = 0; i < contacts.length; i += WRITE_SLICE) {
         const rows = contacts.slice(i, i + WRITE_SLICE).map((c) => contactRow(c, timeZone, nowMs));
-        await this.replace('contacts', 'contact_id', this.batch(rows, 'contact_id', true));
+        for (const r of rows) this.storedContacts.note(r.day as string, r.contact_key as number);
+        await this.insertRows('contacts', rows);
       }
       for (let i = 0; i < tickets.length; i += WRITE_SLICE) {
-        const rows = tickets.slice(i, i + WRITE_SLICE).map((t) => ticketRow(t, timeZone, settings, nowMs));
-        await this.replace('tickets', 'ticket_id', this.batch(rows, 'ticket_id'));
+        await this.insertRows('tickets', tickets.slice(i, i + WRITE_SLICE).map((t) => ticketRow(t, timeZone, settings, nowMs)));
       }
       if (checkpoint !== undefined) {
         await this.writeCheckpoint(checkpoint);
@@ -308,23 +327,32 @@ export class RecordStore {
   }
 
   private async writeCheckpoint(c: Checkpoint): Promise<void> {
+    // The buckets go to a temporary table in slices (each serialised just before its statement,
+    // as compact JSON bytes; the key built in SQL exactly as bucketKey builds it), then replace
+    // their stored rows with one DELETE: each DELETE scans the whole table (a million rows and
+    // more on a busy day), so one per slice cost that scan up to ten times a write (issue 15).
+    await this.db.run('CREATE TEMP TABLE IF NOT EXISTS checkpoint_rows AS SELECT * FROM live_counters LIMIT 0');
+    await this.db.run('DELETE FROM checkpoint_rows');
     for (let i = 0; i < c.buckets.length; i += 5 * WRITE_SLICE) {
-      // Each slice once as compact JSON bytes, read by both statements; the key is built in SQL
-      // exactly as bucketKey builds it.
       const slice = c.buckets.slice(i, i + 5 * WRITE_SLICE);
       let json = '[';
       for (let j = 0; j < slice.length; j++) {
         const b = slice[j];
         json += `${j > 0 ? ',' : ''}{"s":${JSON.stringify(b.scope)},"t":${b.kind},"m":${b.startMs},"d":${JSON.stringify(b.day)},"c":${countersText(b.counters)}}`;
       }
-      const rows = jsonBytes(`${json}]`);
-      await this.db.run(`DELETE FROM live_counters WHERE k IN (SELECT ${BUCKET_KEY_SQL} FROM ${CHECKPOINT_ROWS_SQL})`, [rows]);
-      await this.db.run(`INSERT INTO live_counters SELECT ${BUCKET_KEY_SQL}, r.s, r.t, r.m, r.d, r.c FROM ${CHECKPOINT_ROWS_SQL}`, [rows]);
+      await this.db.run(`INSERT INTO checkpoint_rows SELECT ${BUCKET_KEY_SQL}, r.s, r.t, r.m, r.d, r.c FROM ${CHECKPOINT_ROWS_SQL}`, [jsonBytes(`${json}]`)]);
     }
-    // Minutes older than any rolling window, and intervals and days the live state no longer holds.
+    if (c.buckets.length > 0) {
+      await this.db.run('DELETE FROM live_counters WHERE k IN (SELECT k FROM checkpoint_rows)');
+      await this.db.run('INSERT INTO live_counters SELECT * FROM checkpoint_rows');
+      await this.db.run('DELETE FROM checkpoint_rows');
+    }
+    // Minutes older than any rolling window (the engine keeps 72 minutes back from now, see
+    // MINUTE_SLOTS; a restart is later than the checkpoint), and intervals and days the live state
+    // no longer holds. Minutes were kept 3 hours before: on a busy day most rows a restart read.
     await this.db.run(
       'DELETE FROM live_counters WHERE (kind = 0 AND start_ms < $1) OR (kind = 1 AND start_ms < $2) OR (kind = 2 AND day < $3)',
-      [BigInt(c.throughReceivedMs - 3 * 3_600_000), BigInt(c.horizonMs - 15 * 60_000), c.horizonDay],
+      [BigInt(c.throughReceivedMs - CHECKPOINT_MINUTES_MS), BigInt(c.horizonMs - 15 * 60_000), c.horizonDay],
     );
     await this.db.run('DELETE FROM record_sync');
     await this.db.run('INSERT INTO record_sync VALUES ($1, true, $2)', [BigInt(c.throughReceivedMs), BigInt(c.atMs)]);
@@ -335,21 +363,22 @@ export class RecordStore {
     const sync = await this.db.runAndReadAll('SELECT CAST(max(covered_through_ms) AS DOUBLE), bool_and(exact), CAST(max(at_ms) AS DOUBLE) FROM record_sync');
     const [through, exact, atMs] = sync.getRows()[0] ?? [];
     if (through === null || through === undefined || exact !== true) return null;
-    const buckets: ScopeBucket[] = [];
-    const result = await this.db.stream('SELECT scope, kind, CAST(start_ms AS DOUBLE), day, counters FROM live_counters');
-    for (let chunk = await result.fetchChunk(); chunk && chunk.rowCount > 0; chunk = await result.fetchChunk()) {
-      const [scopes, kinds, starts, days, counters] = [0, 1, 2, 3, 4].map((i) => chunk.getColumnVector(i).toArray());
-      for (let i = 0; i < chunk.rowCount; i++) {
-        buckets.push({
-          scope: scopes[i] as ScopeKey,
-          kind: kinds[i] as 0 | 1 | 2,
-          startMs: starts[i] as number,
-          day: days[i] as string,
-          counters: countersOf(counters[i] as string),
-        });
+    const readBuckets = async (each: (bucket: ScopeBucket) => void) => {
+      const result = await this.db.stream('SELECT scope, kind, CAST(start_ms AS DOUBLE), day, counters FROM live_counters');
+      for (let chunk = await result.fetchChunk(); chunk && chunk.rowCount > 0; chunk = await result.fetchChunk()) {
+        const [scopes, kinds, starts, days, counters] = [0, 1, 2, 3, 4].map((i) => chunk.getColumnVector(i).toArray());
+        for (let i = 0; i < chunk.rowCount; i++) {
+          each({
+            scope: scopes[i] as ScopeKey,
+            kind: kinds[i] as 0 | 1 | 2,
+            startMs: starts[i] as number,
+            day: days[i] as string,
+            counters: countersOf(counters[i] as string),
+          });
+        }
       }
-    }
-    return { throughReceivedMs: Number(through), atMs: Number(atMs), buckets };
+    };
+    return { throughReceivedMs: Number(through), atMs: Number(atMs), readBuckets };
   }
 
   /** Contacts of these days on that are still waiting in queue (live state a restart rebuilds); not the orphaned. */
@@ -457,35 +486,21 @@ export class RecordStore {
    * A slice's rows as one statement's parameters. `ids`: those whose old rows to delete — with
    * `onlyStored` (contacts), only those that may have one (see StoredContactIds).
    */
-  private batch(rows: Array<Record<string, unknown>>, idColumn: string, onlyStored = false): { fromDay: string; ids: string | null; rows: string; columns: string[] } {
-    const firstDay = rows.reduce((min, r) => ((r.day as string) < min ? (r.day as string) : min), rows[0].day as string);
-    // A row can only have moved by a day or so (a late offer); look no further back than that.
-    const lookFrom = (day: string) => dayKey(Date.parse(`${day}T12:00:00Z`) - 2 * DAY_MS, 'UTC');
-    const fromDay = lookFrom(firstDay);
-    let toDelete = rows;
-    if (onlyStored) {
-      const fromDays = new Map<string, string>();
-      const fromDayOf = (day: string) => fromDays.get(day) ?? fromDays.set(day, lookFrom(day)).get(day)!;
-      toDelete = rows.filter((r) => !this.storedContacts.surelyAbsent(r.contact_key as number, fromDayOf(r.day as string)));
-      this.newContactRowsWritten += rows.length - toDelete.length;
-      for (const r of rows) this.storedContacts.note(r.day as string, r.contact_key as number);
-    }
-    return {
-      fromDay,
-      ids: toDelete.length > 0 ? JSON.stringify(toDelete.map((r) => r[idColumn])) : null,
-      rows: JSON.stringify(rows),
-      columns: Object.keys(rows[0]),
-    };
+  /** Deletes the stored rows of these ids, in the days from two before the earliest of `days` on (a row moves by a day or so at most: a late offer). */
+  private async deleteRows(table: 'contacts' | 'tickets', idColumn: string, ids: string[], days: string[]): Promise<void> {
+    if (ids.length === 0) return;
+    const firstDay = days.reduce((min, day) => (day < min ? day : min), days[0]);
+    await this.db.run(`DELETE FROM ${table} WHERE day >= $1 AND ${idColumn} IN (SELECT unnest(from_json(decode($2), '["VARCHAR"]')))`, [lookFrom(firstDay), jsonBytes(JSON.stringify(ids))]);
   }
 
-  private async replace(table: 'contacts' | 'tickets', idColumn: string, batch: ReturnType<RecordStore['batch']>): Promise<void> {
-    if (batch.ids !== null) await this.db.run(`DELETE FROM ${table} WHERE day >= $1 AND ${idColumn} IN (SELECT unnest(from_json(decode($2), '["VARCHAR"]')))`, [batch.fromDay, jsonBytes(batch.ids)]);
+  private async insertRows(table: 'contacts' | 'tickets', rows: Array<Record<string, unknown>>): Promise<void> {
+    const columns = Object.keys(rows[0]);
     // One JSON parse per batch into typed structs (extracting field by field would re-parse each row per column).
-    const structure = Object.fromEntries(batch.columns.map((name) => [name, name === 'fold' || name === 'record' ? 'JSON' : this.typeOf(name)]));
+    const structure = Object.fromEntries(columns.map((name) => [name, name === 'fold' || name === 'record' ? 'JSON' : this.typeOf(name)]));
     await this.db.run(
-      `INSERT INTO ${table} (${batch.columns.join(', ')})
-       SELECT ${batch.columns.map((name) => `r.${name}`).join(', ')} FROM (SELECT unnest(from_json(decode($1), $2)) AS r)`,
-      [jsonBytes(batch.rows), JSON.stringify([structure])],
+      `INSERT INTO ${table} (${columns.join(', ')})
+       SELECT ${columns.map((name) => `r.${name}`).join(', ')} FROM (SELECT unnest(from_json(decode($1), $2)) AS r)`,
+      [jsonBytes(JSON.stringify(rows)), JSON.stringify([structure])],
     );
   }
 
