@@ -3,7 +3,7 @@
  * every double as it was, a bucket rewritten has one row, rows an earlier version wrote (base64)
  * still load, and the keys built in SQL are the keys the earlier rows have.
  */
-import { DuckDBInstance } from '@duckdb/node-api';
+import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -24,6 +24,20 @@ function counters(values: number[]): Float64Array {
   return c;
 }
 
+/** A record store on a DuckDB file of its own, closed after `use`. */
+async function withStore(file: string, use: (records: RecordStore, db: DuckDBConnection) => Promise<void>): Promise<void> {
+  const instance = await DuckDBInstance.create(join(dir, file));
+  const db = await instance.connect();
+  try {
+    const records = new RecordStore(db, { timeZone: TZ, settings: DEFAULT_KPI_SETTINGS, clock: { now: () => NOW } });
+    await records.prepare();
+    await use(records, db);
+  } finally {
+    db.closeSync();
+    instance.closeSync();
+  }
+}
+
 const awkward = [0.1 + 0.2, 1 / 3, 123456789.123456, 5e-324, 1.7976931348623157e308, -0, -2.5, 2 ** 53 + 2, 0];
 
 describe('checkpoint rows', () => {
@@ -42,11 +56,7 @@ describe('checkpoint rows', () => {
   });
 
   it('round-trip through the store, one row per bucket, next to rows an earlier version wrote', async () => {
-    const instance = await DuckDBInstance.create(join(dir, 'store.duckdb'));
-    const db = await instance.connect();
-    try {
-      const records = new RecordStore(db, { timeZone: TZ, settings: DEFAULT_KPI_SETTINGS, clock: { now: () => NOW } });
-      await records.prepare();
+    await withStore('store.duckdb', async (records, db) => {
       const minute: ScopeBucket = { scope: 'agent:a1' as ScopeKey, kind: 0, startMs: NOW - 60_000, day: '', counters: counters([1, 1, 1, 12.5]) };
       const day: ScopeBucket = { scope: 'queue:售后' as ScopeKey, kind: 2, startMs: 0, day: '2026-12-05', counters: counters(awkward) };
       // A bucket an earlier version wrote: base64 counters, its key from bucketKey.
@@ -73,18 +83,11 @@ describe('checkpoint rows', () => {
         expect(got, bucketKey(b)).toBeDefined();
         expect({ ...got, counters: Array.from(got!.counters) }).toEqual({ ...b, counters: Array.from(b.counters).map((v) => (Object.is(v, -0) ? 0 : v)) });
       }
-    } finally {
-      db.closeSync();
-      instance.closeSync();
-    }
+    });
   }, 60_000);
 
   it('keep the minutes a restart can use (80 before the commit), not older ones, and replace many buckets in one write', async () => {
-    const instance = await DuckDBInstance.create(join(dir, 'minutes.duckdb'));
-    const db = await instance.connect();
-    try {
-      const records = new RecordStore(db, { timeZone: TZ, settings: DEFAULT_KPI_SETTINGS, clock: { now: () => NOW } });
-      await records.prepare();
+    await withStore('minutes.duckdb', async (records, db) => {
       const minute = (agent: number, minutesBack: number, value: number): ScopeBucket => ({ scope: `agent:a${agent}` as ScopeKey, kind: 0, startMs: NOW - minutesBack * 60_000, day: '', counters: counters([value]) });
       const checkpoint = (buckets: ScopeBucket[]) => ({ buckets, throughReceivedMs: NOW, atMs: NOW, horizonDay: '2026-12-04', horizonMs: NOW - 86_400_000 });
       // More buckets than one slice of the write (5,000), each minute 1 to 90 back of 150 agents.
@@ -101,9 +104,6 @@ describe('checkpoint rows', () => {
       expect(distinct).toBe(150 * 80);
       expect(oldest).toBe(NOW - 80 * 60_000);
       expect(sum).toBe(150 * 30 * 2 + 150 * 50 * 1);
-    } finally {
-      db.closeSync();
-      instance.closeSync();
-    }
+    });
   }, 60_000);
 });
