@@ -14,6 +14,9 @@ import type { Checkpoint, ContactSnapshot, TicketSnapshot } from '../records/sna
 import { withoutPaths, type EventLog } from '../store/event-log.ts';
 import { HttpError } from '../errors.ts';
 
+/** A record write at least this long is logged with its steps. */
+const SLOW_WRITE_SEC = 2;
+
 export class RecordSync {
   private timer: NodeJS.Timeout | undefined;
   private flushing: Promise<void> = Promise.resolve();
@@ -170,7 +173,13 @@ export class RecordSync {
       const startedAt = performance.now();
       try {
         await this.records.write(contacts, tickets, coveredThroughMs, checkpoint);
-        if (checkpoint) this.onCheckpointTimed?.((performance.now() - startedAt) / 1000);
+        const seconds = (performance.now() - startedAt) / 1000;
+        if (checkpoint) this.onCheckpointTimed?.(seconds);
+        // A write of more than a few seconds holds every later one (and a stop) back: say what it wrote and where its time went.
+        if (seconds >= SLOW_WRITE_SEC) {
+          const steps = this.records.lastWrite;
+          this.logger.info({ seconds: Math.round(seconds * 10) / 10, contacts: steps?.contacts, tickets: steps?.tickets, buckets: steps?.buckets, ms: steps?.ms }, 'slow record write');
+        }
       } catch (error) {
         this.writeFailure = withoutPaths(firstLineOf(error));
         this.logger.error({ err: (error as Error).message, contacts: contacts.length }, 'cannot write contact records; will retry');

@@ -189,6 +189,24 @@ function lookFrom(day: string): string {
   return dayKey(Date.parse(`${day}T12:00:00Z`) - 2 * DAY_MS, 'UTC');
 }
 
+/** A record write's sizes and the milliseconds of its steps (delete, insert, checkpoint, commit). */
+export class WriteSteps {
+  readonly ms: Record<string, number> = {};
+  private last = performance.now();
+
+  constructor(
+    readonly contacts: number,
+    readonly tickets: number,
+    readonly buckets: number,
+  ) {}
+
+  done(step: string): void {
+    const now = performance.now();
+    this.ms[step] = Math.round(now - this.last);
+    this.last = now;
+  }
+}
+
 /** How far back from its commit a checkpoint keeps minute buckets: the engine's 72 (MINUTE_SLOTS) and a margin. */
 const CHECKPOINT_MINUTES_MS = 80 * 60_000;
 
@@ -290,6 +308,8 @@ export class RecordStore {
       this.storedContactsRead = true;
       await this.storedContacts.load(this.db, dayKey(nowMs - 3 * DAY_MS, timeZone)).catch(() => undefined);
     }
+    const steps = new WriteSteps(contacts.length, tickets.length, checkpoint?.buckets.length ?? 0);
+    this.lastWrite = steps;
     await this.db.run('BEGIN TRANSACTION');
     try {
       // The rows these records replace, in one DELETE per table: a DELETE scans every row of the
@@ -301,6 +321,7 @@ export class RecordStore {
         await this.deleteRows('contacts', 'contact_id', replaced.map((r) => r.contactId), replaced.map((r) => contactDay(r, timeZone)));
       }
       if (tickets.length > 0) await this.deleteRows('tickets', 'ticket_id', tickets.map((t) => t.record.ticketId), tickets.map((t) => ticketDay(t.record, timeZone)));
+      steps.done('delete');
       // The rows in slices, each serialised just before its statement: one slice blocks the event
       // loop for a few milliseconds, where all of a busy second's records at once would stall the
       // screens. A record that changes between slices is written as it is then (newer, and marked
@@ -313,18 +334,24 @@ export class RecordStore {
       for (let i = 0; i < tickets.length; i += WRITE_SLICE) {
         await this.insertRows('tickets', tickets.slice(i, i + WRITE_SLICE).map((t) => ticketRow(t, timeZone, settings, nowMs)));
       }
+      steps.done('insert');
       if (checkpoint !== undefined) {
         await this.writeCheckpoint(checkpoint);
       } else if (coveredThroughMs !== undefined) {
         await this.db.run('DELETE FROM record_sync');
         await this.db.run('INSERT INTO record_sync VALUES ($1, false, NULL)', [BigInt(coveredThroughMs)]);
       }
+      steps.done('checkpoint');
       await this.db.run('COMMIT');
+      steps.done('commit');
     } catch (error) {
       await this.db.run('ROLLBACK').catch(() => undefined);
       throw error;
     }
   }
+
+  /** What the last write wrote and how long its steps took (for the log of a slow write). */
+  lastWrite: WriteSteps | null = null;
 
   private async writeCheckpoint(c: Checkpoint): Promise<void> {
     // The buckets go to a temporary table in slices (each serialised just before its statement,
