@@ -1,7 +1,7 @@
 /**
  * The checkpoint's counter buckets are written as compact JSON (issue 15) and read back exactly:
  * every double as it was, a bucket rewritten has one row, rows an earlier version wrote (base64)
- * still load, and the keys built in SQL are the keys the earlier rows have.
+ * still load and are replaced by the new form (one row per key).
  */
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { mkdtempSync, rmSync } from 'node:fs';

@@ -59,11 +59,6 @@ CREATE TABLE IF NOT EXISTS live_counters (
   counters VARCHAR NOT NULL
 );`;
 
-/** A checkpoint slice's rows, from the JSON bytes in $1 (see writeCheckpoint). */
-const CHECKPOINT_ROWS_SQL = `(SELECT unnest(from_json(decode($1), '[{"s":"VARCHAR","t":"TINYINT","m":"BIGINT","d":"VARCHAR","c":"JSON"}]')) AS r)`;
-/** A bucket's key in SQL: what `bucketKey` gives (earlier checkpoints' rows were written with that). */
-const BUCKET_KEY_SQL = `r.t || '|' || r.s || '|' || CASE WHEN r.t = 2 THEN r.d ELSE CAST(r.m AS VARCHAR) END`;
-
 /** A bucket's key: `kind|scope|day` for a day, `kind|scope|startMs` for a minute or an interval. */
 export function bucketKey(b: ScopeBucket): string {
   return `${b.kind}|${b.scope}|${b.kind === 2 ? b.day : b.startMs}`;
@@ -214,8 +209,6 @@ const CHECKPOINT_MINUTES_MS = 80 * 60_000;
 /** Records appended per data chunk (a few milliseconds of the event loop each). */
 const APPEND_SLICE = 500;
 
-/** Records serialised and written per statement. */
-const WRITE_SLICE = 1000;
 
 export class RecordStore {
   /** Which contacts may have a row already (their rewrite deletes it first); see stored-contact-ids.ts. */
@@ -358,22 +351,22 @@ export class RecordStore {
   lastWrite: WriteSteps | null = null;
 
   private async writeCheckpoint(c: Checkpoint): Promise<void> {
-    // The buckets go to a temporary table in slices (each serialised just before its statement,
-    // as compact JSON bytes; the key built in SQL exactly as bucketKey builds it), then replace
-    // their stored rows with one DELETE: each DELETE scans the whole table (a million rows and
-    // more on a busy day), so one per slice cost that scan up to ten times a write (issue 15).
+    // The buckets go to a temporary table (appended in slices, each built just before it is
+    // appended), then replace their stored rows with one DELETE: each DELETE scans the whole
+    // table (a million rows and more on a busy day), so one per slice cost that scan up to ten
+    // times a write (issue 15).
     await this.db.run('CREATE TEMP TABLE IF NOT EXISTS checkpoint_rows AS SELECT * FROM live_counters LIMIT 0');
     await this.db.run('DELETE FROM checkpoint_rows');
-    for (let i = 0; i < c.buckets.length; i += 5 * WRITE_SLICE) {
-      const slice = c.buckets.slice(i, i + 5 * WRITE_SLICE);
-      let json = '[';
-      for (let j = 0; j < slice.length; j++) {
-        const b = slice[j];
-        json += `${j > 0 ? ',' : ''}{"s":${JSON.stringify(b.scope)},"t":${b.kind},"m":${b.startMs},"d":${JSON.stringify(b.day)},"c":${countersText(b.counters)}}`;
-      }
-      await this.db.run(`INSERT INTO checkpoint_rows SELECT ${BUCKET_KEY_SQL}, r.s, r.t, r.m, r.d, r.c FROM ${CHECKPOINT_ROWS_SQL}`, [jsonBytes(`${json}]`)]);
-    }
     if (c.buckets.length > 0) {
+      const buckets = c.buckets;
+      await this.appendRows('checkpoint_rows', buckets.length, (from, to) => {
+        const rows: Array<Record<string, unknown>> = [];
+        for (let i = from; i < to; i++) {
+          const b = buckets[i];
+          rows.push({ k: bucketKey(b), scope: b.scope, kind: b.kind, start_ms: b.startMs, day: b.day, counters: countersText(b.counters) });
+        }
+        return rows;
+      });
       await this.db.run('DELETE FROM live_counters WHERE k IN (SELECT k FROM checkpoint_rows)');
       await this.db.run('INSERT INTO live_counters SELECT * FROM checkpoint_rows');
       await this.db.run('DELETE FROM checkpoint_rows');
@@ -531,12 +524,13 @@ export class RecordStore {
    * to parse (and far more when the ingest had the cores), where the appender costs about as much
    * main-thread time as serialising the JSON did and nothing after (issue 15).
    */
-  private async appendRows(table: 'contacts' | 'tickets', count: number, rowsOf: (from: number, to: number) => Array<Record<string, unknown>>): Promise<void> {
+  private async appendRows(table: 'contacts' | 'tickets' | 'checkpoint_rows', count: number, rowsOf: (from: number, to: number) => Array<Record<string, unknown>>): Promise<void> {
+    const temporary = table === 'checkpoint_rows';
     const columns = (this.columnsOf[table] ??= (await this.db.runAndReadAll(
-      'SELECT column_name FROM duckdb_columns() WHERE database_name = current_database() AND schema_name = current_schema() AND table_name = $1 ORDER BY column_index',
-      [table],
+      'SELECT column_name FROM duckdb_columns() WHERE database_name = $1 AND schema_name = current_schema() AND table_name = $2 ORDER BY column_index',
+      [temporary ? 'temp' : (await this.db.runAndReadAll('SELECT current_database()')).getRows()[0][0] as string, table],
     )).getRows().map(([name]) => name as string));
-    const appender = await this.db.createAppender(table);
+    const appender = await this.db.createAppender(table, null, temporary ? 'temp' : null);
     let appended = false;
     try {
       const types: DuckDBType[] = columns.map((_, i) => appender.columnType(i));
@@ -565,7 +559,7 @@ export class RecordStore {
   }
 
   /** Each record table's columns in order (fixed once `prepare` ran). */
-  private readonly columnsOf: Partial<Record<'contacts' | 'tickets', string[]>> = {};
+  private readonly columnsOf: Partial<Record<'contacts' | 'tickets' | 'checkpoint_rows', string[]>> = {};
 
   /** The stored merge state of these contacts (for events older than the live engine holds). */
   async loadContacts(ids: string[], nearDay?: string): Promise<Map<string, ContactSnapshot>> {
