@@ -11,11 +11,11 @@
  * Pure persistence: the shapes it reads and writes (snapshots, checkpoint) are in
  * server/records/snapshots.ts; what loads them into the live engine is server/live/.
  */
-import { DuckDBBlobValue, DuckDBDataChunk, JSToDuckDBValueConverter, type DuckDBConnection, type DuckDBType } from '@duckdb/node-api';
+import { DuckDBBlobValue, DuckDBDataChunk, JSToDuckDBValueConverter, type DuckDBArrayValue, type DuckDBConnection, type DuckDBType, type DuckDBVector } from '@duckdb/node-api';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { effectiveCloseMs, handleSec, queueOutcome, ticketDeadlineMs, waitSec, type ContactRecord, type TicketRecord } from '../../shared/attribution.ts';
 import type { ContactFold } from '../../shared/contact-fold.ts';
-import type { KpiSettings } from '../../shared/kpi.ts';
+import { COUNTER_COUNT, type KpiSettings } from '../../shared/kpi.ts';
 import { dayKey } from '../../shared/time.ts';
 import { dailyReport, type DailyReportOptions, type DailyRow } from './daily-report.ts';
 import { intervalReport, type IntervalReportOptions, type StoredIntervals } from './interval-report.ts';
@@ -87,6 +87,20 @@ export function countersOf(stored: string): Float64Array {
   const text = stored.startsWith('"') ? (JSON.parse(stored) as string) : stored;
   const bytes = Buffer.from(text, 'base64');
   return new Float64Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
+}
+
+/**
+ * The counters of a chunk's `DOUBLE[COUNTER_COUNT]` column, row by row (copies). Its values are
+ * one contiguous run of doubles in DuckDB's vector; node-api keeps them as a Float64Array behind
+ * the array vector (not part of its typed interface), and where that is not so, each row is read
+ * through `getItem`.
+ */
+function countersColumn(vector: DuckDBVector, rowCount: number): (row: number) => Float64Array {
+  const values = (vector as unknown as { childData?: { items?: unknown } }).childData?.items;
+  if (values instanceof Float64Array && values.length >= rowCount * COUNTER_COUNT) {
+    return (row) => values.slice(row * COUNTER_COUNT, (row + 1) * COUNTER_COUNT);
+  }
+  return (row) => Float64Array.from((vector.getItem(row) as DuckDBArrayValue).items as number[]);
 }
 
 /** The local day a contact belongs to: of its offer, else of its earliest known event. */
@@ -387,17 +401,32 @@ export class RecordStore {
     const sync = await this.db.runAndReadAll('SELECT CAST(max(covered_through_ms) AS DOUBLE), bool_and(exact), CAST(max(at_ms) AS DOUBLE) FROM record_sync');
     const [through, exact, atMs] = sync.getRows()[0] ?? [];
     if (through === null || through === undefined || exact !== true) return null;
+    // Read as numbers wherever it can be (issue 15: a busy day's checkpoint is half a million rows
+    // and more, and reading each row's texts took most of a restart): each scope's name only on
+    // its first row (in scope order), a day only for day buckets, and the counters parsed by
+    // DuckDB into a fixed-size array; rows of another form (base64, or another number of
+    // counters) come as text and are read by countersOf.
+    const fixed = `starts_with(counters, '[') AND json_array_length(counters) = ${COUNTER_COUNT}`;
     const readBuckets = async (each: (bucket: ScopeBucket) => void) => {
-      const result = await this.db.stream('SELECT scope, kind, CAST(start_ms AS DOUBLE), day, counters FROM live_counters');
+      const result = await this.db.stream(
+        `SELECT CASE WHEN scope IS DISTINCT FROM lag(scope) OVER (ORDER BY scope, kind, start_ms, day) THEN scope END,
+           kind, CAST(start_ms AS DOUBLE), CASE WHEN kind = 2 THEN day ELSE '' END,
+           CASE WHEN ${fixed} THEN CAST(from_json(counters, '["DOUBLE"]') AS DOUBLE[${COUNTER_COUNT}]) END,
+           CASE WHEN NOT (${fixed}) THEN counters END
+         FROM live_counters ORDER BY scope, kind, start_ms, day`,
+      );
+      let scope = '' as ScopeKey;
       for (let chunk = await result.fetchChunk(); chunk && chunk.rowCount > 0; chunk = await result.fetchChunk()) {
-        const [scopes, kinds, starts, days, counters] = [0, 1, 2, 3, 4].map((i) => chunk.getColumnVector(i).toArray());
+        const [scopes, kinds, starts, days, , texts] = [0, 1, 2, 3, -1, 5].map((i) => (i < 0 ? [] : chunk.getColumnVector(i).toArray()));
+        const counters = countersColumn(chunk.getColumnVector(4), chunk.rowCount);
         for (let i = 0; i < chunk.rowCount; i++) {
+          if (scopes[i] !== null) scope = scopes[i] as ScopeKey;
           each({
-            scope: scopes[i] as ScopeKey,
+            scope,
             kind: kinds[i] as 0 | 1 | 2,
             startMs: starts[i] as number,
             day: days[i] as string,
-            counters: countersOf(counters[i] as string),
+            counters: texts[i] !== null ? countersOf(texts[i] as string) : counters(i),
           });
         }
       }
