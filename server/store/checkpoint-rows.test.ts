@@ -86,7 +86,7 @@ describe('checkpoint rows', () => {
     });
   }, 60_000);
 
-  it('keep the minutes a restart can use (80 before the commit), not older ones, and replace many buckets in one write', async () => {
+  it('keep the minutes a restart can use (62 before the checkpoint), not older ones, and replace many buckets in one write', async () => {
     await withStore('minutes.duckdb', async (records, db) => {
       const minute = (agent: number, minutesBack: number, value: number): ScopeBucket => ({ scope: `agent:a${agent}` as ScopeKey, kind: 0, startMs: NOW - minutesBack * 60_000, day: '', counters: counters([value]) });
       const checkpoint = (buckets: ScopeBucket[]) => ({ buckets, throughReceivedMs: NOW, atMs: NOW, horizonDay: '2026-12-04', horizonMs: NOW - 86_400_000 });
@@ -99,11 +99,11 @@ describe('checkpoint rows', () => {
         'SELECT count(*), count(DISTINCT k), CAST(min(start_ms) AS DOUBLE), CAST(sum(CAST(counters->>0 AS DOUBLE)) AS DOUBLE) FROM live_counters WHERE kind = 0',
       );
       const [count, distinct, oldest, sum] = rows.getRows()[0].map(Number);
-      // Minutes 1 to 80 back stay (81 to 90 are older than a restart can use), each once.
-      expect(count).toBe(150 * 80);
-      expect(distinct).toBe(150 * 80);
-      expect(oldest).toBe(NOW - 80 * 60_000);
-      expect(sum).toBe(150 * 30 * 2 + 150 * 50 * 1);
+      // Minutes 1 to 62 back stay (63 to 90 are older than a restart can use), each once.
+      expect(count).toBe(150 * 62);
+      expect(distinct).toBe(150 * 62);
+      expect(oldest).toBe(NOW - 62 * 60_000);
+      expect(sum).toBe(150 * 30 * 2 + 150 * 32 * 1);
     });
   }, 60_000);
 });

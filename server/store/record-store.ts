@@ -223,8 +223,12 @@ export class WriteSteps {
   }
 }
 
-/** How far back from its commit a checkpoint keeps minute buckets: the engine's 72 (MINUTE_SLOTS) and a margin. */
-const CHECKPOINT_MINUTES_MS = 80 * 60_000;
+/**
+ * How far back from its time a checkpoint keeps minute buckets: the engine uses none older than
+ * 61 minutes before the start of the current minute (the 60-minute window and the minute in
+ * progress; engine-state.ts), and a restart is later than the checkpoint.
+ */
+const CHECKPOINT_MINUTES_MS = 62 * 60_000;
 
 /** Records appended per data chunk (a few milliseconds of the event loop each). */
 const APPEND_SLICE = 500;
@@ -394,12 +398,12 @@ export class RecordStore {
       await this.db.run('INSERT INTO live_counters SELECT * FROM checkpoint_rows');
       await this.db.run('DELETE FROM checkpoint_rows');
     }
-    // Minutes older than any rolling window (the engine keeps 72 minutes back from now, see
-    // MINUTE_SLOTS; a restart is later than the checkpoint), and intervals and days the live state
-    // no longer holds. Minutes were kept 3 hours before: on a busy day most rows a restart read.
+    // Minutes older than any rolling window (see CHECKPOINT_MINUTES_MS), and intervals and days
+    // the live state no longer holds. Minutes were kept 3 hours before: on a busy day most of the
+    // rows a restart read (10,000 agents' minutes).
     await this.db.run(
       'DELETE FROM live_counters WHERE (kind = 0 AND start_ms < $1) OR (kind = 1 AND start_ms < $2) OR (kind = 2 AND day < $3)',
-      [BigInt(c.throughReceivedMs - CHECKPOINT_MINUTES_MS), BigInt(c.horizonMs - 15 * 60_000), c.horizonDay],
+      [BigInt(c.atMs - CHECKPOINT_MINUTES_MS), BigInt(c.horizonMs - 15 * 60_000), c.horizonDay],
     );
     await this.db.run('DELETE FROM record_sync');
     await this.db.run('INSERT INTO record_sync VALUES ($1, true, $2)', [BigInt(c.throughReceivedMs), BigInt(c.atMs)]);
