@@ -29,6 +29,7 @@ import { APPEND_SCRIPT, appendScriptArgs } from './append-script.ts';
 import { readCheckpoint, writeCheckpoint, type ClusterCheckpoint } from './checkpoint.ts';
 import type { FollowsRemote, RemoteEventHooks } from './remote-events.ts';
 import { compareStreamIds, isStreamId, STREAM_START } from './stream-ids.ts';
+import { pushAll } from '../lib/arrays.ts';
 
 
 export interface RedisStreamLogOptions {
@@ -354,7 +355,7 @@ export class RedisStreamEventLog implements EventLog, FollowsRemote {
         entry.own.resolve(shares[i]);
       } else {
         this.stats.remote++;
-        remoteAccepted.push(...shares[i]);
+        pushAll(remoteAccepted, shares[i]);
       }
     });
     if (remoteAccepted.length > 0) {
@@ -371,7 +372,7 @@ export class RedisStreamEventLog implements EventLog, FollowsRemote {
     const remote: CallCentreEvent[] = [];
     for (let i = 0; i < entries.length; i++) {
       const { own } = entries[i];
-      if (!own) remote.push(...shares[i]);
+      if (!own) pushAll(remote, shares[i]);
       else if (own.prepare && shares[i].length > 0) await own.prepare(shares[i]);
     }
     if (remote.length > 0) await this.hooks?.prepare?.(remote);

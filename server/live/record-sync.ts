@@ -13,6 +13,7 @@ import type { RecordStore } from '../store/record-store.ts';
 import type { Checkpoint, ContactSnapshot, TicketSnapshot } from '../records/snapshots.ts';
 import { withoutPaths, type EventLog } from '../store/event-log.ts';
 import { HttpError } from '../errors.ts';
+import { pushAll } from '../lib/arrays.ts';
 
 /** A record write at least this long is logged with its steps. */
 const SLOW_WRITE_SEC = 2;
@@ -69,7 +70,7 @@ export class RecordSync {
     } finally {
       // Handed to the flush's FCR marking only once this batch's past-day contacts are stored: a
       // flush between would look for an earlier call of the batch not yet written, and miss it.
-      this.offers.push(...offers);
+      pushAll(this.offers, offers);
     }
   }
 
@@ -185,7 +186,7 @@ export class RecordSync {
         this.logger.error({ err: (error as Error).message, contacts: contacts.length }, 'cannot write contact records; will retry');
         this.engine.markChanged(contacts.map((c) => c.fold.record.contactId), tickets.map((t) => t.record.ticketId));
         if (checkpoint) this.engine.remarkCheckpoint(checkpoint.buckets);
-        this.offers.push(...offers);
+        pushAll(this.offers, offers);
         return;
       }
       // A write went through: the store takes writes again (also for the event log's health).
@@ -197,7 +198,7 @@ export class RecordSync {
         this.engine.markRepeated(await this.records.markRepeats(offers, this.engine.horizonDay));
       } catch (error) {
         this.logger.error({ err: (error as Error).message }, 'cannot mark repeat contacts in stored days; will retry');
-        this.offers.push(...offers);
+        pushAll(this.offers, offers);
       }
     });
     return this.flushing;

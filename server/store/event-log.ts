@@ -4,6 +4,7 @@
  * it had already seen (by id), so a re-sent batch is counted once.
  */
 import type { CallCentreEvent } from '../../shared/events.ts';
+import { pushAll } from '../lib/arrays.ts';
 
 /** The store cannot keep events (unwritable, full, closed): the batch was not acknowledged. */
 export class StoreError extends Error {}
@@ -113,7 +114,7 @@ export class MemoryEventLog implements EventLog {
     }
     if (accepted.length > 0) {
       await options.prepare?.(accepted);
-      this.events.push(...accepted);
+      pushAll(this.events, accepted);
       for (const event of accepted) this.ingestKeys.set(event.id, options.ingestKey ?? null);
       this.lastCommittedMs = Math.max(Date.now(), this.lastCommittedMs + 1);
       this.listener(accepted, this.lastCommittedMs);

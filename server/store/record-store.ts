@@ -23,6 +23,7 @@ import type { ScopeKey } from '../../shared/scope.ts';
 import { bloomKey } from '../lib/bloom.ts';
 import type { Checkpoint, ContactSnapshot, ScopeBucket, StoredCheckpoint, TicketSnapshot } from '../records/snapshots.ts';
 import { StoredContactIds } from './stored-contact-ids.ts';
+import { minOf } from '../lib/arrays.ts';
 
 export const RECORD_SCHEMA = `
 CREATE TABLE IF NOT EXISTS contacts (
@@ -631,7 +632,7 @@ export class RecordStore {
   async repeatedLater(offers: Array<{ contactId: string; customerRef: string; offeredTsMs: number }>): Promise<Set<string>> {
     if (offers.length === 0) return new Set();
     const windowMs = this.options.settings.fcrRepeatDays * DAY_MS;
-    const fromDay = dayKey(Math.min(...offers.map((o) => o.offeredTsMs)) - DAY_MS, this.options.timeZone);
+    const fromDay = dayKey(minOf(offers.map((o) => o.offeredTsMs)) - DAY_MS, this.options.timeZone);
     const reader = await this.db.runAndReadAll(
       `WITH mine AS (SELECT unnest(from_json(decode($1), '[{"contactId":"VARCHAR","customerRef":"VARCHAR","offeredTsMs":"BIGINT"}]'), recursive := true))
        SELECT DISTINCT mine.contactId FROM mine JOIN contacts c ON c.customer_ref = mine.customerRef
@@ -670,7 +671,7 @@ export class RecordStore {
 
   private async markRepeatsNow(offers: Array<{ customerRef: string; offeredTsMs: number }>, beforeDay: string): Promise<string[]> {
     const windowMs = this.options.settings.fcrRepeatDays * DAY_MS;
-    const minMs = Math.min(...offers.map((o) => o.offeredTsMs)) - windowMs;
+    const minMs = minOf(offers.map((o) => o.offeredTsMs)) - windowMs;
     const fromDay = dayKey(minMs - DAY_MS, this.options.timeZone);
     if (fromDay >= beforeDay) return [];
     // Find the rows first (a read): most batches flip none, and an UPDATE join costs far more.
