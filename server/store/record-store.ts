@@ -234,7 +234,6 @@ const CHECKPOINT_MINUTES_MS = 62 * 60_000;
 /** Records appended per data chunk (a few milliseconds of the event loop each). */
 const APPEND_SLICE = 500;
 
-
 export class RecordStore {
   /** Which contacts may have a row already (their rewrite deletes it first); see stored-contact-ids.ts. */
   private readonly storedContacts = new StoredContactIds();
@@ -549,10 +548,6 @@ export class RecordStore {
     return reader.getRows().map(([json, repeated]) => snapshotOf(json as string, repeated as boolean));
   }
 
-  /**
-   * A slice's rows as one statement's parameters. `ids`: those whose old rows to delete — with
-   * `onlyStored` (contacts), only those that may have one (see StoredContactIds).
-   */
   /** Deletes the stored rows of these ids, in the days from two before the earliest of `days` on (a row moves by a day or so at most: a late offer). */
   private async deleteRows(table: 'contacts' | 'tickets', idColumn: string, ids: string[], days: string[]): Promise<void> {
     if (ids.length === 0) return;
