@@ -3,17 +3,16 @@
  * every double as it was, a bucket rewritten has one row, rows an earlier version wrote (base64)
  * still load and are replaced by the new form (one row per key).
  */
-import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { COUNTER_COUNT, DEFAULT_KPI_SETTINGS } from '../../shared/kpi.ts';
+import { COUNTER_COUNT } from '../../shared/kpi.ts';
 import type { ScopeKey } from '../../shared/scope.ts';
 import type { ScopeBucket } from '../records/snapshots.ts';
-import { bucketKey, countersOf, countersText, RecordStore } from './record-store.ts';
+import { bucketKey, countersOf, countersText } from './record-store.ts';
+import { withRecordStore } from './record-store-fixture.ts';
 
-const TZ = 'Asia/Shanghai';
 const NOW = Date.parse('2026-12-05T10:00:00+08:00');
 const dir = mkdtempSync(join(tmpdir(), 'checkpoint-rows-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -24,19 +23,7 @@ function counters(values: number[]): Float64Array {
   return c;
 }
 
-/** A record store on a DuckDB file of its own, closed after `use`. */
-async function withStore(file: string, use: (records: RecordStore, db: DuckDBConnection) => Promise<void>): Promise<void> {
-  const instance = await DuckDBInstance.create(join(dir, file));
-  const db = await instance.connect();
-  try {
-    const records = new RecordStore(db, { timeZone: TZ, settings: DEFAULT_KPI_SETTINGS, clock: { now: () => NOW } });
-    await records.prepare();
-    await use(records, db);
-  } finally {
-    db.closeSync();
-    instance.closeSync();
-  }
-}
+const withStore = (file: string, use: Parameters<typeof withRecordStore>[3]) => withRecordStore(dir, file, NOW, use);
 
 const awkward = [0.1 + 0.2, 1 / 3, 123456789.123456, 5e-324, 1.7976931348623157e308, -0, -2.5, 2 ** 53 + 2, 0];
 

@@ -1,0 +1,18 @@
+/** Tests' record store: on a DuckDB file of its own in `dir`, closed after `use`. */
+import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+import { join } from 'node:path';
+import { DEFAULT_KPI_SETTINGS } from '../../shared/kpi.ts';
+import { RecordStore } from './record-store.ts';
+
+export async function withRecordStore(dir: string, file: string, nowMs: number, use: (records: RecordStore, db: DuckDBConnection) => Promise<void>): Promise<void> {
+  const instance = await DuckDBInstance.create(join(dir, file));
+  const db = await instance.connect();
+  try {
+    const records = new RecordStore(db, { timeZone: 'Asia/Shanghai', settings: DEFAULT_KPI_SETTINGS, clock: { now: () => nowMs } });
+    await records.prepare();
+    await use(records, db);
+  } finally {
+    db.closeSync();
+    instance.closeSync();
+  }
+}

@@ -1,0 +1,57 @@
+/**
+ * Record writes (issue 15): the FCR repeat marking of stored days takes any number of offers at
+ * once (offers wait for the next record write, and at 20,000 events/s behind a slow write they
+ * passed 100,000, where a spread of them into Math.min threw and stopped the server); and a write
+ * that fails leaves none of the rows DuckDB's appender had already taken.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { newContactFold } from '../../shared/contact-fold.ts';
+import { withRecordStore } from './record-store-fixture.ts';
+
+const NOW = Date.parse('2026-12-05T10:00:00+08:00');
+const dir = mkdtempSync(join(tmpdir(), 'mark-repeats-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const withStore = (file: string, use: Parameters<typeof withRecordStore>[3]) => withRecordStore(dir, file, NOW, use);
+
+describe('FCR repeat marking of stored days', () => {
+  it('marks the earlier contact of a returning caller among 300,000 offers', async () => {
+    await withStore('store.duckdb', async (records, db) => {
+      // Yesterday's call of caller c-7, stored.
+      const fold = newContactFold('yesterday-1');
+      Object.assign(fold.record, { queue: 'q', site: 's', channel: 'phone', customerRef: 'c-7', offeredTsMs: NOW - 86_400_000, answeredTsMs: NOW - 86_390_000 });
+      fold.fromOffer = true;
+      await records.write([{ fold }], []);
+      const offers = Array.from({ length: 300_000 }, (_, i) => ({ customerRef: `c-${i + 1000}`, offeredTsMs: NOW - i }));
+      offers.push({ customerRef: 'c-7', offeredTsMs: NOW });
+      expect(await records.markRepeats(offers, '2026-12-05')).toEqual(['yesterday-1']);
+      const stored = await db.runAndReadAll("SELECT repeated_later FROM contacts WHERE contact_id = 'yesterday-1'");
+      expect(stored.getRows()).toEqual([[true]]);
+    });
+  }, 120_000);
+});
+
+describe('a record write that fails', () => {
+  it('leaves none of the rows it had appended (the appender writes inside the write transaction)', async () => {
+    await withStore('failing.duckdb', async (records, db) => {
+      const contact = (id: string) => {
+        const fold = newContactFold(id);
+        Object.assign(fold.record, { queue: 'q', site: 's', channel: 'phone', offeredTsMs: NOW - 60_000 });
+        return { fold };
+      };
+      await records.write([contact('kept')], []);
+      // 1,200 contacts (three appended chunks), then a checkpoint bucket whose kind does not fit its column: the write fails after the rows went in.
+      const many = Array.from({ length: 1_200 }, (_, i) => contact(`lost-${i}`));
+      const broken = { buckets: [{ scope: 'centre' as never, kind: 1000 as never, startMs: NOW, day: '', counters: new Float64Array(4) }], throughReceivedMs: NOW, atMs: NOW, horizonDay: '2026-12-04', horizonMs: NOW - 86_400_000 };
+      await expect(records.write(many, [], undefined, broken)).rejects.toThrow();
+      const stored = await db.runAndReadAll('SELECT contact_id FROM contacts ORDER BY contact_id');
+      expect(stored.getRows()).toEqual([['kept']]);
+      // And the store takes the next write.
+      await records.write([contact('next')], []);
+      expect((await db.runAndReadAll('SELECT count(*) FROM contacts')).getRows()).toEqual([[2n]]);
+    });
+  }, 60_000);
+});
