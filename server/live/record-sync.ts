@@ -178,8 +178,8 @@ export class RecordSync {
         if (checkpoint) this.onCheckpointTimed?.(seconds);
         // A write of more than a few seconds holds every later one (and a stop) back: say what it wrote and where its time went.
         if (seconds >= SLOW_WRITE_SEC) {
-          const steps = this.records.lastWrite;
-          this.logger.info({ seconds: Math.round(seconds * 10) / 10, contacts: steps?.contacts, tickets: steps?.tickets, buckets: steps?.buckets, ms: steps?.ms }, 'slow record write');
+          const write = this.records.lastWrite;
+          this.logger.info({ seconds: Math.round(seconds * 10) / 10, contacts: write?.contacts, tickets: write?.tickets, buckets: write?.buckets, ms: write?.steps.all }, 'slow record write');
         }
       } catch (error) {
         this.writeFailure = withoutPaths(firstLineOf(error));

@@ -13,6 +13,7 @@ import type { RecordStore } from '../store/record-store.ts';
 import type { StoredCheckpoint } from '../records/snapshots.ts';
 import type { RecordSync } from './record-sync.ts';
 import type { Logger } from 'pino';
+import { StepTimes } from '../lib/step-times.ts';
 
 export interface LiveRestore {
   engine: KpiEngine;
@@ -26,22 +27,6 @@ export interface LiveRestore {
   noteEvents: (events: CallCentreEvent[]) => void;
   /** Told how long each step took (one info line), so a slow start says where its time went. */
   logger?: Logger;
-}
-
-/** Milliseconds per restore step, in order. */
-class StepTimes {
-  private readonly steps: Record<string, number> = {};
-  private last = performance.now();
-
-  done(step: string): void {
-    const now = performance.now();
-    this.steps[step] = Math.round((this.steps[step] ?? 0) + now - this.last);
-    this.last = now;
-  }
-
-  get all(): Record<string, number> {
-    return this.steps;
-  }
 }
 
 /** Rebuilds live state from the store; returns how many events it replayed. */

@@ -11,7 +11,7 @@
  * Pure persistence: the shapes it reads and writes (snapshots, checkpoint) are in
  * server/records/snapshots.ts; what loads them into the live engine is server/live/.
  */
-import { DuckDBBlobValue, DuckDBDataChunk, type DuckDBArrayValue, type DuckDBConnection, type DuckDBType, type DuckDBVector } from '@duckdb/node-api';
+import { DuckDBBlobValue, DuckDBDataChunk, DuckDBTypeId, type DuckDBArrayValue, type DuckDBConnection, type DuckDBType, type DuckDBVector } from '@duckdb/node-api';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { effectiveCloseMs, handleSec, queueOutcome, ticketDeadlineMs, waitSec, type ContactRecord, type TicketRecord } from '../../shared/attribution.ts';
 import type { ContactFold } from '../../shared/contact-fold.ts';
@@ -24,6 +24,7 @@ import { bloomKey } from '../lib/bloom.ts';
 import type { Checkpoint, ContactSnapshot, ScopeBucket, StoredCheckpoint, TicketSnapshot } from '../records/snapshots.ts';
 import { StoredContactIds } from './stored-contact-ids.ts';
 import { minOf } from '../lib/arrays.ts';
+import { StepTimes } from '../lib/step-times.ts';
 
 export const RECORD_SCHEMA = `
 CREATE TABLE IF NOT EXISTS contacts (
@@ -206,22 +207,12 @@ function lookFrom(day: string): string {
   return dayKey(Date.parse(`${day}T12:00:00Z`) - 2 * DAY_MS, 'UTC');
 }
 
-/** A record write's sizes and the milliseconds of its steps (delete, insert, checkpoint, commit). */
-export class WriteSteps {
-  readonly ms: Record<string, number> = {};
-  private last = performance.now();
-
-  constructor(
-    readonly contacts: number,
-    readonly tickets: number,
-    readonly buckets: number,
-  ) {}
-
-  done(step: string): void {
-    const now = performance.now();
-    this.ms[step] = Math.round(now - this.last);
-    this.last = now;
-  }
+/** A record write's sizes and the time of its steps (delete, insert, checkpoint, commit). */
+export interface WriteSteps {
+  contacts: number;
+  tickets: number;
+  buckets: number;
+  steps: StepTimes;
 }
 
 /**
@@ -329,17 +320,24 @@ export class RecordStore {
       this.storedContactsRead = true;
       await this.storedContacts.load(this.db, dayKey(nowMs - 3 * DAY_MS, timeZone)).catch(() => undefined);
     }
-    const steps = new WriteSteps(contacts.length, tickets.length, checkpoint?.buckets.length ?? 0);
-    this.lastWrite = steps;
+    const steps = new StepTimes();
+    this.lastWrite = { contacts: contacts.length, tickets: tickets.length, buckets: checkpoint?.buckets.length ?? 0, steps };
     await this.db.run('BEGIN TRANSACTION');
     try {
       // The rows these records replace, in one DELETE per table: a DELETE scans every row of the
       // days it looks in (millions on a busy day) whatever the number of ids, so one per slice
       // cost that scan five times a second at 20,000 events/s (issue 15).
       if (contacts.length > 0) {
-        const replaced = contacts.map((c) => c.fold.record).filter((r) => !this.storedContacts.surelyAbsent(bloomKey(r.contactId), lookFrom(contactDay(r, timeZone))));
-        this.newContactRowsWritten += contacts.length - replaced.length;
-        await this.deleteRows('contacts', 'contact_id', replaced.map((r) => r.contactId), replaced.map((r) => contactDay(r, timeZone)));
+        const ids: string[] = [];
+        const days: string[] = [];
+        for (const { fold: { record: r } } of contacts) {
+          const day = contactDay(r, timeZone);
+          if (this.storedContacts.surelyAbsent(bloomKey(r.contactId), lookFrom(day))) continue;
+          ids.push(r.contactId);
+          days.push(day);
+        }
+        this.newContactRowsWritten += contacts.length - ids.length;
+        await this.deleteRows('contacts', 'contact_id', ids, days);
       }
       if (tickets.length > 0) await this.deleteRows('tickets', 'ticket_id', tickets.map((t) => t.record.ticketId), tickets.map((t) => ticketDay(t.record, timeZone)));
       steps.done('delete');
@@ -383,8 +381,9 @@ export class RecordStore {
     await this.db.run('DELETE FROM checkpoint_rows');
     if (c.buckets.length > 0) {
       // As compact JSON bytes that DuckDB parses on its threads, a slice at a time: the appender
-      // (as for contact rows) cost 4–5 µs a bucket of the main thread against 2–3 µs for this,
-      // and a checkpoint at 20,000 events/s is tens of thousands of buckets a write.
+      // (as for contact rows) cost the main thread 4–5 µs a bucket against 2.4 µs for this
+      // (profiles of 100,000-bucket writes), and a checkpoint at 20,000 events/s is tens of
+      // thousands of buckets a write.
       for (let i = 0; i < c.buckets.length; i += CHECKPOINT_SLICE) {
         const slice = c.buckets.slice(i, i + CHECKPOINT_SLICE);
         let json = '[';
@@ -571,8 +570,7 @@ export class RecordStore {
     let appended = false;
     try {
       const types: DuckDBType[] = columns.map((_, i) => appender.columnType(i));
-      const bigint = columns.map((name) => name.endsWith('_ms') || name.endsWith('_key'));
-      const json = columns.map((name) => name === 'fold' || name === 'record');
+      const bigint = types.map((type) => type.typeId === DuckDBTypeId.BIGINT);
       for (let from = 0; from < count; from += APPEND_SLICE) {
         if (from > 0) await nextTurn();
         const rows = rowsOf(from, Math.min(count, from + APPEND_SLICE));
@@ -580,7 +578,8 @@ export class RecordStore {
           const value = row[name];
           if (value === undefined || value === null) return null;
           if (bigint[c]) return BigInt(value as number);
-          return json[c] ? JSON.stringify(value) : value;
+          // The JSON columns (`fold`, `record`) are given objects.
+          return typeof value === 'object' ? JSON.stringify(value) : value;
         }));
         const chunk = DuckDBDataChunk.create(types, rows.length);
         // Each value already as its column takes it (number, bigint, boolean, string or null):

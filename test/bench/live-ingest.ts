@@ -9,7 +9,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { zoneOffsetMs } from '../../shared/local-time.ts';
+import { dayBounds, localClock } from '../../shared/time.ts';
 import { median } from './bench-kit.ts';
 import { CENTRE_TZ, centreOffered, killServer, postEvents, rssMB, startServer, timedRestart, type BenchServer, type RestartResult } from './live-server.ts';
 
@@ -72,17 +72,14 @@ interface RoundResult {
  * would count for yesterday and the check that every one was counted would fail.
  */
 async function centreDayRoom(): Promise<void> {
-  const minuteOfDay = () => {
+  const outside = () => {
     const now = Date.now();
-    return Math.floor((((now + zoneOffsetMs(now, CENTRE_TZ)) % 86_400_000) + 86_400_000) % 86_400_000 / 60_000);
+    const { startMs, endMs } = dayBounds(now, CENTRE_TZ);
+    return now - startMs < 55 * 60_000 || endMs - now <= 2 * 60_000;
   };
-  let m = minuteOfDay();
-  if (m >= 55 && m < 1438) return;
-  console.log(`  (the centre's day is at ${String(Math.floor(m / 60)).padStart(2, '0')}:${String(m % 60).padStart(2, '0')} local: waiting until 00:55, so every contact posted counts today)`);
-  while (m < 55 || m >= 1438) {
-    await new Promise((resolve) => setTimeout(resolve, 10_000));
-    m = minuteOfDay();
-  }
+  if (!outside()) return;
+  console.log(`  (the centre's day is at ${localClock(Date.now(), CENTRE_TZ)} local: waiting until 00:55, so every contact posted counts today)`);
+  while (outside()) await new Promise((resolve) => setTimeout(resolve, 10_000));
 }
 
 /** One round against a serving server: posts, checks every event counted, then the JSON.parse reference. */

@@ -16,7 +16,9 @@
  * reported period, 60), --probe-ms, --heap-profile (V8 sampling heap profile of each latency
  * server: what grew after the first period), --no-restart, --skip-ingest (keeps the last file's
  * ingest figures), --skip-fresh (only the full-day rounds), --skip-day, --skip-latency, --out=FILE (default bench/results/live-path.json).
- * Env: EVENT_LOG is passed to the server; BENCH_SERVER_FLAGS adds Node flags to it.
+ * Env: EVENT_LOG is passed to the server; BENCH_SERVER_FLAGS adds Node flags to it;
+ * BENCH_SERVER_STDOUT=1 shows its output and BENCH_SERVER_LOG_LEVEL sets its log level (`error`;
+ * `info` adds its `restore steps` and `slow record write` lines).
  * Server and load generator share this machine's cores, so figures are pessimistic for the server.
  */
 import { execFileSync } from 'node:child_process';
