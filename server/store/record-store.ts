@@ -16,7 +16,7 @@ import { setImmediate as nextTurn } from 'node:timers/promises';
 import { effectiveCloseMs, handleSec, queueOutcome, ticketDeadlineMs, waitSec, type ContactRecord, type TicketRecord } from '../../shared/attribution.ts';
 import type { ContactFold } from '../../shared/contact-fold.ts';
 import { COUNTER_COUNT, type KpiSettings } from '../../shared/kpi.ts';
-import { dayKey } from '../../shared/time.ts';
+import { dayKey, MINUTE_MS, ROLLING_MINUTES } from '../../shared/time.ts';
 import { dailyReport, type DailyReportOptions, type DailyRow } from './daily-report.ts';
 import { intervalReport, type IntervalReportOptions, type StoredIntervals } from './interval-report.ts';
 import type { ScopeKey } from '../../shared/scope.ts';
@@ -220,7 +220,7 @@ export interface WriteSteps {
  * 61 minutes before the start of the current minute (the 60-minute window and the minute in
  * progress; engine-state.ts), and a restart is later than the checkpoint.
  */
-const CHECKPOINT_MINUTES_MS = 62 * 60_000;
+const CHECKPOINT_MINUTES_MS = (ROLLING_MINUTES['60m'] + 2) * MINUTE_MS;
 
 /** Records appended per data chunk (a few milliseconds of the event loop each). */
 const APPEND_SLICE = 500;
