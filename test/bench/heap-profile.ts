@@ -17,6 +17,8 @@ export interface MemorySample {
   external: number;
   arrayBuffers: number;
   spaces: Record<string, number>;
+  /** The process's CPU time so far (user + system, every thread), µs. */
+  cpuMicros?: number;
 }
 
 export function readMemorySamples(probeDir: string): MemorySample[] {
@@ -26,6 +28,18 @@ export function readMemorySamples(probeDir: string): MemorySample[] {
 }
 
 const MB = (bytes: number) => Math.round(bytes / 1e5) / 10;
+
+/**
+ * The server's CPU use between consecutive samples, as % of one core (200 % = both cores of
+ * this machine), from the sample's time on.
+ */
+export function cpuPercents(samples: MemorySample[]): Array<number | null> {
+  return samples.map((s, i) => {
+    const before = samples[i - 1];
+    if (!before || s.cpuMicros === undefined || before.cpuMicros === undefined || s.atMs <= before.atMs) return null;
+    return Math.round(((s.cpuMicros - before.cpuMicros) / 1000 / (s.atMs - before.atMs)) * 100);
+  });
+}
 
 /** One sample in MB: native = RSS − V8's heap − external (DuckDB, LMDB, allocator slack). */
 export function memoryBreakdownMB(s: MemorySample) {

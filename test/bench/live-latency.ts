@@ -15,7 +15,7 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { io as connect, type Socket } from 'socket.io-client';
 import type { ClientToServerEvents, RoomMessage, ServerToClientEvents } from '../../shared/socket-events.ts';
 import { median, percentile, sleep, slope } from './bench-kit.ts';
-import { memoryBreakdownMB, readMemorySamples, topSites } from './heap-profile.ts';
+import { cpuPercents, memoryBreakdownMB, readMemorySamples, topSites } from './heap-profile.ts';
 import { contactBodies } from './live-ingest.ts';
 import { ADMIN_TOKEN, engineCounts, killServer, postEvents, rssMB, startServer, timedRestart, type BenchServer, type RestartResult } from './live-server.ts';
 
@@ -191,7 +191,9 @@ export async function latencyPass(s: LatencySettings) {
     for (const screen of screens) screen.disconnect();
     screens = [];
 
-    const memory = readMemorySamples(server.probeDir).map((m) => ({ tSec: Math.round((m.atMs - load.startedWallMs) / 100) / 10, ...memoryBreakdownMB(m) }));
+    const memorySamples = readMemorySamples(server.probeDir);
+    const cpu = cpuPercents(memorySamples);
+    const memory = memorySamples.map((m, i) => ({ tSec: Math.round((m.atMs - load.startedWallMs) / 100) / 10, ...memoryBreakdownMB(m), cpuPercent: cpu[i] }));
     // Read before a restart, which removes this server's probe directory.
     const heapGrowth = heapFiles.length ? topSites(heapFiles.at(-1)!, heapFiles.length > 1 ? heapFiles[0] : undefined) : undefined;
     let restart: (RestartResult & { of: string }) | undefined;
@@ -225,7 +227,7 @@ interface PassData {
   expected: number;
   load: { acked: number; skippedTicks: number; maxInFlight: number; failures: number; ackMs: number[]; firstError: string; seconds: number };
   samples: Array<{ tSec: number; rssMB: number; engine?: Record<string, number> }>;
-  memory: Array<{ tSec: number } & ReturnType<typeof memoryBreakdownMB>>;
+  memory: Array<{ tSec: number; cpuPercent: number | null } & ReturnType<typeof memoryBreakdownMB>>;
   heapGrowth?: ReturnType<typeof topSites>;
   restart?: RestartResult & { of: string };
   restartError?: string;
@@ -259,6 +261,7 @@ function report(s: LatencySettings, d: PassData) {
   const maxRss = Math.max(...rssPoints.map((x) => x.rssMB));
   const afterFirstPeriod = rssPoints.filter((x) => x.tSec >= s.periodSec);
   const achieved = d.load.acked / d.load.seconds;
+  const serverCpu = d.memory.filter((m) => m.tSec > 0 && m.tSec <= s.durationSec && m.cpuPercent !== null).map((m) => m.cpuPercent!);
   const loadMet = achieved >= 0.97 * s.eventsPerSec && d.load.failures === 0;
   return {
     targetEventsPerSec: s.eventsPerSec,
@@ -285,6 +288,7 @@ function report(s: LatencySettings, d: PassData) {
     flatRule: 'last period p99 ≤ max(1.2 × first, first + 50 ms)',
     perPeriod,
     clientEventLoopDelayP99Ms: Math.round(d.clientLoopDelayP99Ms),
+    serverCpuPercentMedian: serverCpu.length ? Math.round(median(serverCpu)) : null,
     rss: {
       everySec: RSS_EVERY_MS / 1000,
       afterScreensSubscribedMB: d.rssAfterScreensMB,

@@ -85,7 +85,7 @@ function printSummary(ingest: Ingest | undefined, latency: LatencyResult[]): voi
     console.log(`    event → screen p50 ${l.p50Ms} ms, p99 ${l.p99Ms} ms, max ${l.maxMs} ms; ${l.deliveries}/${l.deliveriesExpected} deliveries — ${verdict(l.meetsP99)} p99 ≤ 500 ms`);
     console.log(`    per ${l.periodSec} s p50/p99: ${l.perPeriod.map((p) => `${p.p50Ms}/${p.p99Ms}`).join(', ')} ms — p99 flat: ${verdict(l.p99Flat)} (${l.flatRule})`);
     console.log(`    server RSS max ${l.rss.maxMB} MB, ${l.rss.growthMBPerMinAfterFirstPeriod} MB/min after the first period — ${verdict(l.rss.meetsTarget)} < 1 GB`);
-    console.log(`    load acks p50/p99 ${l.loadAckP50Ms}/${l.loadAckP99Ms} ms; client event-loop delay p99 ${l.clientEventLoopDelayP99Ms} ms`);
+    console.log(`    load acks p50/p99 ${l.loadAckP50Ms}/${l.loadAckP99Ms} ms; client event-loop delay p99 ${l.clientEventLoopDelayP99Ms} ms; server CPU (all threads, per 5 s, median) ${l.serverCpuPercentMedian ?? '?'} % of a core`);
     if (l.restart) console.log(`    restart of this server: serving the same KPIs after ${l.restart.readySec} s (stop ${l.restart.stopSec} s, ${l.restart.stopExit})`);
     if (l.restartError) console.log(`    restart failed: ${l.restartError}`);
     if (l.heapProfile) {

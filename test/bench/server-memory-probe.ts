@@ -1,8 +1,9 @@
 /**
  * Loaded into the benched server with `--import` (test/bench/live-server.ts), so the bench can
  * tell what its memory is without touching server code: every 5 s one JSON line in
- * $BENCH_PROBE_DIR/memory.jsonl with process.memoryUsage() and the used size of each V8 heap
- * space. RSS minus V8's heap and external memory is what native code holds (DuckDB, LMDB, the
+ * $BENCH_PROBE_DIR/memory.jsonl with process.memoryUsage(), the used size of each V8 heap
+ * space and the process's CPU time so far (all its threads: main, ingest worker, DuckDB, LMDB).
+ * RSS minus V8's heap and external memory is what native code holds (DuckDB, LMDB, the
  * allocator's fragmentation). With BENCH_HEAP_PROFILE=1, V8's sampling heap profiler runs from
  * the start and each SIGUSR2 writes $BENCH_PROBE_DIR/heap-<n>.json: the allocation sites of
  * what is still alive after a full GC (test/bench/heap-profile.ts reads them).
@@ -17,7 +18,8 @@ const probeDir = process.env.BENCH_PROBE_DIR;
 function sampleMemory(dir: string): void {
   const m = process.memoryUsage();
   const spaces = Object.fromEntries(getHeapSpaceStatistics().map((s) => [s.space_name, s.space_used_size]));
-  appendFileSync(join(dir, 'memory.jsonl'), `${JSON.stringify({ atMs: Date.now(), ...m, spaces })}\n`);
+  const cpu = process.cpuUsage();
+  appendFileSync(join(dir, 'memory.jsonl'), `${JSON.stringify({ atMs: Date.now(), ...m, spaces, cpuMicros: cpu.user + cpu.system })}\n`);
 }
 
 function startHeapSampling(dir: string): void {
