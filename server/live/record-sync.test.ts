@@ -1,8 +1,8 @@
 /**
  * Record writes are paced by how long the last one took (issue 15): each write takes whatever
  * changed since the one before, so writes on a fixed short interval behind a slow store ran back
- * to back and took the cores from the ingest. The timer now waits WRITE_PACE times the last
- * write's time (between the interval and MAX_WRITE_GAP_MS) before the next.
+ * to back and took the cores from the ingest. Timed writes now start four times as long apart as
+ * the last one took, at least the interval and at most MAX_WRITE_PERIOD_MS apart.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -13,20 +13,21 @@ import { DEFAULT_KPI_SETTINGS } from '../../shared/kpi.ts';
 import { KpiEngine } from '../engine/kpi-engine.ts';
 import { withRecordStore } from '../store/record-store-fixture.ts';
 import type { EventLog } from '../store/event-log.ts';
-import { gapAfter, MAX_WRITE_GAP_MS, RecordSync } from './record-sync.ts';
+import { MAX_WRITE_PERIOD_MS, RecordSync, waitAfter } from './record-sync.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'record-sync-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('the wait between timed record writes', () => {
-  it('is the interval after a quick write, three times a slow write, and never more than 10 s', () => {
-    expect(MAX_WRITE_GAP_MS).toBe(10_000);
-    expect(gapAfter(0, 2_000)).toBe(2_000);
-    expect(gapAfter(300, 2_000)).toBe(2_000);
-    expect(gapAfter(1_000, 2_000)).toBe(3_000);
-    expect(gapAfter(2_500, 2_000)).toBe(7_500);
-    expect(gapAfter(3_000, 2_000)).toBe(9_000);
-    expect(gapAfter(22_000, 2_000)).toBe(10_000);
+  it('keeps the interval after quick writes, starts writes four times as long apart as a slow one took, and at most 10 s apart', () => {
+    expect(MAX_WRITE_PERIOD_MS).toBe(10_000);
+    // Start to start: 2 s (the interval), 2 s, 4 s, 10 s, 10 s, and a write longer than 10 s is followed at once.
+    expect(waitAfter(0, 2_000)).toBe(2_000);
+    expect(waitAfter(300, 2_000)).toBe(1_700);
+    expect(waitAfter(1_000, 2_000)).toBe(3_000);
+    expect(waitAfter(2_500, 2_000)).toBe(7_500);
+    expect(waitAfter(4_000, 2_000)).toBe(6_000);
+    expect(waitAfter(12_000, 2_000)).toBe(0);
   });
 
   it('grows behind a slow store: a write of 400 ms is followed by at least 1.2 s without one', async () => {
