@@ -21,3 +21,22 @@ describe('HEAP_GROWING_PERCENT (issue 15: bounded memory at 20,000 events/s)', (
     expect(message).not.toContain(value);
   });
 });
+
+describe('DUCKDB_MEMORY_MB (issue 15: DuckDB within the 1 GB budget)', () => {
+  it('defaults to 128 MB and takes any whole number from 64', () => {
+    expect(loadConfig(BASE).duckdbMemoryMb).toBe(128);
+    expect(loadConfig({ ...BASE, DUCKDB_MEMORY_MB: '64' }).duckdbMemoryMb).toBe(64);
+    expect(loadConfig({ ...BASE, DUCKDB_MEMORY_MB: '4096' }).duckdbMemoryMb).toBe(4096);
+  });
+
+  it.each(['63', '0', '-5', '100.5', 'plenty'])('refuses %s, naming the setting and not echoing the value', (value) => {
+    let message = '';
+    try {
+      loadConfig({ ...BASE, DUCKDB_MEMORY_MB: value });
+    } catch (error) {
+      message = (error as Error).message;
+    }
+    expect(message).toMatch(/DUCKDB_MEMORY_MB: /);
+    expect(message).not.toContain(value);
+  });
+});

@@ -50,6 +50,8 @@ const envSchema = z.object({
   INGEST_WORKER_MIN_BYTES: z.coerce.number().int().default(64 * 1024),
   /** How far V8 lets the heap grow past what a full collection left, in % (issue 15: < 1 GB at 20,000 events/s); 0: V8's own (up to about 100 %). */
   HEAP_GROWING_PERCENT: z.coerce.number().int().min(0, 'a whole number from 0 to 100').max(100, 'a whole number from 0 to 100').default(25),
+  /** DuckDB's memory limit in MB: its buffer pool and query memory; larger queries spill to disk (issue 15: < 1 GB at 20,000 events/s). */
+  DUCKDB_MEMORY_MB: z.coerce.number().int('a whole number of MB, at least 64').min(64, 'a whole number of MB, at least 64').default(128),
 });
 
 export interface Config {
@@ -84,6 +86,8 @@ export interface Config {
   ingestWorkerMinBytes?: number;
   /** HEAP_GROWING_PERCENT: the V8 heap grows this far past what a full collection left before the next one; 0: V8's own. */
   heapGrowingPercent?: number;
+  /** DUCKDB_MEMORY_MB: DuckDB's memory limit (default 128 MB). */
+  duckdbMemoryMb?: number;
 }
 
 export interface SecurityConfig {
@@ -141,6 +145,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     liveContactsMax: e.LIVE_CONTACTS_MAX,
     ingestWorkerMinBytes: e.INGEST_WORKER_MIN_BYTES,
     heapGrowingPercent: e.HEAP_GROWING_PERCENT,
+    duckdbMemoryMb: e.DUCKDB_MEMORY_MB,
     security: {
       sessionTtlMs: e.SESSION_HOURS * 3600_000,
       lockAfter: e.LOCKOUT_ATTEMPTS,

@@ -29,7 +29,7 @@ export async function openDurableApp(
   logger: Logger,
   options: { recordFlushMs?: number; backfill?: boolean } = {},
 ): Promise<App> {
-  const log = await DuckDbEventLog.open({ dataDir: config.dataDir, clock });
+  const log = await DuckDbEventLog.open({ dataDir: config.dataDir, clock, memoryLimitMb: config.duckdbMemoryMb });
   // EVENT_LOG=lmdb, the default (issue 15): the journal acknowledges; DuckDB's events table is
   // filled behind it. Opened before anything reads the table: it first copies what DuckDB lacks.
   let acknowledged: EventLog;

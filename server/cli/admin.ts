@@ -29,7 +29,7 @@ async function main(): Promise<number> {
   }
   const config = loadConfig();
   const clock = { now: () => Date.now() };
-  const log = await DuckDbEventLog.open({ dataDir: config.dataDir, clock });
+  const log = await DuckDbEventLog.open({ dataDir: config.dataDir, clock, memoryLimitMb: config.duckdbMemoryMb });
   const audit = await DuckDbAuditLog.open(await log.connect());
   const identity = await openDurableIdentity(log, config, clock);
   const accounts = identity.accounts;
