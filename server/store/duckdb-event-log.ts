@@ -152,9 +152,8 @@ export class DuckDbEventLog implements EventLog {
       await connection.run("SET checkpoint_threshold = '64MB'");
       // DuckDB's buffer pool would grow to most of the machine's memory (it caches what it read);
       // the server shares a 1 GB budget with the live state. Larger queries spill to disk. At
-      // 20,000 events/s 224 MB let the server's native memory swing 440–585 MB and RSS reach
-      // 1.08–1.18 GB; 128 MB kept it at 420–450 MB and 1.01 GB with the same p99 in one 120 s
-      // run, though a 5-minute pass still reached 1.18 GB (README, Performance).
+      // 20,000 events/s the server's RSS reached 1.08–1.18 GB with 224 MB and 1.01 GB with 128 MB
+      // (120 s runs, same p99), though a 5-minute pass still reached 1.18 GB (README, Performance).
       await connection.run(`SET memory_limit = '${options.memoryLimitMb ?? 128}MB'`);
       const log = new DuckDbEventLog(path, instance, connection, await instance.connect(), options);
       const last = await connection.runAndReadAll('SELECT CAST(max(received_ms) AS DOUBLE) FROM events');

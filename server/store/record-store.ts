@@ -429,8 +429,9 @@ export class RecordStore {
       );
       let scope = '' as ScopeKey;
       for (let chunk = await result.fetchChunk(); chunk && chunk.rowCount > 0; chunk = await result.fetchChunk()) {
-        const [scopes, kinds, starts, days, , texts] = [0, 1, 2, 3, -1, 5].map((i) => (i < 0 ? [] : chunk.getColumnVector(i).toArray()));
+        const [scopes, kinds, starts, days] = [0, 1, 2, 3].map((i) => chunk.getColumnVector(i).toArray());
         const counters = countersColumn(chunk.getColumnVector(4), chunk.rowCount);
+        const texts = chunk.getColumnVector(5).toArray();
         for (let i = 0; i < chunk.rowCount; i++) {
           if (scopes[i] !== null) scope = scopes[i] as ScopeKey;
           each({
