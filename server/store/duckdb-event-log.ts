@@ -28,7 +28,8 @@ import { readFileSync } from 'node:fs';
 import { rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { CallCentreEvent } from '../../shared/events.ts';
-import { BloomFilter, bloomKey } from '../lib/bloom.ts';
+import { bloomKey } from '../lib/bloom.ts';
+import { GrowingBloomFilter, type BloomLayer } from '../lib/growing-bloom.ts';
 import { prepareDataDir } from './data-dir.ts';
 import { StoreError, withoutPaths, type AppendOptions, type AppendResult, type CommitListener, type EventLog, type StoreHealth } from './event-log.ts';
 
@@ -102,14 +103,11 @@ export class DuckDbEventLog implements EventLog {
   /**
    * Every id stored (issue 12: an id is unique forever, whatever its ts): "certainly new" for
    * nearly every id, so only a repeat (or a rare false positive) is looked up in the whole table.
-   * Filled at open from the id column, grown (rebuilt from the table) when it fills up.
+   * Filled at open (from IDS_FILE and the ids after it, or from the id column); grows by layers
+   * as it fills up, never reading the ids again (see growing-bloom.ts).
    */
-  private ids = new BloomFilter(MIN_ID_CAPACITY * BITS_FACTOR);
-  private idCapacity = MIN_ID_CAPACITY;
-  private idCount = 0;
-  /** Ids committed while the filter is being rebuilt, added to the new one when it is ready. */
-  private idsDuringRebuild: string[] | null = null;
-  /** `idCount` when the filter was last written to IDS_FILE, and that write while under way. */
+  private ids!: GrowingBloomFilter;
+  /** The filter's `count` when it was last written to IDS_FILE, and that write while under way. */
   private savedIdCount = 0;
   private savingIds: Promise<void> | null = null;
   /** Told each commit's duration (see `onCommitTimed`). */
@@ -315,7 +313,7 @@ export class DuckDbEventLog implements EventLog {
   async rememberStoredAfter(afterReceivedMs: number): Promise<void> {
     const reader = await this.instance.connect();
     try {
-      this.idCount += await addStoredIds(reader, this.ids, 'SELECT id FROM events WHERE received_ms > $1', [BigInt(afterReceivedMs)]);
+      await addStoredIds(reader, this.ids, 'SELECT id FROM events WHERE received_ms > $1', [BigInt(afterReceivedMs)]);
     } finally {
       reader.closeSync();
     }
@@ -329,10 +327,9 @@ export class DuckDbEventLog implements EventLog {
   private async restoreIds(connection: DuckDBConnection): Promise<void> {
     const saved = readIdsFile(join(this.options.dataDir, IDS_FILE));
     if (saved === null) return this.loadIds(connection);
-    this.ids = new BloomFilter(0, saved.bits);
-    this.idCapacity = saved.capacity;
-    this.savedIdCount = this.idCount = saved.count;
-    this.idCount += await addStoredIds(connection, this.ids, 'SELECT id FROM events WHERE received_ms > $1', [BigInt(saved.throughMs)]);
+    this.ids = new GrowingBloomFilter(0, BITS_FACTOR, saved.layers);
+    this.savedIdCount = this.ids.count;
+    await addStoredIds(connection, this.ids, 'SELECT id FROM events WHERE received_ms > $1', [BigInt(saved.throughMs)]);
   }
 
   /** Fills a filter sized for twice the ids stored (at least MIN_ID_CAPACITY) from the id column. */
@@ -340,11 +337,9 @@ export class DuckDbEventLog implements EventLog {
     const count = await connection.runAndReadAll('SELECT CAST(count(*) AS DOUBLE) FROM events');
     const stored = Number(count.getRows()[0]?.[0] ?? 0);
     const capacity = Math.max(this.options.minIdCapacity ?? MIN_ID_CAPACITY, 2 * stored);
-    const ids = new BloomFilter(capacity * BITS_FACTOR);
-    const added = await addStoredIds(connection, ids, 'SELECT id FROM events', []);
+    const ids = new GrowingBloomFilter(capacity, BITS_FACTOR);
+    await addStoredIds(connection, ids, 'SELECT id FROM events', []);
     this.ids = ids;
-    this.idCapacity = capacity;
-    this.idCount = added;
   }
 
   /**
@@ -353,42 +348,17 @@ export class DuckDbEventLog implements EventLog {
    */
   private saveIds(): Promise<void> {
     const file = join(this.options.dataDir, IDS_FILE);
-    const header = new Float64Array([IDS_MAGIC, this.idCapacity, this.idCount, this.lastCommittedMs]);
-    const bits = this.ids.bitsCopy();
-    this.savedIdCount = this.idCount;
-    return writeFile(`${file}.tmp`, Buffer.concat([Buffer.from(header.buffer), Buffer.from(bits.buffer)]))
+    const layers = this.ids.layersCopy();
+    const header = new Float64Array([IDS_MAGIC_LAYERS, layers.length, this.lastCommittedMs, 0, ...layers.flatMap((l) => [l.capacity, l.count, l.bits.length])]);
+    this.savedIdCount = this.ids.count;
+    return writeFile(`${file}.tmp`, Buffer.concat([Buffer.from(header.buffer), ...layers.map((l) => Buffer.from(l.bits.buffer))]))
       .then(() => rename(`${file}.tmp`, file))
       .catch(() => {});
   }
 
-  /** Adds committed ids to the filter; past its capacity, a larger one is built from the table in the background. */
+  /** Adds committed ids to the filter (a new layer when its newest is full). */
   private rememberIds(ids: readonly string[]): void {
     for (let i = 0; i < ids.length; i++) this.ids.addKey(bloomKey(ids[i]));
-    this.idCount += ids.length;
-    if (this.idsDuringRebuild) {
-      for (let i = 0; i < ids.length; i++) this.idsDuringRebuild.push(ids[i]);
-    } else if (this.idCount > this.idCapacity && !this.closed) {
-      this.idsDuringRebuild = [];
-      void (async () => {
-        const connection = await this.instance.connect();
-        try {
-          await this.loadIds(connection);
-          // The ones committed while it read may or may not be in what it read: add them all.
-          const during = this.idsDuringRebuild ?? [];
-          for (const id of during) this.ids.addKey(bloomKey(id));
-          this.idCount += during.length;
-        } catch {
-          // The old filter stays (it only answers "maybe" more often); a later commit tries again.
-        } finally {
-          this.idsDuringRebuild = null;
-          try {
-            connection.closeSync();
-          } catch {
-            // closed with the instance at shutdown
-          }
-        }
-      })();
-    }
   }
 
   /**
@@ -488,7 +458,7 @@ export class DuckDbEventLog implements EventLog {
 
   /** Every so many new ids, the filter is written to IDS_FILE (so an open reads few ids from the table). */
   private idsCopied(): void {
-    if (this.idCount - this.savedIdCount >= Math.max(this.options.minIdCapacity ?? MIN_ID_CAPACITY, this.idCapacity / 8) && !this.savingIds) {
+    if (this.ids.count - this.savedIdCount >= Math.max(this.options.minIdCapacity ?? MIN_ID_CAPACITY, this.ids.capacity / 8) && !this.savingIds) {
       this.savingIds = this.saveIds().finally(() => (this.savingIds = null));
     }
   }
@@ -598,28 +568,47 @@ FROM (SELECT r, k, e, from_json(e, '{"id":"VARCHAR","ts":"BIGINT","type":"VARCHA
 const MIN_ID_CAPACITY = 1 << 20;
 const BITS_FACTOR = 3;
 
-/** The id filter's file in DATA_DIR: 32 bytes of header (IDS_MAGIC, capacity, count, through received_ms, as float64), then the bits. */
+/**
+ * The id filter's file in DATA_DIR, as float64s: IDS_MAGIC_LAYERS, the number of layers, the
+ * received_ms through which it holds every id, 0; per layer its capacity, count and length in
+ * 32-bit words; then each layer's bits. Files of one filter (IDS_MAGIC: capacity, count, through
+ * received_ms, then the bits) are read as one layer.
+ */
 const IDS_FILE = 'event-ids.bloom';
 const IDS_MAGIC = 0x57424931;
+const IDS_MAGIC_LAYERS = 0x57424932;
 
-function readIdsFile(file: string): { bits: Uint32Array; capacity: number; count: number; throughMs: number } | null {
+export function readIdsFile(file: string): { layers: BloomLayer[]; throughMs: number } | null {
   let data: Buffer;
   try {
     data = readFileSync(file);
   } catch {
     return null;
   }
-  if (data.length < 32 + 128) return null;
-  const header = new Float64Array(data.buffer.slice(data.byteOffset, data.byteOffset + 32));
-  const [magic, capacity, count, throughMs] = header;
-  const words = (data.length - 32) / 4;
+  const float = (i: number) => data.readDoubleLE(i * 8);
+  const bitsAt = (offset: number, words: number) => new Uint32Array(data.buffer.slice(data.byteOffset + offset, data.byteOffset + offset + words * 4));
   // A torn or foreign file is not used: the ids are read from the table instead.
-  if (magic !== IDS_MAGIC || !Number.isInteger(words) || (words & (words - 1)) !== 0 || !(capacity > 0) || !(count >= 0) || !Number.isFinite(throughMs)) return null;
-  return { bits: new Uint32Array(data.buffer.slice(data.byteOffset + 32, data.byteOffset + data.length)), capacity, count, throughMs };
+  const usable = (layer: BloomLayer) => layer.bits.length >= 32 && (layer.bits.length & (layer.bits.length - 1)) === 0 && layer.capacity > 0 && layer.count >= 0;
+  if (data.length < 32 + 128) return null;
+  if (float(0) === IDS_MAGIC) {
+    const layer = { capacity: float(1), count: float(2), bits: bitsAt(32, (data.length - 32) / 4) };
+    return Number.isInteger((data.length - 32) / 4) && usable(layer) && Number.isFinite(float(3)) ? { layers: [layer], throughMs: float(3) } : null;
+  }
+  const count = float(1);
+  if (float(0) !== IDS_MAGIC_LAYERS || !Number.isInteger(count) || count < 1 || count > 64 || data.length < 32 + count * 24 || !Number.isFinite(float(2))) return null;
+  const layers: BloomLayer[] = [];
+  let offset = 32 + count * 24;
+  for (let i = 0; i < count; i++) {
+    const words = float(4 + 3 * i + 2);
+    if (!Number.isInteger(words) || offset + words * 4 > data.length) return null;
+    layers.push({ capacity: float(4 + 3 * i), count: float(4 + 3 * i + 1), bits: bitsAt(offset, words) });
+    offset += words * 4;
+  }
+  return offset === data.length && layers.every(usable) ? { layers, throughMs: float(2) } : null;
 }
 
 /** Adds the ids a query selects to `ids`; returns how many. */
-async function addStoredIds(connection: DuckDBConnection, ids: BloomFilter, sql: string, params: bigint[]): Promise<number> {
+async function addStoredIds(connection: DuckDBConnection, ids: { addKey(key: number): void }, sql: string, params: bigint[]): Promise<number> {
   let added = 0;
   const result = await connection.stream(sql, params);
   for (let chunk = await result.fetchChunk(); chunk && chunk.rowCount > 0; chunk = await result.fetchChunk()) {

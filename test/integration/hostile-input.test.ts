@@ -254,7 +254,7 @@ describe('an event id is unique forever', () => {
 });
 
 describe('the id filter', () => {
-  it('grows past its capacity (rebuilt from the table while commits go on) and is kept across a restart without and with its file', async () => {
+  it('grows past its capacity (in layers, while commits go on) and is kept across a restart without and with its file', async () => {
     const server = await startTestServer({ nowMs: NOW, durable: true });
     await server.close();
     const dataDir = server.dataDir;
@@ -263,7 +263,7 @@ describe('the id filter', () => {
     const batch = (from: number, n: number, ts: number) => Array.from({ length: n }, (_, i) => offered(`g-${from + i}`, ts + i) as unknown as CallCentreEvent);
     let log = await open();
     try {
-      // 2 000 ids through a filter sized for 100: several rebuilds, concurrent appends.
+      // 2 000 ids through a filter sized for 100: several new layers, concurrent appends.
       await Promise.all(Array.from({ length: 4 }, (_, p) => (async () => {
         for (let k = 0; k < 5; k++) await log.append(batch(p * 500 + k * 100, 100, NOW - 3_600_000));
       })()));
