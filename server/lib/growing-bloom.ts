@@ -39,7 +39,7 @@ export class GrowingBloomFilter {
     layers: readonly BloomLayer[] = [],
   ) {
     for (const { capacity: c, count, bits } of layers) this.layers.push({ capacity: c, count, filter: new BloomFilter(0, bits) });
-    if (this.layers.length === 0) this.addLayer(capacity);
+    if (this.layers.length === 0) this.addLayer(Math.max(1, capacity));
   }
 
   /** Keys added. */
