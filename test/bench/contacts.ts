@@ -3,8 +3,8 @@
  * against its target (≤ 200 ms median for 5,000 rows), medians written to bench/results/.
  *
  * The store: a real server (SIMULATE=0) creates its schema on an empty DATA_DIR and is stopped;
- * this process fills the contacts table directly with SQL, as RecordStore wrote it before its
- * fold column left out what the columns hold (the whole fold, read the same): `--contacts` contacts today so far (85 % answered, 10 % abandoned, 5 % flowed out;
+ * this process fills the contacts table directly with SQL, as RecordStore writes it (fold
+ * included): `--contacts` contacts today so far (85 % answered, 10 % abandoned, 5 % flowed out;
  * transfers, surveys), and as many on each of `--days-before` earlier days. The server then starts
  * on it with no checkpoint, so it counts the stored records and lets them go: every contact has
  * left memory, and the store answers. Each request is timed from send to the last byte.

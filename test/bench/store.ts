@@ -438,7 +438,7 @@ export async function generateDay(dataDir: string, contacts = CONTACTS) {
             FROM range(${AGENTS}) r1(a), range(${AGENT_STATES}) r2(k))
     ) ORDER BY ts, id`);
   const eventsSec = (performance.now() - started) / 1000;
-  // The contact records, as RecordStore wrote them before its fold column left out what the columns hold (the whole fold: read the same).
+  // The contact records, as RecordStore would have written them (fold included).
   await db.run(`
     INSERT INTO contacts
     SELECT cid, '${today.day}', queue, site, NULL, team, agent, channel, cref, false,
