@@ -9,7 +9,6 @@ import type { ContactFold } from '../../shared/contact-fold.ts';
 import type { AgentStateName } from '../../shared/events.ts';
 import { computeKpis, emptyLiveState, newCounters, type Counters, type Kpis, type KpiSettings } from '../../shared/kpi.ts';
 import { dayBounds, dayKey } from '../../shared/time.ts';
-import { STORED_FOLD_SQL } from './stored-fold.ts';
 
 export const GROUP_BYS = ['centre', 'site', 'queue', 'team', 'agent', 'channel'] as const;
 export type GroupBy = (typeof GROUP_BYS)[number];
@@ -72,7 +71,7 @@ export async function dailyReport(db: DuckDBConnection, options: DailyReportOpti
   };
 
   const contacts = await db.stream(
-    `SELECT ${STORED_FOLD_SQL}, team, repeated_later FROM contacts
+    `SELECT fold::VARCHAR, team, repeated_later FROM contacts
      WHERE day >= $1 AND day <= $2 AND NOT drill`,
     [lookbackDay, to],
   );

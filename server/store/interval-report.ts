@@ -13,7 +13,6 @@ import { scopeMatcher, type AgentEpisodeLike, type AgentHistory } from '../../sh
 import { newCounters, type Counters, type KpiSettings } from '../../shared/kpi.ts';
 import { parseScope } from '../../shared/scope.ts';
 import { dayKey, intervalStart, localDayBounds } from '../../shared/time.ts';
-import { STORED_FOLD_SQL } from './stored-fold.ts';
 
 export interface IntervalReportOptions {
   day: string;
@@ -85,7 +84,7 @@ export async function intervalReport(db: DuckDBConnection, options: IntervalRepo
   const lookbackDay = shiftDay(day, -LOOKBACK_DAYS);
 
   const contacts = await db.stream(
-    `SELECT ${STORED_FOLD_SQL}, team, repeated_later FROM contacts WHERE day >= $1 AND day <= $2 AND NOT drill${filter.sql}`,
+    `SELECT fold::VARCHAR, team, repeated_later FROM contacts WHERE day >= $1 AND day <= $2 AND NOT drill${filter.sql}`,
     [lookbackDay, day, ...filter.params],
   );
   for (let chunk = await contacts.fetchChunk(); chunk && chunk.rowCount > 0; chunk = await contacts.fetchChunk()) {

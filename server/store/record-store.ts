@@ -25,7 +25,6 @@ import type { Checkpoint, ContactSnapshot, ScopeBucket, StoredCheckpoint, Ticket
 import { StoredContactIds } from './stored-contact-ids.ts';
 import { minOf } from '../lib/arrays.ts';
 import { StepTimes } from '../lib/step-times.ts';
-import { STORED_FOLD_SQL, storedFoldJson } from './stored-fold.ts';
 
 export const RECORD_SCHEMA = `
 CREATE TABLE IF NOT EXISTS contacts (
@@ -158,7 +157,7 @@ function contactRow(c: ContactSnapshot, timeZone: string, nowMs: number): Record
     survey_ms: r.surveyTsMs ?? null,
     survey_score: r.surveyScore ?? null,
     survey_scale: r.surveyScore !== undefined ? (r.surveyScale ?? 5) : null,
-    fold: storedFoldJson(c.fold),
+    fold: { ...c.fold, team: c.team },
     updated_ms: nowMs,
     // Hash keys of the id and customer (see lib/bloom.ts): a restart reads these numbers, not strings.
     contact_key: bloomKey(r.contactId),
@@ -451,7 +450,7 @@ export class RecordStore {
   /** Contacts of these days on that are still waiting in queue (live state a restart rebuilds); not the orphaned. */
   async loadWaitingContacts(fromDay: string): Promise<ContactSnapshot[]> {
     const reader = await this.db.runAndReadAll(
-      `SELECT ${STORED_FOLD_SQL}, repeated_later FROM contacts WHERE day >= $1 AND NOT drill AND offered_ms IS NOT NULL AND outcome IS NULL AND orphaned_ms IS NULL`,
+      'SELECT fold::VARCHAR, repeated_later FROM contacts WHERE day >= $1 AND NOT drill AND offered_ms IS NOT NULL AND outcome IS NULL AND orphaned_ms IS NULL',
       [fromDay],
     );
     return reader.getRows().map(([json, repeated]) => snapshotOf(json as string, repeated as boolean));
@@ -484,7 +483,7 @@ export class RecordStore {
    */
   async forEachLiveRecord(fromDay: string, sinceMs: number, contact: (snapshot: ContactSnapshot) => void, ticket: (record: TicketRecord) => void): Promise<void> {
     const contacts = await this.db.stream(
-      `SELECT ${STORED_FOLD_SQL}, repeated_later FROM contacts WHERE day >= $1 OR updated_ms >= $2`,
+      'SELECT fold::VARCHAR, repeated_later FROM contacts WHERE day >= $1 OR updated_ms >= $2',
       [fromDay, BigInt(sinceMs)],
     );
     for (let chunk = await contacts.fetchChunk(); chunk && chunk.rowCount > 0; chunk = await contacts.fetchChunk()) {
@@ -543,7 +542,7 @@ export class RecordStore {
   /** Stored contacts of these customers from `fromDay` on (a new call may make one a repeat). */
   async loadContactsOfCustomers(refs: string[], fromDay: string): Promise<ContactSnapshot[]> {
     const reader = await this.db.runAndReadAll(
-      `SELECT ${STORED_FOLD_SQL}, repeated_later FROM contacts WHERE day >= $2 AND customer_ref IN (SELECT unnest(from_json(decode($1), '["VARCHAR"]')))`,
+      `SELECT fold::VARCHAR, repeated_later FROM contacts WHERE day >= $2 AND customer_ref IN (SELECT unnest(from_json(decode($1), '["VARCHAR"]')))`,
       [jsonBytes(JSON.stringify(refs)), fromDay],
     );
     return reader.getRows().map(([json, repeated]) => snapshotOf(json as string, repeated as boolean));
@@ -613,7 +612,7 @@ export class RecordStore {
 
   private async readContacts(ids: string[], fromDay?: string): Promise<Map<string, ContactSnapshot>> {
     const reader = await this.db.runAndReadAll(
-      `SELECT contact_id, ${STORED_FOLD_SQL}, repeated_later FROM contacts WHERE contact_id IN (SELECT unnest(from_json(decode($1), '["VARCHAR"]')))${fromDay !== undefined ? ' AND day >= $2' : ''}`,
+      `SELECT contact_id, fold::VARCHAR, repeated_later FROM contacts WHERE contact_id IN (SELECT unnest(from_json(decode($1), '["VARCHAR"]')))${fromDay !== undefined ? ' AND day >= $2' : ''}`,
       fromDay !== undefined ? [jsonBytes(JSON.stringify(ids)), fromDay] : [jsonBytes(JSON.stringify(ids))],
     );
     const out = new Map<string, ContactSnapshot>();
