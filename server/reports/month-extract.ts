@@ -18,7 +18,7 @@ import { CONTACT_WIRE_COLUMNS, CUBE_FILES, EXTRACT_TABLES, MASK_KEEP, nextMonth,
 import type { CubeName } from '../../shared/report-sql.ts';
 import { writeCubeFiles } from './native-report.ts';
 import type { KpiSettings } from '../../shared/kpi.ts';
-import { dayBounds, dayKey } from '../../shared/time.ts';
+import { dayBounds, dayKey, localDayBounds } from '../../shared/time.ts';
 
 /** A month is closed (its extract frozen) this long after it ends: late events still arrive. */
 export const CLOSE_GRACE_MS = 2 * 86_400_000;
@@ -45,8 +45,9 @@ export interface BuiltExtract {
 
 /** [start, end) of a local month in epoch ms. */
 export function monthBoundsMs(month: string, timeZone: string): { startMs: number; endMs: number } {
-  const startMs = dayBounds(Date.parse(`${month}-01T12:00:00Z`), timeZone).startMs;
-  const endMs = dayBounds(Date.parse(`${nextMonth(month)}-01T12:00:00Z`), timeZone).startMs;
+  // The local days' own bounds (noon UTC is the next day in zones of UTC+12 and beyond).
+  const startMs = localDayBounds(`${month}-01`, timeZone).startMs;
+  const endMs = localDayBounds(`${nextMonth(month)}-01`, timeZone).startMs;
   return { startMs, endMs };
 }
 

@@ -8,7 +8,7 @@ import { agentEpisodeContributions, contactContributions, ticketContributions, t
 import type { ContactFold } from '../../shared/contact-fold.ts';
 import type { AgentStateName } from '../../shared/events.ts';
 import { computeKpis, emptyLiveState, newCounters, type Counters, type Kpis, type KpiSettings } from '../../shared/kpi.ts';
-import { dayBounds, dayKey } from '../../shared/time.ts';
+import { dayKey, localDayBounds } from '../../shared/time.ts';
 
 export const GROUP_BYS = ['centre', 'site', 'queue', 'team', 'agent', 'channel'] as const;
 export type GroupBy = (typeof GROUP_BYS)[number];
@@ -45,8 +45,10 @@ export function daysBetween(from: string, to: string): string[] {
 
 export async function dailyReport(db: DuckDBConnection, options: DailyReportOptions): Promise<DailyRow[]> {
   const { from, to, groupBy, timeZone, settings, nowMs } = options;
-  const startMs = dayBounds(Date.parse(`${from}T12:00:00Z`), timeZone).startMs;
-  const endMs = dayBounds(Date.parse(`${to}T12:00:00Z`), timeZone).endMs;
+  // The local days' own bounds: noon UTC is already the next day in zones of UTC+12 and beyond
+  // (New Zealand in summer, Tonga, Kiribati), where a report of today found nothing.
+  const startMs = localDayBounds(from, timeZone).startMs;
+  const endMs = localDayBounds(to, timeZone).endMs;
   const lookbackDay = shiftDay(from, -LOOKBACK_DAYS);
   const totals = new Map<string, Counters>();
   const dayCache = new Map<number, string>();

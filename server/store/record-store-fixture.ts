@@ -4,11 +4,11 @@ import { join } from 'node:path';
 import { DEFAULT_KPI_SETTINGS } from '../../shared/kpi.ts';
 import { RecordStore } from './record-store.ts';
 
-export async function withRecordStore(dir: string, file: string, nowMs: number, use: (records: RecordStore, db: DuckDBConnection) => Promise<void>): Promise<void> {
+export async function withRecordStore(dir: string, file: string, nowMs: number, use: (records: RecordStore, db: DuckDBConnection) => Promise<void>, timeZone = 'Asia/Shanghai'): Promise<void> {
   const instance = await DuckDBInstance.create(join(dir, file));
   const db = await instance.connect();
   try {
-    const records = new RecordStore(db, { timeZone: 'Asia/Shanghai', settings: DEFAULT_KPI_SETTINGS, clock: { now: () => nowMs } });
+    const records = new RecordStore(db, { timeZone, settings: DEFAULT_KPI_SETTINGS, clock: { now: () => nowMs } });
     await records.prepare();
     await use(records, db);
   } finally {
