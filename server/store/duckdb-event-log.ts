@@ -607,16 +607,13 @@ export function readIdsFile(file: string): { layers: BloomLayer[]; throughMs: nu
   return offset === data.length && layers.every(usable) ? { layers, throughMs: float(2) } : null;
 }
 
-/** Adds the ids a query selects to `ids`; returns how many. */
-async function addStoredIds(connection: DuckDBConnection, ids: { addKey(key: number): void }, sql: string, params: bigint[]): Promise<number> {
-  let added = 0;
+/** Adds the ids a query selects to `ids`. */
+async function addStoredIds(connection: DuckDBConnection, ids: { addKey(key: number): void }, sql: string, params: bigint[]): Promise<void> {
   const result = await connection.stream(sql, params);
   for (let chunk = await result.fetchChunk(); chunk && chunk.rowCount > 0; chunk = await result.fetchChunk()) {
     const column = chunk.getColumnVector(0).toArray() as string[];
     for (let i = 0; i < column.length; i++) ids.addKey(bloomKey(column[i]));
-    added += column.length;
   }
-  return added;
 }
 
 /** Waiting appends grouped by the key that brought them, in order of first arrival. */
