@@ -31,7 +31,7 @@ export class GrowingBloomFilter {
 
   /**
    * `capacity`: keys the first layer takes; `bitsPerTen`: bits a key over BloomFilter's ten
-   * (1: about 1 % false positives a full layer, 3: about 1 in 58,000). `layers`: the layers again,
+   * (1: about 1 % false positives a full layer, 3: about 1 in 59,000). `layers`: the layers again,
    * as `layersCopy` gave them.
    */
   constructor(
