@@ -4,6 +4,7 @@
  */
 import { DEFAULT_CENTRE_COUNTRY, isCentreCountry } from './ingest/pseudonymize.ts';
 import { INGEST_BODY_DEFAULT_MAX_BYTES } from './ingest/http-body.ts';
+import { DUCKDB_DEFAULT_MEMORY_MB } from './store/duckdb-event-log.ts';
 import { z } from 'zod';
 import { DEFAULT_KPI_SETTINGS, type KpiSettings } from '../shared/kpi.ts';
 import { isValidTimeZone } from '../shared/time.ts';
@@ -51,7 +52,7 @@ const envSchema = z.object({
   /** How far V8 lets the heap grow past what a full collection left, in % (issue 15: < 1 GB at 20,000 events/s); 0: V8's own (up to about 100 %). */
   HEAP_GROWING_PERCENT: z.coerce.number().int().min(0, 'a whole number from 0 to 100').max(100, 'a whole number from 0 to 100').default(25),
   /** DuckDB's memory limit in MB: its buffer pool and query memory; larger queries spill to disk (issue 15: < 1 GB at 20,000 events/s). */
-  DUCKDB_MEMORY_MB: z.coerce.number().int('a whole number of MB, at least 64').min(64, 'a whole number of MB, at least 64').default(128),
+  DUCKDB_MEMORY_MB: z.coerce.number().int('a whole number of MB, at least 64').min(64, 'a whole number of MB, at least 64').default(DUCKDB_DEFAULT_MEMORY_MB),
 });
 
 export interface Config {
@@ -86,7 +87,7 @@ export interface Config {
   ingestWorkerMinBytes?: number;
   /** HEAP_GROWING_PERCENT: the V8 heap grows this far past what a full collection left before the next one; 0: V8's own. */
   heapGrowingPercent?: number;
-  /** DUCKDB_MEMORY_MB: DuckDB's memory limit (default 128 MB). */
+  /** DUCKDB_MEMORY_MB: DuckDB's memory limit (default DUCKDB_DEFAULT_MEMORY_MB). */
   duckdbMemoryMb?: number;
 }
 

@@ -48,10 +48,13 @@ interface PendingAppend {
   reject: (error: Error) => void;
 }
 
+/** DuckDB's memory limit when none is given (DUCKDB_MEMORY_MB's default), MB. */
+export const DUCKDB_DEFAULT_MEMORY_MB = 128;
+
 export interface DuckDbEventLogOptions {
   dataDir: string;
   clock: { now(): number };
-  /** DuckDB's memory limit in MB (default 128; DUCKDB_MEMORY_MB). */
+  /** DuckDB's memory limit in MB (default DUCKDB_DEFAULT_MEMORY_MB; DUCKDB_MEMORY_MB). */
   memoryLimitMb?: number;
   /** Least number of ids the id filter is sized for (default MIN_ID_CAPACITY; small in tests of its growth). */
   minIdCapacity?: number;
@@ -152,7 +155,7 @@ export class DuckDbEventLog implements EventLog {
       // the server shares a 1 GB budget with the live state. Larger queries spill to disk. At
       // 20,000 events/s the server's RSS reached 1.08–1.18 GB with 224 MB and 1.01 GB with 128 MB
       // (120 s runs, same p99), though a 5-minute pass still reached 1.18 GB (README, Performance).
-      await connection.run(`SET memory_limit = '${options.memoryLimitMb ?? 128}MB'`);
+      await connection.run(`SET memory_limit = '${options.memoryLimitMb ?? DUCKDB_DEFAULT_MEMORY_MB}MB'`);
       const log = new DuckDbEventLog(path, instance, connection, await instance.connect(), options);
       const last = await connection.runAndReadAll('SELECT CAST(max(received_ms) AS DOUBLE) FROM events');
       log.lastCommittedMs = Number(last.getRows()[0]?.[0] ?? 0);
