@@ -3,7 +3,7 @@
  * BENCH_QUICK=1 for small sizes), medians and percentiles, and a process's memory from /proc.
  */
 import { cpus } from 'node:os';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 
 export const benchArgs = new Map(process.argv.slice(2).map((a) => {
   const [k, v] = a.replace(/^--/, '').split('=');
@@ -31,6 +31,96 @@ export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 export function procStatus(pid: number, field: 'VmRSS' | 'VmHWM'): number {
   const m = readFileSync(`/proc/${pid}/status`, 'utf8').match(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm'));
   return m ? Number(m[1]) * 1024 : NaN;
+}
+
+/**
+ * The machine's CPU time so far, all cores, in clock ticks, from /proc/stat's `cpu` line: user,
+ * nice, system, idle, iowait, irq, softirq, steal (time the hypervisor gave other machines).
+ */
+export function machineTicks(): number[] | undefined {
+  try {
+    const line = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0];
+    return line.trim().split(/\s+/).slice(1, 9).map(Number);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Clock ticks per second of /proc's CPU times (USER_HZ: 100 on Linux). */
+const TICKS_PER_SEC = 100;
+
+/** CPU time so far (user + system) of a /proc `stat` file, in seconds: a process's (every thread) or a thread's. */
+function statCpuSec(file: string): number {
+  const stat = readFileSync(file, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SEC;
+}
+
+/**
+ * A process's CPU time so far by thread group, in seconds: `main` (the event loop's thread),
+ * then the other threads by their name (`node` for worker threads and DuckDB's, `libuv-worker`,
+ * `V8 DefaultWorke` for V8's collector and compiler helpers, ...).
+ */
+function threadCpuSec(pid: number): Record<string, number> {
+  const groups: Record<string, number> = {};
+  let tids: string[] = [];
+  try {
+    tids = readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return groups;
+  }
+  for (const tid of tids) {
+    try {
+      const name = Number(tid) === pid ? 'main' : readFileSync(`/proc/${pid}/task/${tid}/comm`, 'utf8').trim();
+      groups[name] = (groups[name] ?? 0) + statCpuSec(`/proc/${pid}/task/${tid}/stat`);
+    } catch {
+      // the thread ended meanwhile
+    }
+  }
+  return groups;
+}
+
+export interface CpuMark {
+  atMs: number;
+  machine: number[] | undefined;
+  serverSec: number;
+  serverThreadsSec: Record<string, number>;
+  clientSec: number;
+}
+
+/** Where the cores are now: the machine's ticks, the server's CPU time (and by thread) and this process's. */
+export function cpuMark(serverPid: number): CpuMark {
+  const own = process.cpuUsage();
+  return {
+    atMs: performance.now(),
+    machine: machineTicks(),
+    serverSec: statCpuSec(`/proc/${serverPid}/stat`),
+    serverThreadsSec: threadCpuSec(serverPid),
+    clientSec: (own.user + own.system) / 1e6,
+  };
+}
+
+/**
+ * Who had the cores between two marks, as % of one core (200 = both cores of this machine): the
+ * server (every thread), this bench process (the client), the machine busy in all (they, the
+ * system and anything else), idle, and stolen by the hypervisor for other machines.
+ */
+export function cpuShares(a: CpuMark, b: CpuMark) {
+  const sec = (b.atMs - a.atMs) / 1000;
+  const pct = (x: number) => Math.round((x / sec) * 100);
+  // A thread that ended between the marks is missing from `b`: its time is counted in no group.
+  const serverThreadsPercent: Record<string, number> = {};
+  const grew = Object.entries(b.serverThreadsSec).map(([name, sec]): [string, number] => [name, pct(sec - (a.serverThreadsSec[name] ?? 0))]);
+  for (const [name, percent] of grew.sort((x, y) => y[1] - x[1])) serverThreadsPercent[name] = percent;
+  const shares = { serverPercent: pct(b.serverSec - a.serverSec), serverThreadsPercent, clientPercent: pct(b.clientSec - a.clientSec), machineBusyPercent: null as number | null, idlePercent: null as number | null, stealPercent: null as number | null };
+  if (a.machine && b.machine) {
+    const d = b.machine.map((x, k) => x - a.machine![k]);
+    const ticks = (x: number) => Math.round((x / TICKS_PER_SEC / sec) * 100);
+    shares.machineBusyPercent = ticks(d[0] + d[1] + d[2] + d[5] + d[6]);
+    shares.idlePercent = ticks(d[3] + d[4]);
+    shares.stealPercent = ticks(d[7]);
+  }
+  return shares;
 }
 
 /** What every results file says about the run: when, on what machine, quick or full. */

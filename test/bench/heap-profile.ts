@@ -19,6 +19,8 @@ export interface MemorySample {
   spaces: Record<string, number>;
   /** The process's CPU time so far (user + system, every thread), µs. */
   cpuMicros?: number;
+  /** The machine's CPU ticks so far, all cores (/proc/stat: user nice system idle iowait irq softirq steal). */
+  machineTicks?: number[];
 }
 
 export function readMemorySamples(probeDir: string): MemorySample[] {
@@ -38,6 +40,24 @@ export function cpuPercents(samples: MemorySample[]): Array<number | null> {
     const before = samples[i - 1];
     if (!before || s.cpuMicros === undefined || before.cpuMicros === undefined || s.atMs <= before.atMs) return null;
     return Math.round(((s.cpuMicros - before.cpuMicros) / 1000 / (s.atMs - before.atMs)) * 100);
+  });
+}
+
+/**
+ * The whole machine between consecutive samples, as % of one core (200 % = both cores): busy
+ * (user, nice, system, irq, softirq: the server, the bench's client and anything else), idle
+ * (with iowait), and stolen by the hypervisor for other machines; from the sample's time on.
+ */
+export function machineCpuPercents(samples: MemorySample[], cores: number): Array<{ busy: number; idle: number; steal: number } | null> {
+  return samples.map((s, i) => {
+    const a = samples[i - 1]?.machineTicks;
+    const b = s.machineTicks;
+    if (!a || !b || a.length < 8 || b.length < 8) return null;
+    const d = b.map((x, k) => x - a[k]);
+    const total = d.reduce((x, y) => x + y, 0);
+    if (total <= 0) return null;
+    const pct = (ticks: number) => Math.round((ticks / total) * cores * 100);
+    return { busy: pct(d[0] + d[1] + d[2] + d[5] + d[6]), idle: pct(d[3] + d[4]), steal: pct(d[7]) };
   });
 }
 

@@ -10,7 +10,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { dayBounds, localClock } from '../../shared/time.ts';
-import { median } from './bench-kit.ts';
+import { cpuMark, cpuShares, median } from './bench-kit.ts';
 import { CENTRE_TZ, centreOffered, killServer, postEvents, rssMB, startServer, timedRestart, type BenchServer, type RestartResult } from './live-server.ts';
 
 const QUEUES = 500;
@@ -64,6 +64,12 @@ export function contactBodies(prefix: string, events: number, nowMs: number, bat
 interface RoundResult {
   eventsPerSec: number;
   jsonParseEventsPerSec: number;
+  /** Who had the cores from the first post to the last event counted. */
+  cpu: ReturnType<typeof cpuShares>;
+  /** The server's CPU time (every thread) per event, µs. */
+  serverCpuMicrosPerEvent: number;
+  /** This process's (the posters') CPU time per event, µs. */
+  clientCpuMicrosPerEvent: number;
 }
 
 /**
@@ -83,13 +89,15 @@ async function centreDayRoom(): Promise<void> {
 }
 
 /** One round against a serving server: posts, checks every event counted, then the JSON.parse reference. */
-async function ingestRound(baseUrl: string, prefix: string, round: number, s: IngestSettings): Promise<RoundResult> {
+async function ingestRound(server: BenchServer, prefix: string, round: number, s: IngestSettings): Promise<RoundResult> {
+  const baseUrl = server.baseUrl;
   await centreDayRoom();
   const bodies = contactBodies(prefix, s.eventsPerRound, Date.now(), s.batch, round * (s.eventsPerRound / 4));
   const before = await centreOffered(baseUrl);
   let next = 0;
   let accepted = 0;
   const started = performance.now();
+  const markBefore = cpuMark(server.pid);
   await Promise.all(Array.from({ length: s.posters }, async () => {
     while (next < bodies.length) {
       const result = await postEvents(baseUrl, bodies[next++]);
@@ -99,14 +107,27 @@ async function ingestRound(baseUrl: string, prefix: string, round: number, s: In
   }));
   const offered = await centreOffered(baseUrl);
   const elapsedSec = (performance.now() - started) / 1000;
+  const markAfter = cpuMark(server.pid);
   if (accepted !== s.eventsPerRound || offered - before !== s.eventsPerRound / 4) {
     throw new Error(`bench: accepted ${accepted}, offered grew by ${offered - before}; expected ${s.eventsPerRound} and ${s.eventsPerRound / 4}`);
   }
   const parseStarted = performance.now();
   for (const body of bodies) for (const line of body.split('\n')) JSON.parse(line);
   const parseSec = (performance.now() - parseStarted) / 1000;
-  return { eventsPerSec: s.eventsPerRound / elapsedSec, jsonParseEventsPerSec: s.eventsPerRound / parseSec };
+  const microsPerEvent = (sec: number) => Math.round((sec / s.eventsPerRound) * 1e7) / 10;
+  return {
+    eventsPerSec: s.eventsPerRound / elapsedSec,
+    jsonParseEventsPerSec: s.eventsPerRound / parseSec,
+    cpu: cpuShares(markBefore, markAfter),
+    serverCpuMicrosPerEvent: microsPerEvent(markAfter.serverSec - markBefore.serverSec),
+    clientCpuMicrosPerEvent: microsPerEvent(markAfter.clientSec - markBefore.clientSec),
+  };
 }
+
+const medianOrNull = (xs: Array<number | null>) => {
+  const known = xs.filter((x): x is number => x !== null);
+  return known.length ? median(known) : null;
+};
 
 function summarise(rounds: RoundResult[]) {
   const rate = median(rounds.map((r) => r.eventsPerSec));
@@ -119,11 +140,22 @@ function summarise(rounds: RoundResult[]) {
     meetsTarget: rate >= 100_000,
     allRoundsEventsPerSec: rounds.map((r) => Math.round(r.eventsPerSec)),
     allRoundsJsonParseEventsPerSec: rounds.map((r) => Math.round(r.jsonParseEventsPerSec)),
+    cpu: {
+      note: 'from the first post to the last event counted, median of rounds; % of one core (200 = both): the server (every thread), the bench process (the posters), the machine busy in all, idle, stolen by the hypervisor',
+      serverCpuMicrosPerEvent: median(rounds.map((r) => r.serverCpuMicrosPerEvent)),
+      clientCpuMicrosPerEvent: median(rounds.map((r) => r.clientCpuMicrosPerEvent)),
+      serverPercent: median(rounds.map((r) => r.cpu.serverPercent)),
+      clientPercent: median(rounds.map((r) => r.cpu.clientPercent)),
+      machineBusyPercent: medianOrNull(rounds.map((r) => r.cpu.machineBusyPercent)),
+      idlePercent: medianOrNull(rounds.map((r) => r.cpu.idlePercent)),
+      stealPercent: medianOrNull(rounds.map((r) => r.cpu.stealPercent)),
+      perRound: rounds.map((r) => ({ ...r.cpu, serverCpuMicrosPerEvent: r.serverCpuMicrosPerEvent, clientCpuMicrosPerEvent: r.clientCpuMicrosPerEvent })),
+    },
   };
 }
 
 const printRound = (label: string, n: number, r: RoundResult) =>
-  console.log(`  ${label} round ${n}: ${Math.round(r.eventsPerSec)} events/s durable (JSON.parse alone ${Math.round(r.jsonParseEventsPerSec)} events/s)`);
+  console.log(`  ${label} round ${n}: ${Math.round(r.eventsPerSec)} events/s durable (JSON.parse alone ${Math.round(r.jsonParseEventsPerSec)} events/s); CPU per event: server ${r.serverCpuMicrosPerEvent} µs, posters ${r.clientCpuMicrosPerEvent} µs; cores (% of one): server ${r.cpu.serverPercent} (${Object.entries(r.cpu.serverThreadsPercent).map(([name, pct]) => `${name} ${pct}`).join(', ')}), posters ${r.cpu.clientPercent}, machine busy ${r.cpu.machineBusyPercent}, idle ${r.cpu.idlePercent}, stolen ${r.cpu.stealPercent}`);
 
 /** Every round on a server of its own on an empty DATA_DIR. */
 export async function freshStoreIngest(s: IngestSettings) {
@@ -131,7 +163,7 @@ export async function freshStoreIngest(s: IngestSettings) {
   for (let n = 0; n < s.rounds; n++) {
     const server = await startServer();
     try {
-      rounds.push(await ingestRound(server.baseUrl, `fresh${n}`, n, s));
+      rounds.push(await ingestRound(server, `fresh${n}`, n, s));
       printRound('fresh store', n + 1, rounds[n]);
     } finally {
       killServer(server);
@@ -167,7 +199,7 @@ export async function fullDayIngest(s: IngestSettings, contacts: number) {
     console.log(`  first start (from the stored records) serving after ${firstStartSec} s, RSS ${rssAfterFirstStartMB} MB`);
     const rounds: RoundResult[] = [];
     for (let n = 0; n < s.rounds; n++) {
-      rounds.push(await ingestRound(server.baseUrl, `day${n}`, n, s));
+      rounds.push(await ingestRound(server, `day${n}`, n, s));
       printRound('full-day store', n + 1, rounds[n]);
     }
     const rssAfterRoundsMB = rssMB(server.pid);

@@ -10,12 +10,13 @@
  * end (what grew), and a timed restart of the server at the end.
  */
 import { existsSync, rmSync } from 'node:fs';
+import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { io as connect, type Socket } from 'socket.io-client';
 import type { ClientToServerEvents, RoomMessage, ServerToClientEvents } from '../../shared/socket-events.ts';
-import { median, percentile, sleep, slope } from './bench-kit.ts';
-import { cpuPercents, memoryBreakdownMB, readMemorySamples, topSites } from './heap-profile.ts';
+import { cpuMark, cpuShares, median, percentile, sleep, slope } from './bench-kit.ts';
+import { cpuPercents, machineCpuPercents, memoryBreakdownMB, readMemorySamples, topSites } from './heap-profile.ts';
 import { contactBodies } from './live-ingest.ts';
 import { ADMIN_TOKEN, engineCounts, killServer, postEvents, rssMB, startServer, timedRestart, type BenchServer, type RestartResult } from './live-server.ts';
 
@@ -139,6 +140,7 @@ export async function latencyPass(s: LatencySettings) {
     console.log(`  ${s.screens} screens subscribed; server RSS ${rssAfterScreensMB} MB`);
 
     const load = startLoad(server.baseUrl, s.eventsPerSec);
+    const cpuAtStart = cpuMark(server.pid);
     const probes = new ProbeClock(load.started, s.periodSec * 1000);
     for (const screen of screens) {
       let seen = 0;
@@ -180,6 +182,7 @@ export async function latencyPass(s: LatencySettings) {
     const expected = k * s.screens;
     // The last probes' updates: wait for every delivery, up to 5 s.
     for (let i = 0; i < 50 && probes.deliveries < expected; i++) await sleep(100);
+    const cpu = cpuShares(cpuAtStart, cpuMark(server.pid));
     await load.stop();
     clearInterval(sampler);
     loopDelay.disable();
@@ -192,8 +195,9 @@ export async function latencyPass(s: LatencySettings) {
     screens = [];
 
     const memorySamples = readMemorySamples(server.probeDir);
-    const cpu = cpuPercents(memorySamples);
-    const memory = memorySamples.map((m, i) => ({ tSec: Math.round((m.atMs - load.startedWallMs) / 100) / 10, ...memoryBreakdownMB(m), cpuPercent: cpu[i] }));
+    const serverCpu = cpuPercents(memorySamples);
+    const machine = machineCpuPercents(memorySamples, cpus().length);
+    const memory = memorySamples.map((m, i) => ({ tSec: Math.round((m.atMs - load.startedWallMs) / 100) / 10, ...memoryBreakdownMB(m), cpuPercent: serverCpu[i], machineCpu: machine[i] }));
     // Read before a restart, which removes this server's probe directory.
     const heapGrowth = heapFiles.length ? topSites(heapFiles.at(-1)!, heapFiles.length > 1 ? heapFiles[0] : undefined) : undefined;
     let restart: (RestartResult & { of: string }) | undefined;
@@ -209,7 +213,7 @@ export async function latencyPass(s: LatencySettings) {
         restartError = (error as Error).message;
       }
     }
-    return report(s, { probes, k, expected, load: { ...load.state, seconds: loadSec }, samples, memory, heapGrowth, restart, restartError, rssAfterScreensMB, clientLoopDelayP99Ms: loopDelay.percentile(99) / 1e6 });
+    return report(s, { probes, k, expected, load: { ...load.state, seconds: loadSec }, cpu, samples, memory, heapGrowth, restart, restartError, rssAfterScreensMB, clientLoopDelayP99Ms: loopDelay.percentile(99) / 1e6 });
   } finally {
     for (const screen of screens) screen.disconnect();
     killServer(server);
@@ -223,11 +227,13 @@ export async function latencyPass(s: LatencySettings) {
 
 interface PassData {
   probes: ProbeClock;
+  /** Who had the cores over the whole load (its start to its last probe's delivery). */
+  cpu: ReturnType<typeof cpuShares>;
   k: number;
   expected: number;
   load: { acked: number; skippedTicks: number; maxInFlight: number; failures: number; ackMs: number[]; firstError: string; seconds: number };
   samples: Array<{ tSec: number; rssMB: number; engine?: Record<string, number> }>;
-  memory: Array<{ tSec: number; cpuPercent: number | null } & ReturnType<typeof memoryBreakdownMB>>;
+  memory: Array<{ tSec: number; cpuPercent: number | null; machineCpu: ReturnType<typeof machineCpuPercents>[number] } & ReturnType<typeof memoryBreakdownMB>>;
   heapGrowth?: ReturnType<typeof topSites>;
   restart?: RestartResult & { of: string };
   restartError?: string;
@@ -261,7 +267,10 @@ function report(s: LatencySettings, d: PassData) {
   const maxRss = Math.max(...rssPoints.map((x) => x.rssMB));
   const afterFirstPeriod = rssPoints.filter((x) => x.tSec >= s.periodSec);
   const achieved = d.load.acked / d.load.seconds;
-  const serverCpu = d.memory.filter((m) => m.tSec > 0 && m.tSec <= s.durationSec && m.cpuPercent !== null).map((m) => m.cpuPercent!);
+  const during = d.memory.filter((m) => m.tSec > 0 && m.tSec <= s.durationSec);
+  const serverCpu = during.filter((m) => m.cpuPercent !== null).map((m) => m.cpuPercent!);
+  const machineCpu = during.filter((m) => m.machineCpu !== null && m.cpuPercent !== null);
+  const medianOf = (xs: number[]) => (xs.length ? Math.round(median(xs)) : null);
   const loadMet = achieved >= 0.97 * s.eventsPerSec && d.load.failures === 0;
   return {
     targetEventsPerSec: s.eventsPerSec,
@@ -288,7 +297,15 @@ function report(s: LatencySettings, d: PassData) {
     flatRule: 'last period p99 ≤ max(1.2 × first, first + 50 ms)',
     perPeriod,
     clientEventLoopDelayP99Ms: Math.round(d.clientLoopDelayP99Ms),
-    serverCpuPercentMedian: serverCpu.length ? Math.round(median(serverCpu)) : null,
+    serverCpuPercentMedian: medianOf(serverCpu),
+    cpuOverTheRun: { note: '% of one core (200 = both), over the whole run: the server (and by thread: main = the event loop), the bench process, the machine', ...d.cpu },
+    machineCpuPercentMedian: {
+      note: '% of one core (200 = both), per 5 s, median; busy = every process on the machine; others = busy − the server (the bench client, the system)',
+      busy: medianOf(machineCpu.map((m) => m.machineCpu!.busy)),
+      others: medianOf(machineCpu.map((m) => m.machineCpu!.busy - m.cpuPercent!)),
+      idle: medianOf(machineCpu.map((m) => m.machineCpu!.idle)),
+      steal: medianOf(machineCpu.map((m) => m.machineCpu!.steal)),
+    },
     rss: {
       everySec: RSS_EVERY_MS / 1000,
       afterScreensSubscribedMB: d.rssAfterScreensMB,

@@ -23,7 +23,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { loadavg } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import { dirname } from 'node:path';
 import { benchArgs, numberFlag, QUICK, runInfo, verdict } from './bench-kit.ts';
 import { freshStoreIngest, fullDayIngest, type IngestSettings } from './live-ingest.ts';
@@ -86,6 +86,10 @@ function printSummary(ingest: Ingest | undefined, latency: LatencyResult[]): voi
     console.log(`    per ${l.periodSec} s p50/p99: ${l.perPeriod.map((p) => `${p.p50Ms}/${p.p99Ms}`).join(', ')} ms — p99 flat: ${verdict(l.p99Flat)} (${l.flatRule})`);
     console.log(`    server RSS max ${l.rss.maxMB} MB, ${l.rss.growthMBPerMinAfterFirstPeriod} MB/min after the first period — ${verdict(l.rss.meetsTarget)} < 1 GB`);
     console.log(`    load acks p50/p99 ${l.loadAckP50Ms}/${l.loadAckP99Ms} ms; client event-loop delay p99 ${l.clientEventLoopDelayP99Ms} ms; server CPU (all threads, per 5 s, median) ${l.serverCpuPercentMedian ?? '?'} % of a core`);
+    const m = l.machineCpuPercentMedian;
+    const c = l.cpuOverTheRun;
+    console.log(`    over the run (% of a core): server ${c.serverPercent} (${Object.entries(c.serverThreadsPercent).map(([name, pct]) => `${name} ${pct}`).join(', ')}), bench client ${c.clientPercent}, machine busy ${c.machineBusyPercent}, idle ${c.idlePercent}, stolen ${c.stealPercent}`);
+    console.log(`    machine (per 5 s, median, % of a core of ${cpus().length * 100}): busy ${m.busy ?? '?'} (the server ${l.serverCpuPercentMedian ?? '?'}, the rest ${m.others ?? '?'}), idle ${m.idle ?? '?'}, stolen by the hypervisor ${m.steal ?? '?'}`);
     if (l.restart) console.log(`    restart of this server: serving the same KPIs after ${l.restart.readySec} s (stop ${l.restart.stopSec} s, ${l.restart.stopExit})`);
     if (l.restartError) console.log(`    restart failed: ${l.restartError}`);
     if (l.heapProfile) {

@@ -2,7 +2,8 @@
  * Loaded into the benched server with `--import` (test/bench/live-server.ts), so the bench can
  * tell what its memory is without touching server code: every 5 s one JSON line in
  * $BENCH_PROBE_DIR/memory.jsonl with process.memoryUsage(), the used size of each V8 heap
- * space and the process's CPU time so far (all its threads: main, ingest worker, DuckDB, LMDB).
+ * space, the process's CPU time so far (all its threads: main, ingest worker, DuckDB, LMDB) and
+ * the whole machine's (so the bench can tell what else had the cores: its own client, steal).
  * RSS minus V8's heap and external memory is what native code holds (DuckDB, LMDB, the
  * allocator's fragmentation). With BENCH_HEAP_PROFILE=1, V8's sampling heap profiler runs from
  * the start and each SIGUSR2 writes $BENCH_PROBE_DIR/heap-<n>.json: the allocation sites of
@@ -12,6 +13,7 @@ import { appendFileSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector';
 import { join } from 'node:path';
 import { getHeapSpaceStatistics } from 'node:v8';
+import { machineTicks } from './bench-kit.ts';
 
 const probeDir = process.env.BENCH_PROBE_DIR;
 
@@ -19,7 +21,7 @@ function sampleMemory(dir: string): void {
   const m = process.memoryUsage();
   const spaces = Object.fromEntries(getHeapSpaceStatistics().map((s) => [s.space_name, s.space_used_size]));
   const cpu = process.cpuUsage();
-  appendFileSync(join(dir, 'memory.jsonl'), `${JSON.stringify({ atMs: Date.now(), ...m, spaces, cpuMicros: cpu.user + cpu.system })}\n`);
+  appendFileSync(join(dir, 'memory.jsonl'), `${JSON.stringify({ atMs: Date.now(), ...m, spaces, cpuMicros: cpu.user + cpu.system, machineTicks: machineTicks() })}\n`);
 }
 
 function startHeapSampling(dir: string): void {
