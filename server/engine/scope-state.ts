@@ -49,6 +49,97 @@ export class CounterCopies {
   }
 }
 
+/**
+ * Minute buckets of a scope with few increments (an agent): only the minutes that have any, each
+ * a slot of 26 counters in one growing Float64Array, found by minute. A ring would hold 72
+ * minutes for each of ten thousand agents; a counter set of its own per minute cost an
+ * ArrayBuffer each, about 200 bytes of objects besides its 208 (issue 15: 10,000 agents busy
+ * every minute held 500,000 of them, 110 MB of ArrayBuffers and as much again on the heap).
+ * Minutes older than MINUTE_SLOTS before the newest are dropped and their slots reused.
+ */
+export class SparseMinutes {
+  /** Counters of slot `i` at `i * COUNTER_COUNT`. */
+  data = new Float64Array(4 * COUNTER_COUNT);
+  /** Minute → its slot. */
+  private readonly slots = new Map<number, number>();
+  private readonly freeSlots: number[] = [];
+  private usedSlots = 0;
+  private newest = -Infinity;
+  /** The minute added to last and its slot's offset (a contact's increments come one after another); -1: none. */
+  private lastMinute = -1;
+  private lastOffset = 0;
+
+  get size(): number {
+    return this.slots.size;
+  }
+
+  /** Adds `amount` to one counter of a minute; false if it is older than the ones kept. */
+  add(minuteMs: number, counter: number, amount: number): boolean {
+    if (minuteMs <= this.newest - MINUTE_SLOTS * MINUTE_MS) return false;
+    if (minuteMs !== this.lastMinute) {
+      this.lastOffset = this.offsetOf(minuteMs, true);
+      this.lastMinute = minuteMs;
+    }
+    this.data[this.lastOffset + counter] += amount;
+    return true;
+  }
+
+  /** Offset of a minute's counters in `data`, or -1 when it has none. */
+  offset(minuteMs: number): number {
+    const slot = this.slots.get(minuteMs);
+    return slot === undefined ? -1 : slot * COUNTER_COUNT;
+  }
+
+  /** Sets a minute's counters (from a checkpoint); ignored when older than the ones kept. */
+  set(minuteMs: number, counters: ArrayLike<number>): void {
+    if (minuteMs <= this.newest - MINUTE_SLOTS * MINUTE_MS) return;
+    const offset = this.offsetOf(minuteMs, false);
+    for (let i = 0; i < COUNTER_COUNT; i++) this.data[offset + i] = counters[i];
+  }
+
+  /** Adds the minutes with `fromMs <= minute < toMs` into `sum`. */
+  sumInto(sum: Counters, fromMs: number, toMs = Infinity): void {
+    const data = this.data;
+    for (const [minute, slot] of this.slots) {
+      if (minute < fromMs || minute >= toMs) continue;
+      const base = slot * COUNTER_COUNT;
+      for (let i = 0; i < COUNTER_COUNT; i++) sum[i] += data[base + i];
+    }
+  }
+
+  /** Drops the minutes older than MINUTE_SLOTS before the newest; their slots are reused. */
+  prune(): void {
+    const oldest = this.newest - MINUTE_SLOTS * MINUTE_MS;
+    for (const [minute, slot] of this.slots) {
+      if (minute > oldest) continue;
+      this.slots.delete(minute);
+      this.freeSlots.push(slot);
+    }
+    this.lastMinute = -1;
+  }
+
+  private offsetOf(minuteMs: number, zeroed: boolean): number {
+    let slot = this.slots.get(minuteMs);
+    if (slot !== undefined) return slot * COUNTER_COUNT;
+    slot = this.freeSlots.pop() ?? this.usedSlots++;
+    if ((slot + 1) * COUNTER_COUNT > this.data.length) {
+      // Twice the slots, but no more than a full hour and its next minute need unless more are.
+      const slots = Math.max(slot + 1, Math.min(2 * (this.data.length / COUNTER_COUNT), MINUTE_SLOTS + 1));
+      const grown = new Float64Array(slots * COUNTER_COUNT);
+      grown.set(this.data);
+      this.data = grown;
+    }
+    const offset = slot * COUNTER_COUNT;
+    if (zeroed) this.data.fill(0, offset, offset + COUNTER_COUNT);
+    this.slots.set(minuteMs, slot);
+    if (minuteMs > this.newest) {
+      this.newest = minuteMs;
+      if (this.slots.size > MINUTE_SLOTS) this.prune();
+    }
+    return offset;
+  }
+}
+
 export class ScopeState {
   /**
    * Buckets changed since the last checkpoint. Marked only when an increment lands in another
@@ -80,12 +171,8 @@ export class ScopeState {
    */
   constructor(private readonly keepIntervals = true) {}
 
-  /**
-   * Minute buckets of a scope with few increments (an agent): only the minutes that have any,
-   * where a ring would hold 72 minutes of 26 counters for each of ten thousand agents.
-   */
-  private sparseMinutes: Map<number, Float64Array> | null = null;
-  private newestSparseMinute = -Infinity;
+  /** Minute buckets of a scope with few increments (an agent): see SparseMinutes. */
+  private sparseMinutes: SparseMinutes | null = null;
 
   /** Adds `amount` to one counter of the minute, the 15-minute interval and the day of an increment. */
   add(minuteMs: number | null, intervalMs: number, day: string, counter: number, amount: number): void {
@@ -130,8 +217,8 @@ export class ScopeState {
     if (!marks) return out;
     for (const minuteMs of marks.minutes) {
       if (this.sparseMinutes !== null) {
-        const counters = this.sparseMinutes.get(minuteMs);
-        if (counters) out.push({ scope, kind: 0, startMs: minuteMs, day: '', counters: copies.copy(counters) });
+        const offset = this.sparseMinutes.offset(minuteMs);
+        if (offset >= 0) out.push({ scope, kind: 0, startMs: minuteMs, day: '', counters: copies.copy(this.sparseMinutes.data, offset) });
         continue;
       }
       const slot = (minuteMs / MINUTE_MS) % MINUTE_SLOTS;
@@ -169,8 +256,6 @@ export class ScopeState {
 
   /** The next increment of each interval and ring minute looks up its bucket and marks it again. */
   private forgetCachedBuckets(): void {
-    this.lastSparseMinuteMs = -1;
-    this.lastSparseCounters = undefined;
     this.cachedIntervalMs?.fill(-1);
     this.cachedIntervals.length = 0;
     this.markedMinuteStamps?.fill(-1);
@@ -190,9 +275,7 @@ export class ScopeState {
     }
     else if (b.kind === 2) this.days.set(b.day, b.counters);
     else if (!this.keepIntervals) {
-      if (b.startMs <= this.newestSparseMinute - MINUTE_SLOTS * MINUTE_MS) return;
-      (this.sparseMinutes ??= new Map()).set(b.startMs, b.counters);
-      this.newestSparseMinute = Math.max(this.newestSparseMinute, b.startMs);
+      (this.sparseMinutes ??= new SparseMinutes()).set(b.startMs, b.counters);
     } else {
       const slot = (b.startMs / MINUTE_MS) % MINUTE_SLOTS;
       if (this.minuteStamps[slot] > b.startMs) return;
@@ -237,46 +320,19 @@ export class ScopeState {
   }
 
   private addSparseMinute(minuteMs: number, counter: number, amount: number): void {
-    // Older than the ring would keep: gone, as from a ring.
-    if (minuteMs <= this.newestSparseMinute - MINUTE_SLOTS * MINUTE_MS) return;
-    const minutes = (this.sparseMinutes ??= new Map());
-    // A contact's increments at one time come one after another: the last minute's counters.
-    let counters = minuteMs === this.lastSparseMinuteMs ? this.lastSparseCounters : minutes.get(minuteMs);
-    if (!counters) {
-      minutes.set(minuteMs, (counters = newCounters()));
-      if (minuteMs > this.newestSparseMinute) {
-        this.newestSparseMinute = minuteMs;
-        if (minutes.size > MINUTE_SLOTS) this.pruneSparseMinutes();
-      }
-    }
-    this.lastSparseMinuteMs = minuteMs;
-    this.lastSparseCounters = counters;
-    counters[counter] += amount;
+    // Older than the ones kept: gone, as from a ring.
+    if (!(this.sparseMinutes ??= new SparseMinutes()).add(minuteMs, counter, amount)) return;
     if (minuteMs !== this.lastMarkedMinute) {
       this.lastMarkedMinute = minuteMs;
       this.mark().minutes.add(minuteMs);
     }
   }
 
-  /** The sparse minute `addSparseMinute` added to last, and its counters (still in `sparseMinutes`). */
-  private lastSparseMinuteMs = -1;
-  private lastSparseCounters: Counters | undefined;
-
-  private pruneSparseMinutes(): void {
-    this.lastSparseMinuteMs = -1;
-    this.lastSparseCounters = undefined;
-    const oldest = this.newestSparseMinute - MINUTE_SLOTS * MINUTE_MS;
-    for (const minute of this.sparseMinutes?.keys() ?? []) if (minute <= oldest) this.sparseMinutes!.delete(minute);
-  }
-
   /** Sum of minute buckets from `fromMinuteMs` on. */
   rollingSum(fromMinuteMs: number): Counters {
     const sum = newCounters();
     if (this.sparseMinutes !== null) {
-      for (const [minute, counters] of this.sparseMinutes) {
-        if (minute < fromMinuteMs) continue;
-        for (let i = 0; i < COUNTER_COUNT; i++) sum[i] += counters[i];
-      }
+      this.sparseMinutes.sumInto(sum, fromMinuteMs);
       return sum;
     }
     const ring = this.minuteRing;
@@ -293,10 +349,7 @@ export class ScopeState {
   minuteSum(fromMs: number, toMs: number): Counters {
     const sum = newCounters();
     if (this.sparseMinutes !== null) {
-      for (const [minute, counters] of this.sparseMinutes) {
-        if (minute < fromMs || minute >= toMs) continue;
-        for (let i = 0; i < COUNTER_COUNT; i++) sum[i] += counters[i];
-      }
+      this.sparseMinutes.sumInto(sum, fromMs, toMs);
       return sum;
     }
     const ring = this.minuteRing;
@@ -343,7 +396,7 @@ export class ScopeState {
     this.forgetCachedBuckets();
     this.lastDay = '';
     for (const interval of this.intervals.keys()) if (interval < minIntervalMs) this.intervals.delete(interval);
-    this.pruneSparseMinutes();
+    this.sparseMinutes?.prune();
     for (const day of this.days.keys()) if (!keepDays.has(day)) this.days.delete(day);
   }
 }
