@@ -123,8 +123,8 @@ export class SparseMinutes {
     if (slot !== undefined) return slot * COUNTER_COUNT;
     slot = this.freeSlots.pop() ?? this.usedSlots++;
     if ((slot + 1) * COUNTER_COUNT > this.data.length) {
-      // Twice the slots, but no more than a full hour and its next minute need unless more are.
-      const slots = Math.max(slot + 1, Math.min(2 * (this.data.length / COUNTER_COUNT), MINUTE_SLOTS + 1));
+      // Half as many slots again, but no more than a full hour and its next minute need unless more are.
+      const slots = Math.max(slot + 1, Math.min(Math.ceil(1.5 * (this.data.length / COUNTER_COUNT)), MINUTE_SLOTS + 1));
       const grown = new Float64Array(slots * COUNTER_COUNT);
       grown.set(this.data);
       this.data = grown;
