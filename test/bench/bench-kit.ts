@@ -46,6 +46,20 @@ export function machineTicks(): number[] | undefined {
   }
 }
 
+/**
+ * The machine between two `machineTicks` readings, as % of one core (200 = both cores of this
+ * machine): busy (user, nice, system, irq, softirq: every process), idle (with iowait), and
+ * stolen by the hypervisor for other machines; null without two full readings.
+ */
+export function machineShares(a: number[] | undefined, b: number[] | undefined): { busy: number; idle: number; steal: number } | null {
+  if (!a || !b || a.length < 8 || b.length < 8) return null;
+  const d = b.map((x, k) => x - a[k]);
+  const total = d.reduce((x, y) => x + y, 0);
+  if (total <= 0) return null;
+  const pct = (ticks: number) => Math.round((ticks / total) * cpus().length * 100);
+  return { busy: pct(d[0] + d[1] + d[2] + d[5] + d[6]), idle: pct(d[3] + d[4]), steal: pct(d[7]) };
+}
+
 /** Clock ticks per second of /proc's CPU times (USER_HZ: 100 on Linux). */
 const TICKS_PER_SEC = 100;
 
@@ -58,8 +72,9 @@ function statCpuSec(file: string): number {
 
 /**
  * A process's CPU time so far by thread group, in seconds: `main` (the event loop's thread),
- * then the other threads by their name (`node` for worker threads and DuckDB's, `libuv-worker`,
- * `V8 DefaultWorke` for V8's collector and compiler helpers, ...).
+ * then the other threads by their name. Node 20 names them all `node` (V8's collector and
+ * compiler helpers, the ingest worker, libuv's threads running DuckDB's statements, DuckDB's own),
+ * so here they come as one group; `perf` tells them apart.
  */
 function threadCpuSec(pid: number): Record<string, number> {
   const groups: Record<string, number> = {};
@@ -110,17 +125,17 @@ export function cpuShares(a: CpuMark, b: CpuMark) {
   const pct = (x: number) => Math.round((x / sec) * 100);
   // A thread that ended between the marks is missing from `b`: its time is counted in no group.
   const serverThreadsPercent: Record<string, number> = {};
-  const grew = Object.entries(b.serverThreadsSec).map(([name, sec]): [string, number] => [name, pct(sec - (a.serverThreadsSec[name] ?? 0))]);
+  const grew = Object.entries(b.serverThreadsSec).map(([name, threadSec]): [string, number] => [name, pct(threadSec - (a.serverThreadsSec[name] ?? 0))]);
   for (const [name, percent] of grew.sort((x, y) => y[1] - x[1])) serverThreadsPercent[name] = percent;
-  const shares = { serverPercent: pct(b.serverSec - a.serverSec), serverThreadsPercent, clientPercent: pct(b.clientSec - a.clientSec), machineBusyPercent: null as number | null, idlePercent: null as number | null, stealPercent: null as number | null };
-  if (a.machine && b.machine) {
-    const d = b.machine.map((x, k) => x - a.machine![k]);
-    const ticks = (x: number) => Math.round((x / TICKS_PER_SEC / sec) * 100);
-    shares.machineBusyPercent = ticks(d[0] + d[1] + d[2] + d[5] + d[6]);
-    shares.idlePercent = ticks(d[3] + d[4]);
-    shares.stealPercent = ticks(d[7]);
-  }
-  return shares;
+  const machine = machineShares(a.machine, b.machine);
+  return {
+    serverPercent: pct(b.serverSec - a.serverSec),
+    serverThreadsPercent,
+    clientPercent: pct(b.clientSec - a.clientSec),
+    machineBusyPercent: machine?.busy ?? null,
+    idlePercent: machine?.idle ?? null,
+    stealPercent: machine?.steal ?? null,
+  };
 }
 
 /** What every results file says about the run: when, on what machine, quick or full. */

@@ -8,6 +8,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { machineShares } from './bench-kit.ts';
 
 export interface MemorySample {
   atMs: number;
@@ -43,22 +44,9 @@ export function cpuPercents(samples: MemorySample[]): Array<number | null> {
   });
 }
 
-/**
- * The whole machine between consecutive samples, as % of one core (200 % = both cores): busy
- * (user, nice, system, irq, softirq: the server, the bench's client and anything else), idle
- * (with iowait), and stolen by the hypervisor for other machines; from the sample's time on.
- */
-export function machineCpuPercents(samples: MemorySample[], cores: number): Array<{ busy: number; idle: number; steal: number } | null> {
-  return samples.map((s, i) => {
-    const a = samples[i - 1]?.machineTicks;
-    const b = s.machineTicks;
-    if (!a || !b || a.length < 8 || b.length < 8) return null;
-    const d = b.map((x, k) => x - a[k]);
-    const total = d.reduce((x, y) => x + y, 0);
-    if (total <= 0) return null;
-    const pct = (ticks: number) => Math.round((ticks / total) * cores * 100);
-    return { busy: pct(d[0] + d[1] + d[2] + d[5] + d[6]), idle: pct(d[3] + d[4]), steal: pct(d[7]) };
-  });
+/** The whole machine between consecutive samples (see `machineShares`), from the sample's time on. */
+export function machineCpuPercents(samples: MemorySample[]): Array<ReturnType<typeof machineShares>> {
+  return samples.map((s, i) => machineShares(samples[i - 1]?.machineTicks, s.machineTicks));
 }
 
 /** One sample in MB: native = RSS − V8's heap − external (DuckDB, LMDB, allocator slack). */

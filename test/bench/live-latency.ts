@@ -10,7 +10,6 @@
  * end (what grew), and a timed restart of the server at the end.
  */
 import { existsSync, rmSync } from 'node:fs';
-import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { io as connect, type Socket } from 'socket.io-client';
@@ -196,7 +195,7 @@ export async function latencyPass(s: LatencySettings) {
 
     const memorySamples = readMemorySamples(server.probeDir);
     const serverCpu = cpuPercents(memorySamples);
-    const machine = machineCpuPercents(memorySamples, cpus().length);
+    const machine = machineCpuPercents(memorySamples);
     const memory = memorySamples.map((m, i) => ({ tSec: Math.round((m.atMs - load.startedWallMs) / 100) / 10, ...memoryBreakdownMB(m), cpuPercent: serverCpu[i], machineCpu: machine[i] }));
     // Read before a restart, which removes this server's probe directory.
     const heapGrowth = heapFiles.length ? topSites(heapFiles.at(-1)!, heapFiles.length > 1 ? heapFiles[0] : undefined) : undefined;
