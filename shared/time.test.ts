@@ -10,6 +10,7 @@ import {
   isValidTimeZone,
   minuteStart,
   rollingWindowStart,
+  shiftDay,
 } from './time.ts';
 
 const HOUR = 3_600_000;
@@ -122,5 +123,26 @@ describe('isValidTimeZone', () => {
     expect(isValidTimeZone('UTC')).toBe(true);
     expect(isValidTimeZone('Mars/Olympus_Mons')).toBe(false);
     expect(isValidTimeZone('')).toBe(false);
+  });
+});
+
+describe('shiftDay: calendar days on a day key', () => {
+  it('crosses month, year and leap-day ends both ways', () => {
+    expect(shiftDay('2026-12-06', 1)).toBe('2026-12-07');
+    expect(shiftDay('2026-12-31', 1)).toBe('2027-01-01');
+    expect(shiftDay('2027-01-01', -1)).toBe('2026-12-31');
+    expect(shiftDay('2024-02-28', 1)).toBe('2024-02-29');
+    expect(shiftDay('2023-02-28', 1)).toBe('2023-03-01');
+    expect(shiftDay('2024-03-01', -1)).toBe('2024-02-29');
+    expect(shiftDay('2026-12-06', -31)).toBe('2026-11-05');
+    expect(shiftDay('2026-12-06', -7)).toBe('2026-11-29');
+    expect(shiftDay('2026-12-06', 0)).toBe('2026-12-06');
+  });
+
+  it('is the same on the days the clocks change (no zone is involved)', () => {
+    // Europe/Berlin springs forward on 2024-03-31 and falls back on 2024-10-27.
+    expect(shiftDay('2024-03-30', 1)).toBe('2024-03-31');
+    expect(shiftDay('2024-03-31', 1)).toBe('2024-04-01');
+    expect(shiftDay('2024-10-27', -1)).toBe('2024-10-26');
   });
 });

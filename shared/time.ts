@@ -104,6 +104,15 @@ export function monthFieldError(field: string, value: string, nowMs: number): st
 }
 
 /**
+ * The day key `days` calendar days after `day` (before, if negative): date arithmetic on the
+ * `YYYY-MM-DD` itself, the same in every zone (no clock change moves a date).
+ */
+export function shiftDay(day: string, days: number): string {
+  const [y, m, d] = day.split('-').map(Number);
+  return new Date(Date.UTC(y, m - 1, d + days)).toISOString().slice(0, 10);
+}
+
+/**
  * [start, end) of the local day `day` (`YYYY-MM-DD`) in `tz`: from its local midnight, built in
  * the zone itself (noon UTC is another local day in zones beyond ±12 h).
  */

@@ -8,7 +8,7 @@ import { agentEpisodeContributions, contactContributions, ticketContributions, t
 import type { ContactFold } from '../../shared/contact-fold.ts';
 import type { AgentStateName } from '../../shared/events.ts';
 import { computeKpis, emptyLiveState, newCounters, type Counters, type Kpis, type KpiSettings } from '../../shared/kpi.ts';
-import { dayKey, localDayBounds } from '../../shared/time.ts';
+import { dayKey, localDayBounds, shiftDay } from '../../shared/time.ts';
 
 export const GROUP_BYS = ['centre', 'site', 'queue', 'team', 'agent', 'channel'] as const;
 export type GroupBy = (typeof GROUP_BYS)[number];
@@ -31,10 +31,6 @@ export interface DailyReportOptions {
 /** Contributions can come well after the contact's day (a survey, a resolution); look back this far. */
 const LOOKBACK_DAYS = 31;
 const DAY_MS = 86_400_000;
-
-function shiftDay(day: string, days: number): string {
-  return dayKey(Date.parse(`${day}T12:00:00Z`) + days * DAY_MS, 'UTC');
-}
 
 /** Days from `from` to `to` inclusive. */
 export function daysBetween(from: string, to: string): string[] {

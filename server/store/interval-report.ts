@@ -12,7 +12,7 @@ import type { AgentStateName } from '../../shared/events.ts';
 import { scopeMatcher, type AgentEpisodeLike, type AgentHistory } from '../../shared/intervals.ts';
 import { newCounters, type Counters, type KpiSettings } from '../../shared/kpi.ts';
 import { parseScope } from '../../shared/scope.ts';
-import { dayKey, intervalStart, localDayBounds } from '../../shared/time.ts';
+import { dayKey, intervalStart, localDayBounds, shiftDay } from '../../shared/time.ts';
 
 export interface IntervalReportOptions {
   day: string;
@@ -34,10 +34,6 @@ const LOOKBACK_DAYS = 31;
 const DAY_MS = 86_400_000;
 /** The state an agent was in when the day began: its last change at most this long before (as a restart reads it). */
 const AGENT_STATE_LOOKBACK_MS = 7 * DAY_MS;
-
-function shiftDay(day: string, days: number): string {
-  return dayKey(Date.parse(`${day}T12:00:00Z`) + days * DAY_MS, 'UTC');
-}
 
 /**
  * A SQL condition on the contacts or tickets table that keeps the rows of `scope` (a superset the

@@ -16,7 +16,7 @@ import { setImmediate as nextTurn } from 'node:timers/promises';
 import { effectiveCloseMs, handleSec, queueOutcome, ticketDeadlineMs, waitSec, type ContactRecord, type TicketRecord } from '../../shared/attribution.ts';
 import type { ContactFold } from '../../shared/contact-fold.ts';
 import { COUNTER_COUNT, type KpiSettings } from '../../shared/kpi.ts';
-import { dayKey, MINUTE_MS, ROLLING_MINUTES } from '../../shared/time.ts';
+import { dayKey, MINUTE_MS, ROLLING_MINUTES, shiftDay } from '../../shared/time.ts';
 import { dailyReport, type DailyReportOptions, type DailyRow } from './daily-report.ts';
 import { intervalReport, type IntervalReportOptions, type StoredIntervals } from './interval-report.ts';
 import type { ScopeKey } from '../../shared/scope.ts';
@@ -204,7 +204,7 @@ const DAY_MS = 86_400_000;
 
 /** The first day a stored row of a record of `day` may be in: a row can only have moved by a day or so (a late offer). */
 function lookFrom(day: string): string {
-  return dayKey(Date.parse(`${day}T12:00:00Z`) - 2 * DAY_MS, 'UTC');
+  return shiftDay(day, -2);
 }
 
 /** A record write's sizes and the time of its steps (delete, insert, checkpoint, commit). */
