@@ -73,8 +73,8 @@ describe('graceful stop: SIGTERM under load', () => {
   });
 
   it('refuses new requests, answers those in flight, checkpoints and exits within 10 s', { timeout: 90_000 }, async () => {
-    // Enough batches that the posters are still sending when the stop begins, however fast the
-    // machine: a request must reach the stopping server for its refusal to be seen.
+    // 4,000 contacts' events, about 800 batches: the posters are still sending when the stop
+    // begins (some 600 batches left), however fast the machine, so requests reach the stopping server.
     const events = randomStream(31, Date.now() - 60_000, 4000);
     const batches: unknown[][] = [];
     for (let i = 0; i < events.length; i += 25) batches.push(events.slice(i, i + 25));
