@@ -262,9 +262,10 @@ export class ScopeState {
   }
 
   /**
-   * Sets a bucket from a checkpoint (at start, before any increment). Keeps `b.counters` itself,
-   * not a copy: a restart reads each bucket's counters fresh (half a million buckets on a busy
-   * day, where a second copy of each was a fifth of the restore's garbage).
+   * Sets a bucket from a checkpoint (at start, before any increment). An interval or a day keeps
+   * `b.counters` itself, not a copy: a restart reads each bucket's counters fresh (half a million
+   * buckets on a busy day, where a second copy of each was a fifth of the restore's garbage). A
+   * minute is copied into its scope's ring or SparseMinutes slot.
    */
   restore(b: CounterBucket): void {
     // A restored bucket replaces one a cache may hold.

@@ -20,6 +20,12 @@ export function median(xs: number[]): number {
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 }
 
+/** The median of the known values (nulls left out); null when none is known. */
+export function medianOrNull(xs: Array<number | null>): number | null {
+  const known = xs.filter((x): x is number => x !== null);
+  return known.length ? median(known) : null;
+}
+
 export function percentile(xs: number[], p: number): number {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)];

@@ -10,7 +10,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { dayBounds, localClock } from '../../shared/time.ts';
-import { cpuMark, cpuShares, median } from './bench-kit.ts';
+import { cpuMark, cpuShares, median, medianOrNull } from './bench-kit.ts';
 import { CENTRE_TZ, centreOffered, killServer, postEvents, rssMB, startServer, timedRestart, type BenchServer, type RestartResult } from './live-server.ts';
 
 const QUEUES = 500;
@@ -123,11 +123,6 @@ async function ingestRound(server: BenchServer, prefix: string, round: number, s
     clientCpuMicrosPerEvent: microsPerEvent(markAfter.clientSec - markBefore.clientSec),
   };
 }
-
-const medianOrNull = (xs: Array<number | null>) => {
-  const known = xs.filter((x): x is number => x !== null);
-  return known.length ? median(known) : null;
-};
 
 function summarise(rounds: RoundResult[]) {
   const rate = median(rounds.map((r) => r.eventsPerSec));

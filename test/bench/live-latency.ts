@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { io as connect, type Socket } from 'socket.io-client';
 import type { ClientToServerEvents, RoomMessage, ServerToClientEvents } from '../../shared/socket-events.ts';
-import { cpuMark, cpuShares, median, percentile, sleep, slope } from './bench-kit.ts';
+import { cpuMark, cpuShares, median, medianOrNull, percentile, sleep, slope } from './bench-kit.ts';
 import { cpuPercents, machineCpuPercents, memoryBreakdownMB, readMemorySamples, topSites } from './heap-profile.ts';
 import { contactBodies } from './live-ingest.ts';
 import { ADMIN_TOKEN, engineCounts, killServer, postEvents, rssMB, startServer, timedRestart, type BenchServer, type RestartResult } from './live-server.ts';
@@ -269,7 +269,6 @@ function report(s: LatencySettings, d: PassData) {
   const during = d.memory.filter((m) => m.tSec > 0 && m.tSec <= s.durationSec);
   const serverCpu = during.filter((m) => m.cpuPercent !== null).map((m) => m.cpuPercent!);
   const machineCpu = during.filter((m) => m.machineCpu !== null && m.cpuPercent !== null);
-  const medianOf = (xs: number[]) => (xs.length ? Math.round(median(xs)) : null);
   const loadMet = achieved >= 0.97 * s.eventsPerSec && d.load.failures === 0;
   return {
     targetEventsPerSec: s.eventsPerSec,
@@ -296,14 +295,14 @@ function report(s: LatencySettings, d: PassData) {
     flatRule: 'last period p99 ≤ max(1.2 × first, first + 50 ms)',
     perPeriod,
     clientEventLoopDelayP99Ms: Math.round(d.clientLoopDelayP99Ms),
-    serverCpuPercentMedian: medianOf(serverCpu),
+    serverCpuPercentMedian: medianOrNull(serverCpu),
     cpuOverTheRun: { note: '% of one core (200 = both), over the whole run: the server (and by thread: main = the event loop), the bench process, the machine', ...d.cpu },
     machineCpuPercentMedian: {
       note: '% of one core (200 = both), per 5 s, median; busy = every process on the machine; others = busy − the server (the bench client, the system)',
-      busy: medianOf(machineCpu.map((m) => m.machineCpu!.busy)),
-      others: medianOf(machineCpu.map((m) => m.machineCpu!.busy - m.cpuPercent!)),
-      idle: medianOf(machineCpu.map((m) => m.machineCpu!.idle)),
-      steal: medianOf(machineCpu.map((m) => m.machineCpu!.steal)),
+      busy: medianOrNull(machineCpu.map((m) => m.machineCpu!.busy)),
+      others: medianOrNull(machineCpu.map((m) => m.machineCpu!.busy - m.cpuPercent!)),
+      idle: medianOrNull(machineCpu.map((m) => m.machineCpu!.idle)),
+      steal: medianOrNull(machineCpu.map((m) => m.machineCpu!.steal)),
     },
     rss: {
       everySec: RSS_EVERY_MS / 1000,
