@@ -53,11 +53,11 @@ const MB = (bytes: number) => Math.round((bytes / 1_048_576) * 10) / 10;
 async function generate(dataDir: string): Promise<void> {
   const clock = { now: () => Date.parse('2026-11-10T02:00:00Z') };
   const log = await DuckDbEventLog.open({ dataDir, clock });
-  const records = new RecordStore(await log.connect(), { timeZone: TZ, settings: DEFAULT_KPI_SETTINGS, clock });
+  const records = await RecordStore.open(() => log.connect(), { timeZone: TZ, settings: DEFAULT_KPI_SETTINGS, clock });
   await records.prepare();
   const { startMs, endMs } = monthBoundsMs(MONTH, TZ);
   const span = endMs - startMs;
-  const db = records.connection;
+  const db = await records.connect();
   // h(k): a deterministic pseudo-random number 0..999 per row and purpose.
   const h = (k: number) => `CAST(hash(i * 31 + ${k}) % 1000 AS BIGINT)`;
   await db.run(`INSERT INTO contacts

@@ -122,7 +122,7 @@ export function createApp(deps: AppDeps): App {
   // Targets and service-level settings per scope as versioned data (issue 11). The environment's
   // T, S and variant are the base; the engine takes the T and S in force as each day starts
   // (or at a restart), the variant at once (it only reads counters).
-  const targets = new TargetBook(deps.records ? new DuckDbTargetStore(deps.records.connection) : new MemoryTargetStore(), { timeZone: config.timeZone, clock, base: serviceLevelSettingsOf(config.kpi) });
+  const targets = new TargetBook(deps.records ? new DuckDbTargetStore(deps.records.connect) : new MemoryTargetStore(), { timeZone: config.timeZone, clock, base: serviceLevelSettingsOf(config.kpi) });
   const engine = new KpiEngine({ settings: config.kpi, timeZone: config.timeZone, clock, onDayStart: (day) => Object.assign(config.kpi, targets.liveSettingsFor(day)) });
   const metrics = new Metrics({
     engineStats: () => engine.stats(),
@@ -312,7 +312,7 @@ export function createApp(deps: AppDeps): App {
     },
     scheduleRetention(retentionDays, onResult) {
       if (!records) return { stop() {} };
-      return scheduleRetention(records.connection, { retentionDays, clock, onResult });
+      return scheduleRetention(records.connect, { retentionDays, clock, onResult });
     },
     async close() {
       rooms.close();

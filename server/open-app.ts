@@ -39,7 +39,7 @@ export async function openDurableApp(
     await log.close();
     throw error;
   }
-  const records = new RecordStore(await log.connect(), { timeZone: config.timeZone, settings: config.kpi, clock });
+  const records = await RecordStore.open(() => log.connect(), { timeZone: config.timeZone, settings: config.kpi, clock });
   await records.prepare();
   // REDIS_URL (issue 16): this store becomes one process's copy of a shared Redis Stream. Unset, nothing changes.
   const cluster = process.env.REDIS_URL ? await (await import('./cluster/open-cluster.ts')).openCluster({ url: process.env.REDIS_URL, local: acknowledged, dataDir: config.dataDir, logger, clock, secrets }) : null;

@@ -24,7 +24,7 @@ export { EXPORT_FORMATS } from '../../shared/schemas/reports.ts';
 export function reportsArea(context: RouteContext, flushRecords: () => Promise<void>): Routes {
   const { config, records, log } = context;
   const ownConnection = (log as Partial<DuckDbEventLog>).connect?.bind(log);
-  const connect = ownConnection ?? (async () => records!.connection);
+  const connect = ownConnection ?? (() => records!.connect());
   const extracts = records ? new MonthExtracts(connect, { dataDir: config.dataDir, timeZone: config.timeZone, centreName: config.centreName, settings: config.kpi }) : null;
   return { ...extractRoutes(context, flushRecords, extracts), ...targetRoutes(context), ...reportRoutes(context, flushRecords, extracts) };
 }

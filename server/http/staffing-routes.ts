@@ -101,7 +101,7 @@ export function staffingRow(engine: KpiEngine, scope: ScopeKey, thresholdSec: nu
 
 export function staffingRoutes(context: RouteContext, store?: TargetStore): Routes {
   const { access, config, engine, clock } = context;
-  const targets: TargetStore | null = store ?? (context.records ? new DuckDbTargetStore(context.records.connection) : null);
+  const targets: TargetStore | null = store ?? (context.records ? new DuckDbTargetStore(context.records.connect) : null);
 
   /** The service-level target in force today (a director may have changed SPEC §5's default). */
   const targetSlToday = async (): Promise<number> => {

@@ -7,11 +7,13 @@ import { RecordStore } from './record-store.ts';
 export async function withRecordStore(dir: string, file: string, nowMs: number, use: (records: RecordStore, db: DuckDBConnection) => Promise<void>, timeZone = 'Asia/Shanghai'): Promise<void> {
   const instance = await DuckDBInstance.create(join(dir, file));
   const db = await instance.connect();
+  let records: RecordStore | undefined;
   try {
-    const records = new RecordStore(db, { timeZone, settings: DEFAULT_KPI_SETTINGS, clock: { now: () => nowMs } });
+    records = await RecordStore.open(() => instance.connect(), { timeZone, settings: DEFAULT_KPI_SETTINGS, clock: { now: () => nowMs } });
     await records.prepare();
     await use(records, db);
   } finally {
+    records?.close();
     db.closeSync();
     instance.closeSync();
   }

@@ -231,10 +231,45 @@ export class RecordStore {
   /** Contact rows written without looking for an old row to delete (certainly new), since start. */
   newContactRowsWritten = 0;
 
-  constructor(
+  /**
+   * `db` takes the writes (one transaction at a time, see `exclusive`) and the reads that must
+   * not see a write half done (reports); `reads` the reads of the live loop (seeding, merges,
+   * restore), one at a time too (see `reading`), so they see committed rows only and never wait
+   * for a write. One DuckDB connection runs one statement at a time: a seed's read on the write
+   * connection, started while a write's appender or statement was under way, failed that write
+   * ("closed pending query result", a whole write of tens of thousands of records done again)
+   * or read inside its open transaction, where the rows it replaces were already deleted.
+   * `connect` opens further connections of the same file (targets, retention, month extracts).
+   */
+  private constructor(
     private readonly db: DuckDBConnection,
+    private readonly reads: DuckDBConnection,
+    private readonly openConnection: () => Promise<DuckDBConnection>,
     private readonly options: { timeZone: string; settings: KpiSettings; clock: { now(): number } },
   ) {}
+
+  /**
+   * Another connection of this file, for work with transactions of its own (targets, retention,
+   * month extracts); closed with the store (an open connection keeps DuckDB's file open).
+   */
+  readonly connect = async (): Promise<DuckDBConnection> => {
+    const connection = await this.openConnection();
+    this.others.push(connection);
+    return connection;
+  };
+
+  private readonly others: DuckDBConnection[] = [];
+
+  /** A record store on the DuckDB file that `connect` opens connections of (two of them, see the constructor). */
+  static async open(connect: () => Promise<DuckDBConnection>, options: { timeZone: string; settings: KpiSettings; clock: { now(): number } }): Promise<RecordStore> {
+    const db = await connect();
+    try {
+      return new RecordStore(db, await connect(), connect, options);
+    } catch (error) {
+      db.closeSync();
+      throw error;
+    }
+  }
 
   /** Daily KPIs per group from the stored records (see daily-report.ts). */
   daily(options: Omit<DailyReportOptions, 'timeZone' | 'settings' | 'nowMs'>): Promise<DailyRow[]> {
@@ -266,19 +301,18 @@ export class RecordStore {
   }
 
   close(): void {
+    for (const connection of this.others.splice(0)) connection.closeSync();
+    this.reads.closeSync();
     this.db.closeSync();
   }
 
-  /** The connection (for maintenance such as retention, which shares this file). */
-  get connection(): DuckDBConnection {
-    return this.db;
-  }
-
   /** Events stored before this time are reflected in the records (null: no record write yet). */
-  async coveredThrough(): Promise<number | null> {
-    const reader = await this.db.runAndReadAll('SELECT max(covered_through_ms) FROM record_sync');
-    const value = reader.getRows()[0]?.[0];
-    return value === null || value === undefined ? null : Number(value);
+  coveredThrough(): Promise<number | null> {
+    return this.reading(async (db) => {
+      const reader = await db.runAndReadAll('SELECT max(covered_through_ms) FROM record_sync');
+      const value = reader.getRows()[0]?.[0];
+      return value === null || value === undefined ? null : Number(value);
+    });
   }
 
   async prepare(): Promise<void> {
@@ -308,6 +342,15 @@ export class RecordStore {
   }
 
   private writing: Promise<unknown> = Promise.resolve();
+
+  /** Runs a read of the live loop on the read connection, after the reads before it (see the constructor). */
+  private reading<T>(read: (db: DuckDBConnection) => Promise<T>): Promise<T> {
+    const run = this.readQueue.then(() => read(this.reads), () => read(this.reads));
+    this.readQueue = run.catch(() => undefined);
+    return run;
+  }
+
+  private readQueue: Promise<unknown> = Promise.resolve();
 
   private async writeNow(contacts: ContactSnapshot[], tickets: TicketSnapshot[], coveredThroughMs?: number, checkpoint?: Checkpoint): Promise<void> {
     const { timeZone, settings, clock } = this.options;
@@ -410,7 +453,7 @@ export class RecordStore {
 
   /** The last checkpoint: the commit it reflects and its counter buckets; null when there is none. */
   async loadCheckpoint(): Promise<StoredCheckpoint | null> {
-    const sync = await this.db.runAndReadAll('SELECT CAST(max(covered_through_ms) AS DOUBLE), bool_and(exact), CAST(max(at_ms) AS DOUBLE) FROM record_sync');
+    const sync = await this.reading((db) => db.runAndReadAll('SELECT CAST(max(covered_through_ms) AS DOUBLE), bool_and(exact), CAST(max(at_ms) AS DOUBLE) FROM record_sync'));
     const [through, exact, atMs] = sync.getRows()[0] ?? [];
     if (through === null || through === undefined || exact !== true) return null;
     // Read as numbers wherever it can be (issue 15: a busy day's checkpoint is half a million rows
@@ -419,8 +462,8 @@ export class RecordStore {
     // DuckDB into a fixed-size array; rows of another form (base64, or another number of
     // counters) come as text and are read by countersOf.
     const fixed = `starts_with(counters, '[') AND json_array_length(counters) = ${COUNTER_COUNT}`;
-    const readBuckets = async (each: (bucket: ScopeBucket) => void) => {
-      const result = await this.db.stream(
+    const readBuckets = (each: (bucket: ScopeBucket) => void) => this.reading(async (db) => {
+      const result = await db.stream(
         `SELECT CASE WHEN scope IS DISTINCT FROM lag(scope) OVER (ORDER BY scope, kind, start_ms, day) THEN scope END,
            kind, CAST(start_ms AS DOUBLE), CASE WHEN kind = 2 THEN day ELSE '' END,
            CASE WHEN ${fixed} THEN CAST(from_json(counters, '["DOUBLE"]') AS DOUBLE[${COUNTER_COUNT}]) END,
@@ -443,77 +486,87 @@ export class RecordStore {
           });
         }
       }
-    };
+    });
     return { throughReceivedMs: Number(through), atMs: Number(atMs), readBuckets };
   }
 
   /** Contacts of these days on that are still waiting in queue (live state a restart rebuilds); not the orphaned. */
-  async loadWaitingContacts(fromDay: string): Promise<ContactSnapshot[]> {
-    const reader = await this.db.runAndReadAll(
-      'SELECT fold::VARCHAR, repeated_later FROM contacts WHERE day >= $1 AND NOT drill AND offered_ms IS NOT NULL AND outcome IS NULL AND orphaned_ms IS NULL',
-      [fromDay],
-    );
-    return reader.getRows().map(([json, repeated]) => snapshotOf(json as string, repeated as boolean));
+  loadWaitingContacts(fromDay: string): Promise<ContactSnapshot[]> {
+    return this.reading(async (db) => {
+      const reader = await db.runAndReadAll(
+        'SELECT fold::VARCHAR, repeated_later FROM contacts WHERE day >= $1 AND NOT drill AND offered_ms IS NOT NULL AND outcome IS NULL AND orphaned_ms IS NULL',
+        [fromDay],
+      );
+      return reader.getRows().map(([json, repeated]) => snapshotOf(json as string, repeated as boolean));
+    });
   }
 
   /**
    * Tickets of these days on that a restart must hold: open ones (their deadlines must still
    * fire) and those waiting for their contact's offer to learn their queue, site or channel.
    */
-  async loadLiveTickets(fromDay: string): Promise<TicketRecord[]> {
-    const reader = await this.db.runAndReadAll(
-      `SELECT record::VARCHAR FROM tickets WHERE day >= $1
-       AND (closed_ms IS NULL OR (contact_id IS NOT NULL AND (queue IS NULL OR site IS NULL OR channel IS NULL)))`,
-      [fromDay],
-    );
-    return reader.getRows().map(([json]) => JSON.parse(json as string) as TicketRecord);
+  loadLiveTickets(fromDay: string): Promise<TicketRecord[]> {
+    return this.reading(async (db) => {
+      const reader = await db.runAndReadAll(
+        `SELECT record::VARCHAR FROM tickets WHERE day >= $1
+         AND (closed_ms IS NULL OR (contact_id IS NOT NULL AND (queue IS NULL OR site IS NULL OR channel IS NULL)))`,
+        [fromDay],
+      );
+      return reader.getRows().map(([json]) => JSON.parse(json as string) as TicketRecord);
+    });
   }
 
   /** Ids of the tickets of these days on. */
-  async forEachTicket(fromDay: string, each: (ticketId: string) => void): Promise<void> {
-    const result = await this.db.stream('SELECT ticket_id FROM tickets WHERE day >= $1', [fromDay]);
-    for (let chunk = await result.fetchChunk(); chunk && chunk.rowCount > 0; chunk = await result.fetchChunk()) {
-      for (const id of chunk.getColumnVector(0).toArray()) each(id as string);
-    }
+  forEachTicket(fromDay: string, each: (ticketId: string) => void): Promise<void> {
+    return this.reading(async (db) => {
+      const result = await db.stream('SELECT ticket_id FROM tickets WHERE day >= $1', [fromDay]);
+      for (let chunk = await result.fetchChunk(); chunk && chunk.rowCount > 0; chunk = await result.fetchChunk()) {
+        for (const id of chunk.getColumnVector(0).toArray()) each(id as string);
+      }
+    });
   }
 
   /**
    * Contacts and tickets the live days count: of those days, or written since they began (an
    * older contact with a late survey). For rebuilding the live state where there is no checkpoint.
    */
-  async forEachLiveRecord(fromDay: string, sinceMs: number, contact: (snapshot: ContactSnapshot) => void, ticket: (record: TicketRecord) => void): Promise<void> {
-    const contacts = await this.db.stream(
-      'SELECT fold::VARCHAR, repeated_later FROM contacts WHERE day >= $1 OR updated_ms >= $2',
-      [fromDay, BigInt(sinceMs)],
-    );
-    for (let chunk = await contacts.fetchChunk(); chunk && chunk.rowCount > 0; chunk = await contacts.fetchChunk()) {
-      const [folds, repeated] = [0, 1].map((i) => chunk.getColumnVector(i).toArray());
-      for (let i = 0; i < chunk.rowCount; i++) contact(snapshotOf(folds[i] as string, repeated[i] as boolean));
-    }
-    const tickets = await this.db.stream('SELECT record::VARCHAR FROM tickets WHERE day >= $1 OR updated_ms >= $2', [fromDay, BigInt(sinceMs)]);
-    for (let chunk = await tickets.fetchChunk(); chunk && chunk.rowCount > 0; chunk = await tickets.fetchChunk()) {
-      for (const json of chunk.getColumnVector(0).toArray()) ticket(JSON.parse(json as string) as TicketRecord);
-    }
+  forEachLiveRecord(fromDay: string, sinceMs: number, contact: (snapshot: ContactSnapshot) => void, ticket: (record: TicketRecord) => void): Promise<void> {
+    return this.reading(async (db) => {
+      const contacts = await db.stream(
+        'SELECT fold::VARCHAR, repeated_later FROM contacts WHERE day >= $1 OR updated_ms >= $2',
+        [fromDay, BigInt(sinceMs)],
+      );
+      for (let chunk = await contacts.fetchChunk(); chunk && chunk.rowCount > 0; chunk = await contacts.fetchChunk()) {
+        const [folds, repeated] = [0, 1].map((i) => chunk.getColumnVector(i).toArray());
+        for (let i = 0; i < chunk.rowCount; i++) contact(snapshotOf(folds[i] as string, repeated[i] as boolean));
+      }
+      const tickets = await db.stream('SELECT record::VARCHAR FROM tickets WHERE day >= $1 OR updated_ms >= $2', [fromDay, BigInt(sinceMs)]);
+      for (let chunk = await tickets.fetchChunk(); chunk && chunk.rowCount > 0; chunk = await tickets.fetchChunk()) {
+        for (const json of chunk.getColumnVector(0).toArray()) ticket(JSON.parse(json as string) as TicketRecord);
+      }
+    });
   }
 
   /**
    * The hash keys (see lib/bloom.ts) of every contact of these days on and of its customer: a
    * restart's memory of what is stored. Rows written without keys (imported) are hashed here.
    */
-  async forEachContactKey(fromDay: string, each: (contactKey: number, customerKey: number | null) => void): Promise<void> {
-    const keyed = await this.db.stream(
-      'SELECT CAST(contact_key AS DOUBLE), CAST(customer_key AS DOUBLE) FROM contacts WHERE day >= $1 AND contact_key IS NOT NULL',
-      [fromDay],
-    );
-    for (let chunk = await keyed.fetchChunk(); chunk && chunk.rowCount > 0; chunk = await keyed.fetchChunk()) {
-      const [contacts, customers] = [0, 1].map((i) => chunk.getColumnVector(i).toArray() as Array<number | null>);
-      for (let i = 0; i < chunk.rowCount; i++) each(contacts[i]!, customers[i]);
-    }
-    const unkeyed = await this.db.stream('SELECT contact_id, customer_ref FROM contacts WHERE day >= $1 AND contact_key IS NULL', [fromDay]);
-    for (let chunk = await unkeyed.fetchChunk(); chunk && chunk.rowCount > 0; chunk = await unkeyed.fetchChunk()) {
-      const [ids, refs] = [0, 1].map((i) => chunk.getColumnVector(i).toArray() as Array<string | null>);
-      for (let i = 0; i < chunk.rowCount; i++) each(bloomKey(ids[i]!), refs[i] === null ? null : bloomKey(refs[i]!));
-    }
+  forEachContactKey(fromDay: string, each: (contactKey: number, customerKey: number | null) => void): Promise<void> {
+    return this.reading(async (db) => {
+      const keyed = await db.stream(
+        'SELECT CAST(contact_key AS DOUBLE), CAST(customer_key AS DOUBLE) FROM contacts WHERE day >= $1 AND contact_key IS NOT NULL',
+        [fromDay],
+      );
+      for (let chunk = await keyed.fetchChunk(); chunk && chunk.rowCount > 0; chunk = await keyed.fetchChunk()) {
+        const [contacts, customers] = [0, 1].map((i) => chunk.getColumnVector(i).toArray() as Array<number | null>);
+        for (let i = 0; i < chunk.rowCount; i++) each(contacts[i]!, customers[i]);
+      }
+      const unkeyed = await db.stream('SELECT contact_id, customer_ref FROM contacts WHERE day >= $1 AND contact_key IS NULL', [fromDay]);
+      for (let chunk = await unkeyed.fetchChunk(); chunk && chunk.rowCount > 0; chunk = await unkeyed.fetchChunk()) {
+        const [ids, refs] = [0, 1].map((i) => chunk.getColumnVector(i).toArray() as Array<string | null>);
+        for (let i = 0; i < chunk.rowCount; i++) each(bloomKey(ids[i]!), refs[i] === null ? null : bloomKey(refs[i]!));
+      }
+    });
   }
 
   /**
@@ -540,12 +593,14 @@ export class RecordStore {
   }
 
   /** Stored contacts of these customers from `fromDay` on (a new call may make one a repeat). */
-  async loadContactsOfCustomers(refs: string[], fromDay: string): Promise<ContactSnapshot[]> {
-    const reader = await this.db.runAndReadAll(
-      `SELECT fold::VARCHAR, repeated_later FROM contacts WHERE day >= $2 AND customer_ref IN (SELECT unnest(from_json(decode($1), '["VARCHAR"]')))`,
-      [jsonBytes(JSON.stringify(refs)), fromDay],
-    );
-    return reader.getRows().map(([json, repeated]) => snapshotOf(json as string, repeated as boolean));
+  loadContactsOfCustomers(refs: string[], fromDay: string): Promise<ContactSnapshot[]> {
+    return this.reading(async (db) => {
+      const reader = await db.runAndReadAll(
+        `SELECT fold::VARCHAR, repeated_later FROM contacts WHERE day >= $2 AND customer_ref IN (SELECT unnest(from_json(decode($1), '["VARCHAR"]')))`,
+        [jsonBytes(JSON.stringify(refs)), fromDay],
+      );
+      return reader.getRows().map(([json, repeated]) => snapshotOf(json as string, repeated as boolean));
+    });
   }
 
   /** Deletes the stored rows of these ids, in the days from two before the earliest of `days` on (a row moves by a day or so at most: a late offer). */
@@ -610,48 +665,56 @@ export class RecordStore {
     return near;
   }
 
-  private async readContacts(ids: string[], fromDay?: string): Promise<Map<string, ContactSnapshot>> {
-    const reader = await this.db.runAndReadAll(
-      `SELECT contact_id, fold::VARCHAR, repeated_later FROM contacts WHERE contact_id IN (SELECT unnest(from_json(decode($1), '["VARCHAR"]')))${fromDay !== undefined ? ' AND day >= $2' : ''}`,
-      fromDay !== undefined ? [jsonBytes(JSON.stringify(ids)), fromDay] : [jsonBytes(JSON.stringify(ids))],
-    );
-    const out = new Map<string, ContactSnapshot>();
-    for (const [id, foldJson, repeated] of reader.getRows()) out.set(id as string, snapshotOf(foldJson as string, repeated as boolean));
-    return out;
+  private readContacts(ids: string[], fromDay?: string): Promise<Map<string, ContactSnapshot>> {
+    return this.reading(async (db) => {
+      const reader = await db.runAndReadAll(
+        `SELECT contact_id, fold::VARCHAR, repeated_later FROM contacts WHERE contact_id IN (SELECT unnest(from_json(decode($1), '["VARCHAR"]')))${fromDay !== undefined ? ' AND day >= $2' : ''}`,
+        fromDay !== undefined ? [jsonBytes(JSON.stringify(ids)), fromDay] : [jsonBytes(JSON.stringify(ids))],
+      );
+      const out = new Map<string, ContactSnapshot>();
+      for (const [id, foldJson, repeated] of reader.getRows()) out.set(id as string, snapshotOf(foldJson as string, repeated as boolean));
+      return out;
+    });
   }
 
   /**
    * Whether a contact of each customer was offered after the given time and within the repeat
    * window of it (the FCR repeat rule for an offer that came late: a later call makes it a repeat).
    */
-  async repeatedLater(offers: Array<{ contactId: string; customerRef: string; offeredTsMs: number }>): Promise<Set<string>> {
-    if (offers.length === 0) return new Set();
-    const windowMs = this.options.settings.fcrRepeatDays * DAY_MS;
-    const fromDay = dayKey(minOf(offers.map((o) => o.offeredTsMs)) - DAY_MS, this.options.timeZone);
-    const reader = await this.db.runAndReadAll(
-      `WITH mine AS (SELECT unnest(from_json(decode($1), '[{"contactId":"VARCHAR","customerRef":"VARCHAR","offeredTsMs":"BIGINT"}]'), recursive := true))
-       SELECT DISTINCT mine.contactId FROM mine JOIN contacts c ON c.customer_ref = mine.customerRef
-       WHERE c.day >= $2 AND c.contact_id <> mine.contactId AND NOT c.drill AND c.offered_ms > mine.offeredTsMs AND c.offered_ms - mine.offeredTsMs <= $3`,
-      [jsonBytes(JSON.stringify(offers)), fromDay, BigInt(windowMs)],
-    );
-    return new Set(reader.getRows().map(([id]) => id as string));
+  repeatedLater(offers: Array<{ contactId: string; customerRef: string; offeredTsMs: number }>): Promise<Set<string>> {
+    return this.reading(async (db) => {
+      if (offers.length === 0) return new Set();
+      const windowMs = this.options.settings.fcrRepeatDays * DAY_MS;
+      const fromDay = dayKey(minOf(offers.map((o) => o.offeredTsMs)) - DAY_MS, this.options.timeZone);
+      const reader = await db.runAndReadAll(
+        `WITH mine AS (SELECT unnest(from_json(decode($1), '[{"contactId":"VARCHAR","customerRef":"VARCHAR","offeredTsMs":"BIGINT"}]'), recursive := true))
+         SELECT DISTINCT mine.contactId FROM mine JOIN contacts c ON c.customer_ref = mine.customerRef
+         WHERE c.day >= $2 AND c.contact_id <> mine.contactId AND NOT c.drill AND c.offered_ms > mine.offeredTsMs AND c.offered_ms - mine.offeredTsMs <= $3`,
+        [jsonBytes(JSON.stringify(offers)), fromDay, BigInt(windowMs)],
+      );
+      return new Set(reader.getRows().map(([id]) => id as string));
+    });
   }
 
   /** Stored tickets of these contacts still without a queue, site or channel (their contact's offer places them). */
-  async loadTicketsOfContacts(contactIds: string[]): Promise<TicketRecord[]> {
-    const reader = await this.db.runAndReadAll(
-      `SELECT record::VARCHAR FROM tickets WHERE contact_id IN (SELECT unnest(from_json(decode($1), '["VARCHAR"]'))) AND (queue IS NULL OR site IS NULL OR channel IS NULL)`,
-      [jsonBytes(JSON.stringify(contactIds))],
-    );
-    return reader.getRows().map(([json]) => JSON.parse(json as string) as TicketRecord);
+  loadTicketsOfContacts(contactIds: string[]): Promise<TicketRecord[]> {
+    return this.reading(async (db) => {
+      const reader = await db.runAndReadAll(
+        `SELECT record::VARCHAR FROM tickets WHERE contact_id IN (SELECT unnest(from_json(decode($1), '["VARCHAR"]'))) AND (queue IS NULL OR site IS NULL OR channel IS NULL)`,
+        [jsonBytes(JSON.stringify(contactIds))],
+      );
+      return reader.getRows().map(([json]) => JSON.parse(json as string) as TicketRecord);
+    });
   }
 
-  async loadTickets(ids: string[]): Promise<Map<string, TicketRecord>> {
-    const reader = await this.db.runAndReadAll(
-      `SELECT ticket_id, record::VARCHAR FROM tickets WHERE ticket_id IN (SELECT unnest(from_json(decode($1), '["VARCHAR"]')))`,
-      [jsonBytes(JSON.stringify(ids))],
-    );
-    return new Map(reader.getRows().map(([id, json]) => [id as string, JSON.parse(json as string) as TicketRecord]));
+  loadTickets(ids: string[]): Promise<Map<string, TicketRecord>> {
+    return this.reading(async (db) => {
+      const reader = await db.runAndReadAll(
+        `SELECT ticket_id, record::VARCHAR FROM tickets WHERE ticket_id IN (SELECT unnest(from_json(decode($1), '["VARCHAR"]')))`,
+        [jsonBytes(JSON.stringify(ids))],
+      );
+      return new Map(reader.getRows().map(([id, json]) => [id as string, JSON.parse(json as string) as TicketRecord]));
+    });
   }
 
   /**

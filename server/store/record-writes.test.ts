@@ -2,7 +2,8 @@
  * Record writes (issue 15): the FCR repeat marking of stored days takes any number of offers at
  * once (offers wait for the next record write, and at 20,000 events/s behind a slow write they
  * passed 100,000, where a spread of them into Math.min threw and stopped the server); and a write
- * that fails leaves none of the rows DuckDB's appender had already taken.
+ * that fails leaves none of the rows DuckDB's appender had already taken; and the live loop's
+ * reads (seeding an evicted contact, a merge) during a write neither fail it nor see it half done.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -54,4 +55,36 @@ describe('a record write that fails', () => {
       expect((await db.runAndReadAll('SELECT count(*) FROM contacts')).getRows()).toEqual([[2n]]);
     });
   }, 60_000);
+});
+
+describe('reads of the live loop during a record write', () => {
+  it('see each contact whole, as stored before the write or after it, and the write goes through', async () => {
+    await withStore('concurrent.duckdb', async (records, db) => {
+      const contact = (id: string, answered: boolean) => {
+        const fold = newContactFold(id);
+        Object.assign(fold.record, { queue: 'q', site: 's', channel: 'phone', customerRef: `c-${id}`, offeredTsMs: NOW - 60_000, ...(answered ? { answeredTsMs: NOW - 50_000 } : {}) });
+        fold.fromOffer = true;
+        return { fold };
+      };
+      await records.write([contact('watched', false)], []);
+      // 20,000 contacts (40 appended slices, the event loop free between them), 'watched' rewritten as answered.
+      const many = Array.from({ length: 20_000 }, (_, i) => contact(`new-${i}`, true));
+      many.push(contact('watched', true));
+      let written = false;
+      const write = records.write(many, []).finally(() => (written = true));
+      const seen: string[] = [];
+      let readsDuringWrite = 0;
+      while (!written) {
+        const [byId, byCustomer] = await Promise.all([records.loadContacts(['watched'], '2026-12-05'), records.loadContactsOfCustomers(['c-watched'], '2026-12-05')]);
+        if (!written) readsDuringWrite++;
+        seen.push(byId.get('watched')?.fold.record.answeredTsMs === undefined ? (byId.has('watched') ? 'before' : 'missing') : 'after');
+        seen.push(byCustomer.length !== 1 ? `customer rows ${byCustomer.length}` : byCustomer[0].fold.record.answeredTsMs === undefined ? 'before' : 'after');
+      }
+      await write;
+      expect(readsDuringWrite).toBeGreaterThan(0);
+      expect(seen.filter((s) => s !== 'before' && s !== 'after')).toEqual([]);
+      expect((await db.runAndReadAll('SELECT count(*), count(answered_ms) FROM contacts')).getRows()).toEqual([[20_001n, 20_001n]]);
+      expect((await records.loadContacts(['watched'])).get('watched')?.fold.record.answeredTsMs).toBe(NOW - 50_000);
+    });
+  }, 120_000);
 });

@@ -21,13 +21,18 @@ export async function compactEvents(db: DuckDBConnection, olderThanMs: number): 
   return deleted;
 }
 
-/** Runs compaction now and then every `everyMs` until stopped. */
+/**
+ * Runs compaction now and then every `everyMs` until stopped, on a connection of its own from
+ * `connect` (a DELETE on the record writes' connection would join a write's open transaction).
+ */
 export function scheduleRetention(
-  db: DuckDBConnection,
+  connect: () => Promise<DuckDBConnection>,
   options: { retentionDays: number; clock: { now(): number }; everyMs?: number; onResult(deleted: number, error?: Error): void },
 ): { stop(): void } {
+  let db: Promise<DuckDBConnection> | null = null;
   const run = () =>
-    compactEvents(db, options.clock.now() - options.retentionDays * 86_400_000)
+    (db ??= connect())
+      .then((connection) => compactEvents(connection, options.clock.now() - options.retentionDays * 86_400_000))
       .then((deleted) => options.onResult(deleted))
       .catch((error: Error) => options.onResult(0, error));
   void run();

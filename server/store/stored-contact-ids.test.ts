@@ -25,9 +25,10 @@ function contact(id: string, offeredMs: number, answered = false): ContactSnapsh
 }
 
 const dirs: string[] = [];
-const opened: Array<{ instance: DuckDBInstance; db: DuckDBConnection }> = [];
+const opened: Array<{ instance: DuckDBInstance; db: DuckDBConnection; records: RecordStore }> = [];
 afterEach(() => {
-  for (const { db, instance } of opened.splice(0)) {
+  for (const { db, instance, records } of opened.splice(0)) {
+    records.close();
     db.closeSync();
     instance.closeSync();
   }
@@ -37,15 +38,16 @@ afterEach(() => {
 async function open(file: string): Promise<{ db: DuckDBConnection; records: RecordStore; close: () => void }> {
   const instance = await DuckDBInstance.create(file);
   const db = await instance.connect();
-  const entry = { instance, db };
+  const records = await RecordStore.open(() => instance.connect(), { timeZone: TZ, settings: DEFAULT_KPI_SETTINGS, clock: { now: () => NOW } });
+  const entry = { instance, db, records };
   opened.push(entry);
-  const records = new RecordStore(db, { timeZone: TZ, settings: DEFAULT_KPI_SETTINGS, clock: { now: () => NOW } });
   await records.prepare();
   return {
     db,
     records,
     close: () => {
       opened.splice(opened.indexOf(entry), 1);
+      records.close();
       db.closeSync();
       instance.closeSync();
     },

@@ -87,9 +87,12 @@ async function expectToday(server: TestServer, label: string): Promise<void> {
 async function withStore<T>(dataDir: string, use: (db: DuckDBConnection, records: RecordStore) => Promise<T>): Promise<T> {
   const instance = await DuckDBInstance.create(join(dataDir, 'wallboard.duckdb'));
   const db = await instance.connect();
+  let records: RecordStore | undefined;
   try {
-    return await use(db, new RecordStore(db, { timeZone: 'Asia/Shanghai', settings: DEFAULT_KPI_SETTINGS, clock: { now: () => NOW } }));
+    records = await RecordStore.open(() => instance.connect(), { timeZone: 'Asia/Shanghai', settings: DEFAULT_KPI_SETTINGS, clock: { now: () => NOW } });
+    return await use(db, records);
   } finally {
+    records?.close();
     db.closeSync();
     instance.closeSync();
   }
