@@ -475,7 +475,7 @@ export class RecordStore {
         const [scopes, kinds, starts, days] = [0, 1, 2, 3].map((i) => chunk.getColumnVector(i).toArray());
         const counters = countersColumn(chunk.getColumnVector(4), chunk.rowCount);
         const texts = chunk.getColumnVector(5).toArray();
-        for (let i = 0; i < chunk.rowCount; i++) {
+        for (let i = 0, rows = chunk.rowCount; i < rows; i++) {
           if (scopes[i] !== null) scope = scopes[i] as ScopeKey;
           each({
             scope,
@@ -538,7 +538,7 @@ export class RecordStore {
       );
       for (let chunk = await contacts.fetchChunk(); chunk && chunk.rowCount > 0; chunk = await contacts.fetchChunk()) {
         const [folds, repeated] = [0, 1].map((i) => chunk.getColumnVector(i).toArray());
-        for (let i = 0; i < chunk.rowCount; i++) contact(snapshotOf(folds[i] as string, repeated[i] as boolean));
+        for (let i = 0, rows = chunk.rowCount; i < rows; i++) contact(snapshotOf(folds[i] as string, repeated[i] as boolean));
       }
       const tickets = await db.stream('SELECT record::VARCHAR FROM tickets WHERE day >= $1 OR updated_ms >= $2', [fromDay, BigInt(sinceMs)]);
       for (let chunk = await tickets.fetchChunk(); chunk && chunk.rowCount > 0; chunk = await tickets.fetchChunk()) {
@@ -559,12 +559,12 @@ export class RecordStore {
       );
       for (let chunk = await keyed.fetchChunk(); chunk && chunk.rowCount > 0; chunk = await keyed.fetchChunk()) {
         const [contacts, customers] = [0, 1].map((i) => chunk.getColumnVector(i).toArray() as Array<number | null>);
-        for (let i = 0; i < chunk.rowCount; i++) each(contacts[i]!, customers[i]);
+        for (let i = 0, rows = chunk.rowCount; i < rows; i++) each(contacts[i]!, customers[i]);
       }
       const unkeyed = await db.stream('SELECT contact_id, customer_ref FROM contacts WHERE day >= $1 AND contact_key IS NULL', [fromDay]);
       for (let chunk = await unkeyed.fetchChunk(); chunk && chunk.rowCount > 0; chunk = await unkeyed.fetchChunk()) {
         const [ids, refs] = [0, 1].map((i) => chunk.getColumnVector(i).toArray() as Array<string | null>);
-        for (let i = 0; i < chunk.rowCount; i++) each(bloomKey(ids[i]!), refs[i] === null ? null : bloomKey(refs[i]!));
+        for (let i = 0, rows = chunk.rowCount; i < rows; i++) each(bloomKey(ids[i]!), refs[i] === null ? null : bloomKey(refs[i]!));
       }
     });
   }

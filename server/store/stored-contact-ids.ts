@@ -35,7 +35,7 @@ export class StoredContactIds {
     for (let c = 0; c < result.chunkCount; c++) {
       const chunk = result.getChunk(c);
       const [days, keys, ids] = [0, 1, 2].map((i) => chunk.getColumnVector(i).toArray());
-      for (let i = 0; i < chunk.rowCount; i++) {
+      for (let i = 0, rows = chunk.rowCount; i < rows; i++) {
         const key = keys[i] === null ? bloomKey(ids[i] as string) : (keys[i] as number);
         this.filterOf(days[i] as string).addKey(key);
       }
