@@ -106,6 +106,8 @@ export interface App {
   restore(): Promise<number>;
   /** Writes changed contact and ticket records to the store now. */
   flushRecords(): Promise<void>;
+  /** A stop's final write of the records and checkpoint (the write in progress abandoned: see RecordSync.finalFlush). */
+  finalFlush(): Promise<void>;
   /**
    * Graceful stop, step one (SIGTERM, see server/index.ts): every request from now on is answered
    * 503 with `Retry-After` and `Connection: close` (keep-alive connections end with it); resolves
@@ -306,6 +308,9 @@ export function createApp(deps: AppDeps): App {
     },
     async flushRecords() {
       await recordSync?.flush();
+    },
+    async finalFlush() {
+      await recordSync?.finalFlush();
     },
     drain(timeoutMs) {
       return requests.drain(timeoutMs);

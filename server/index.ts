@@ -131,7 +131,7 @@ async function main(): Promise<void> {
     logger.info({ ms: Math.round(performance.now() - started) }, 'shutdown: ingest drained; writing the final checkpoint');
     // The final checkpoint: the records and the counters through the last commit.
     try {
-      await app.flushRecords();
+      await app.finalFlush();
       checkpointed = true;
     } catch (error) {
       logger.error({ err: (error as Error).message }, 'shutdown: the final checkpoint failed');

@@ -2,12 +2,14 @@
  * Record writes are paced by how long the last one took (issue 15): each write takes whatever
  * changed since the one before, so writes on a fixed short interval behind a slow store ran back
  * to back and took the cores from the ingest. Timed writes now start four times as long apart as
- * the last one took, at least the interval and at most MAX_WRITE_PERIOD_MS apart.
+ * the last one took, at least the interval and at most MAX_WRITE_PERIOD_MS apart. A stop's
+ * final write abandons the write in progress and takes everything in one.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
+import { Writable } from 'node:stream';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DEFAULT_KPI_SETTINGS } from '../../shared/kpi.ts';
 import { KpiEngine } from '../engine/kpi-engine.ts';
@@ -52,4 +54,45 @@ describe('the wait between timed record writes', () => {
       for (let i = 1; i < 3; i++) expect(writes[i].startMs - writes[i - 1].endMs).toBeGreaterThanOrEqual(1_150);
     });
   }, 90_000);
+});
+
+describe("a stop's final write", () => {
+  it('abandons the write in progress and stores every record once, with the counters, in one write', async () => {
+    const nowMs = Date.now();
+    await withRecordStore(dir, 'final.duckdb', nowMs, async (records, db) => {
+      const clock = { now: () => nowMs };
+      const engine = new KpiEngine({ settings: DEFAULT_KPI_SETTINGS, timeZone: 'Asia/Shanghai', clock });
+      const lines: string[] = [];
+      const logger = pino({ level: 'info' }, new Writable({ write: (chunk, _encoding, done) => (lines.push(String(chunk)), done()) }));
+      const log = { lastCommittedMs: nowMs } as unknown as EventLog;
+      // No timed writes (an interval of an hour): the test starts each one.
+      const sync = new RecordSync(engine, records, log, clock, logger, 3_600_000);
+      sync.start();
+      const answered = (n: number, from: number) => {
+        for (let i = from; i < from + n; i++) {
+          engine.apply({ id: `o-${i}`, type: 'contact.offered', ts: nowMs - 120_000, contactId: `c-${i}`, queue: 'q', site: 's', channel: 'phone' });
+          engine.apply({ id: `a-${i}`, type: 'contact.answered', ts: nowMs - 100_000, contactId: `c-${i}`, agentId: `a-${i % 50}` });
+        }
+      };
+      answered(20_000, 0);
+      const first = sync.flush();
+      // Inside its transaction (its rows deleted), appending 20,000 contacts a slice at a time.
+      await expect.poll(() => records.lastWrite?.steps.all.delete !== undefined, { timeout: 60_000, interval: 5 }).toBe(true);
+      answered(1_000, 20_000); // came in after the first write took its records
+      await sync.finalFlush();
+      await first;
+      expect(lines.some((line) => line.includes('record write abandoned for the final write'))).toBe(true);
+      expect(engine.hasChangedRecords).toBe(false);
+      const stored = await db.runAndReadAll('SELECT count(*), count(DISTINCT contact_id), count(answered_ms) FROM contacts');
+      expect(stored.getRows()).toEqual([[21_000n, 21_000n, 21_000n]]);
+      // The counters of all 21,000 (the abandoned write's buckets marked changed again).
+      const checkpoint = await records.loadCheckpoint();
+      let offered = 0;
+      await checkpoint!.readBuckets((b) => {
+        if (b.scope === 'centre' && b.kind === 2) offered += b.counters[0];
+      });
+      expect(offered).toBe(21_000);
+      await sync.close();
+    });
+  }, 120_000);
 });

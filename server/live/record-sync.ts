@@ -10,7 +10,7 @@ import type { CallCentreEvent } from '../../shared/events.ts';
 import { foldContactEvent, foldTicketEvent, isContactEvent, isTicketEvent, newContactFold, newTicketRecord } from '../../shared/contact-fold.ts';
 import type { Logger } from 'pino';
 import type { KpiEngine } from '../engine/kpi-engine.ts';
-import type { RecordStore } from '../store/record-store.ts';
+import { WriteAbandoned, type RecordStore } from '../store/record-store.ts';
 import type { Checkpoint, ContactSnapshot, TicketSnapshot } from '../records/snapshots.ts';
 import { withoutPaths, type EventLog } from '../store/event-log.ts';
 import { HttpError } from '../errors.ts';
@@ -187,6 +187,19 @@ export class RecordSync {
     await this.records.write(contactRows, ticketRows);
   }
 
+  /**
+   * A stop's final write: the write in progress is abandoned (RecordStore.abandonWrite: its
+   * records and counters are marked changed again) and everything not yet stored goes in one
+   * write, where waiting for it first wrote most records twice.
+   */
+  async finalFlush(): Promise<void> {
+    const final = this.flush();
+    this.records.abandonWrite();
+    await final;
+    // flush() keeps a failure for the next write; a stop has none, so the caller is told.
+    if (this.writeFailure) throw new Error(`the final write failed (${this.writeFailure})`);
+  }
+
   /** Writes what changed since the last flush; never runs two flushes at once. */
   flush(): Promise<void> {
     this.flushing = this.flushing.then(async () => {
@@ -221,8 +234,12 @@ export class RecordSync {
           this.logger.info({ seconds: Math.round(seconds * 10) / 10, contacts: write?.contacts, tickets: write?.tickets, buckets: write?.buckets, ms: write?.steps.all }, 'slow record write');
         }
       } catch (error) {
-        this.writeFailure = withoutPaths(firstLineOf(error));
-        this.logger.error({ err: (error as Error).message, contacts: contacts.length }, 'cannot write contact records; will retry');
+        if (error instanceof WriteAbandoned) {
+          this.logger.info({ contacts: contacts.length, buckets: checkpoint?.buckets.length }, 'record write abandoned for the final write');
+        } else {
+          this.writeFailure = withoutPaths(firstLineOf(error));
+          this.logger.error({ err: (error as Error).message, contacts: contacts.length }, 'cannot write contact records; will retry');
+        }
         this.engine.markChanged(contacts.map((c) => c.fold.record.contactId), tickets.map((t) => t.record.ticketId));
         if (checkpoint) this.engine.remarkCheckpoint(checkpoint.buckets);
         pushAll(this.offers, offers);

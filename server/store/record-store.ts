@@ -366,6 +366,9 @@ export class RecordStore {
     const steps = new StepTimes();
     this.lastWrite = { contacts: contacts.length, tickets: tickets.length, buckets: checkpoint?.buckets.length ?? 0, steps };
     await this.db.run('BEGIN TRANSACTION');
+    const write: { abandoned: boolean; committing: boolean } = { abandoned: false, committing: false };
+    // Only a write with a checkpoint (the timed ones) can be abandoned: a merge's write holds an ingest's answer.
+    if (checkpoint !== undefined) this.current = write;
     try {
       // The rows these records replace, in one DELETE per table: a DELETE scans every row of the
       // days it looks in (millions on a busy day) whatever the number of ids, so one per slice
@@ -384,6 +387,7 @@ export class RecordStore {
       }
       if (tickets.length > 0) await this.deleteRows('tickets', 'ticket_id', tickets.map((t) => t.record.ticketId), tickets.map((t) => ticketDay(t.record, timeZone)));
       steps.done('delete');
+      this.goOn();
       // The rows in slices, each built just before it is appended: one slice blocks the event
       // loop for a few milliseconds, where all of a busy second's records at once would stall the
       // screens. A record that changes between slices is written as it is then (newer, and marked
@@ -404,12 +408,39 @@ export class RecordStore {
         await this.db.run('INSERT INTO record_sync VALUES ($1, false, NULL)', [BigInt(coveredThroughMs)]);
       }
       steps.done('checkpoint');
+      this.goOn();
+      write.committing = true;
       await this.db.run('COMMIT');
       steps.done('commit');
     } catch (error) {
       await this.db.run('ROLLBACK').catch(() => undefined);
-      throw error;
+      throw write.abandoned ? new WriteAbandoned() : error;
+    } finally {
+      this.current = null;
     }
+  }
+
+  /** The write in progress: whether `abandonWrite` stopped it, and whether its COMMIT has begun (then it finishes). */
+  private current: { abandoned: boolean; committing: boolean } | null = null;
+
+  /**
+   * Stops the write with a checkpoint in progress, unless its COMMIT has begun: its running statement is
+   * interrupted (or it stops at its next step), it rolls back and rejects with WriteAbandoned,
+   * and the caller marks its records changed again. For a stop: the final write takes everything
+   * that write had, so letting it finish first would write its records twice (on a busy full day
+   * a write is 7–12 s, and a stop has 9). Returns whether there was one to stop.
+   */
+  abandonWrite(): boolean {
+    const write = this.current;
+    if (!write || write.committing) return false;
+    write.abandoned = true;
+    this.db.interrupt();
+    return true;
+  }
+
+  /** Between the steps of a write: throws if it was abandoned (an interrupt is lost when no statement runs). */
+  private goOn(): void {
+    if (this.current?.abandoned) throw new WriteAbandoned();
   }
 
   /** What the last write wrote and how long its steps took (for the log of a slow write). */
@@ -428,6 +459,7 @@ export class RecordStore {
       // (profiles of 100,000-bucket writes), and a checkpoint at 20,000 events/s is tens of
       // thousands of buckets a write.
       for (let i = 0; i < c.buckets.length; i += CHECKPOINT_SLICE) {
+        this.goOn();
         const slice = c.buckets.slice(i, i + CHECKPOINT_SLICE);
         let json = '[';
         for (let j = 0; j < slice.length; j++) {
@@ -629,6 +661,7 @@ export class RecordStore {
       const bigint = types.map((type) => type.typeId === DuckDBTypeId.BIGINT);
       for (let from = 0; from < count; from += APPEND_SLICE) {
         if (from > 0) await nextTurn();
+        this.goOn();
         const rows = rowsOf(from, Math.min(count, from + APPEND_SLICE));
         const values = columns.map((name, c) => rows.map((row) => {
           const value = row[name];
@@ -749,6 +782,13 @@ export class RecordStore {
       [fromDay, beforeDay, jsonBytes(JSON.stringify(ids))],
     );
     return reader.getRows().map(([id]) => id as string);
+  }
+}
+
+/** A record write stopped by `RecordStore.abandonWrite` (rolled back: nothing of it is stored). */
+export class WriteAbandoned extends Error {
+  constructor() {
+    super('record write abandoned for the final write');
   }
 }
 

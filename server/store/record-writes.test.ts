@@ -3,7 +3,8 @@
  * once (offers wait for the next record write, and at 20,000 events/s behind a slow write they
  * passed 100,000, where a spread of them into Math.min threw and stopped the server); and a write
  * that fails leaves none of the rows DuckDB's appender had already taken; and the live loop's
- * reads (seeding an evicted contact, a merge) during a write neither fail it nor see it half done.
+ * reads (seeding an evicted contact, a merge) during a write neither fail it nor see it half done;
+ * a write abandoned for a stop's final write (its statement interrupted) leaves nothing.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -11,6 +12,8 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { newContactFold } from '../../shared/contact-fold.ts';
 import { withRecordStore } from './record-store-fixture.ts';
+import { WriteAbandoned } from './record-store.ts';
+import { setImmediate as nextTurn } from 'node:timers/promises';
 
 const NOW = Date.parse('2026-12-05T10:00:00+08:00');
 const dir = mkdtempSync(join(tmpdir(), 'mark-repeats-'));
@@ -87,4 +90,38 @@ describe('reads of the live loop during a record write', () => {
       expect((await records.loadContacts(['watched'])).get('watched')?.fold.record.answeredTsMs).toBe(NOW - 50_000);
     });
   }, 120_000);
+});
+
+describe('a record write abandoned for the final write', () => {
+  it('is interrupted as soon as it began, rolls back whole, and the next write goes through', async () => {
+    await withStore('abandoned.duckdb', async (records, db) => {
+      const contact = (id: string) => {
+        const fold = newContactFold(id);
+        Object.assign(fold.record, { queue: 'q', site: 's', channel: 'phone', offeredTsMs: NOW - 60_000 });
+        return { fold };
+      };
+      const checkpoint = (n: number) => ({
+        buckets: Array.from({ length: n }, (_, i) => ({ scope: `agent:a-${i}` as never, kind: 2 as const, startMs: NOW, day: '2026-12-05', counters: new Float64Array(26).fill(1) })),
+        throughReceivedMs: NOW,
+        atMs: NOW,
+        horizonDay: '2026-12-04',
+        horizonMs: NOW - 86_400_000,
+      });
+      await records.write([contact('kept')], [], undefined, checkpoint(1));
+      // Nothing to abandon between writes.
+      expect(records.abandonWrite()).toBe(false);
+      const write = records.write(Array.from({ length: 5_000 }, (_, i) => contact(`lost-${i}`)), [], undefined, checkpoint(50_000));
+      let abandoned = false;
+      while (!abandoned) {
+        await nextTurn();
+        abandoned = records.abandonWrite();
+      }
+      await expect(write).rejects.toBeInstanceOf(WriteAbandoned);
+      expect((await db.runAndReadAll('SELECT contact_id FROM contacts')).getRows()).toEqual([['kept']]);
+      expect((await db.runAndReadAll('SELECT count(*) FROM live_counters')).getRows()).toEqual([[1n]]);
+      await records.write([contact('next')], [], undefined, checkpoint(2));
+      expect((await db.runAndReadAll('SELECT count(*) FROM contacts')).getRows()).toEqual([[2n]]);
+      expect((await db.runAndReadAll('SELECT count(*) FROM live_counters')).getRows()).toEqual([[2n]]);
+    });
+  }, 60_000);
 });
