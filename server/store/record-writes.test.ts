@@ -21,14 +21,19 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const withStore = (file: string, use: Parameters<typeof withRecordStore>[3]) => withRecordStore(dir, file, NOW, use);
 
+/** A contact offered a minute before NOW, with these fields besides. */
+function contact(id: string, fields: Partial<ReturnType<typeof newContactFold>['record']> = {}) {
+  const fold = newContactFold(id);
+  Object.assign(fold.record, { queue: 'q', site: 's', channel: 'phone', offeredTsMs: NOW - 60_000, ...fields });
+  fold.fromOffer = true;
+  return { fold };
+}
+
 describe('FCR repeat marking of stored days', () => {
   it('marks the earlier contact of a returning caller among 300,000 offers', async () => {
     await withStore('store.duckdb', async (records, db) => {
       // Yesterday's call of caller c-7, stored.
-      const fold = newContactFold('yesterday-1');
-      Object.assign(fold.record, { queue: 'q', site: 's', channel: 'phone', customerRef: 'c-7', offeredTsMs: NOW - 86_400_000, answeredTsMs: NOW - 86_390_000 });
-      fold.fromOffer = true;
-      await records.write([{ fold }], []);
+      await records.write([contact('yesterday-1', { customerRef: 'c-7', offeredTsMs: NOW - 86_400_000, answeredTsMs: NOW - 86_390_000 })], []);
       const offers = Array.from({ length: 300_000 }, (_, i) => ({ customerRef: `c-${i + 1000}`, offeredTsMs: NOW - i }));
       offers.push({ customerRef: 'c-7', offeredTsMs: NOW });
       expect(await records.markRepeats(offers, '2026-12-05')).toEqual(['yesterday-1']);
@@ -41,11 +46,6 @@ describe('FCR repeat marking of stored days', () => {
 describe('a record write that fails', () => {
   it('leaves none of the rows it had appended (the appender writes inside the write transaction)', async () => {
     await withStore('failing.duckdb', async (records, db) => {
-      const contact = (id: string) => {
-        const fold = newContactFold(id);
-        Object.assign(fold.record, { queue: 'q', site: 's', channel: 'phone', offeredTsMs: NOW - 60_000 });
-        return { fold };
-      };
       await records.write([contact('kept')], []);
       // 1,200 contacts (three appended chunks), then a checkpoint bucket whose kind does not fit its column: the write fails after the rows went in.
       const many = Array.from({ length: 1_200 }, (_, i) => contact(`lost-${i}`));
@@ -63,16 +63,11 @@ describe('a record write that fails', () => {
 describe('reads of the live loop during a record write', () => {
   it('see each contact whole, as stored before the write or after it, and the write goes through', async () => {
     await withStore('concurrent.duckdb', async (records, db) => {
-      const contact = (id: string, answered: boolean) => {
-        const fold = newContactFold(id);
-        Object.assign(fold.record, { queue: 'q', site: 's', channel: 'phone', customerRef: `c-${id}`, offeredTsMs: NOW - 60_000, ...(answered ? { answeredTsMs: NOW - 50_000 } : {}) });
-        fold.fromOffer = true;
-        return { fold };
-      };
-      await records.write([contact('watched', false)], []);
+      const called = (id: string, answered: boolean) => contact(id, { customerRef: `c-${id}`, ...(answered ? { answeredTsMs: NOW - 50_000 } : {}) });
+      await records.write([called('watched', false)], []);
       // 20,000 contacts (40 appended slices, the event loop free between them), 'watched' rewritten as answered.
-      const many = Array.from({ length: 20_000 }, (_, i) => contact(`new-${i}`, true));
-      many.push(contact('watched', true));
+      const many = Array.from({ length: 20_000 }, (_, i) => called(`new-${i}`, true));
+      many.push(called('watched', true));
       let written = false;
       const write = records.write(many, []).finally(() => (written = true));
       const seen: string[] = [];
@@ -95,11 +90,6 @@ describe('reads of the live loop during a record write', () => {
 describe('a record write abandoned for the final write', () => {
   it('is interrupted as soon as it began, rolls back whole, and the next write goes through', async () => {
     await withStore('abandoned.duckdb', async (records, db) => {
-      const contact = (id: string) => {
-        const fold = newContactFold(id);
-        Object.assign(fold.record, { queue: 'q', site: 's', channel: 'phone', offeredTsMs: NOW - 60_000 });
-        return { fold };
-      };
       const checkpoint = (n: number) => ({
         buckets: Array.from({ length: n }, (_, i) => ({ scope: `agent:a-${i}` as never, kind: 2 as const, startMs: NOW, day: '2026-12-05', counters: new Float64Array(26).fill(1) })),
         throughReceivedMs: NOW,
