@@ -290,6 +290,42 @@ describe('a cap on contacts held (issue 15: bounded memory at any rate)', () => 
   });
 });
 
+describe('an eviction pass in steps (the event loop runs between them)', () => {
+  it('lets go of what a one-task pass would, but keeps a contact changed or a batch pinned while it waited', () => {
+    const clock = { now: () => NOW_MS };
+    const engine = new KpiEngine({ settings: DEFAULT_KPI_SETTINGS, timeZone: 'Asia/Shanghai', clock });
+    engine.markStoredApplied();
+    const settled = (contactId: string) => {
+      engine.apply({ id: `${contactId}-o`, type: 'contact.offered', ts: NOW_MS - 60_000, contactId, queue: 'q', site: 's', channel: 'phone' });
+      engine.apply({ id: `${contactId}-a`, type: 'contact.answered', ts: NOW_MS - 50_000, contactId, agentId: 'a1' });
+      engine.apply({ id: `${contactId}-e`, type: 'contact.ended', ts: NOW_MS - 20_000, contactId, talkSec: 30, holdSec: 0 });
+    };
+    const ids = Array.from({ length: 10 }, (_, i) => `c${i}`);
+    for (const id of ids) settled(id);
+    engine.drainChangedRecords(); // written to the store
+    const before = engine.snapshot('centre', 'today').kpis;
+    // Idle time 0: all ten may go; two contacts looked at per step.
+    const pass = engine.evictSettledSteps(NOW_MS, 0, Infinity, 2);
+    let steps = 0;
+    let step = pass.next();
+    for (; !step.done; step = pass.next()) {
+      steps++;
+      // While the pass waits after its first step (c0 gone, c1 next): c5 changes, and a batch naming c8 is between its seed and its commit.
+      if (steps === 1) {
+        expect([engine.holdsContact('c0'), engine.holdsContact('c1')]).toEqual([false, true]);
+        engine.apply({ id: 'c5-w', type: 'contact.wrapped', ts: NOW_MS - 10_000, contactId: 'c5', agentId: 'a1' });
+        engine.pin([{ id: 'c8-s', type: 'survey.response', ts: NOW_MS, contactId: 'c8', score: 5, scale: 5 }]);
+      }
+    }
+    expect(steps).toBe(5);
+    expect(step.value).toBe(8);
+    expect(ids.filter((id) => engine.holdsContact(id))).toEqual(['c5', 'c8']);
+    const after = engine.snapshot('centre', 'today').kpis;
+    expect(after.offered.value).toBe(before.offered.value);
+    expect(after.answered.value).toBe(10);
+  });
+});
+
 describe('idle contacts leave memory in the order they came in', () => {
   it('lets go of every contact idle for the idle time, keeps one that came in as long ago but changed since, and one that came in later', () => {
     let nowMs = NOW_MS - 200_000;

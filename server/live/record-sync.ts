@@ -15,6 +15,10 @@ import type { Checkpoint, ContactSnapshot, TicketSnapshot } from '../records/sna
 import { withoutPaths, type EventLog } from '../store/event-log.ts';
 import { HttpError } from '../errors.ts';
 import { pushAll } from '../lib/arrays.ts';
+import { setImmediate as nextTurn } from 'node:timers/promises';
+
+/** Held contacts an eviction pass looks at between turns of the event loop (a few milliseconds). */
+const EVICT_SLICE = 5_000;
 
 /** A record write at least this long is logged with its steps. */
 const SLOW_WRITE_SEC = 2;
@@ -248,7 +252,10 @@ export class RecordSync {
       // A write went through: the store takes writes again (also for the event log's health).
       this.writeFailure = undefined;
       this.log.storeWritable?.();
-      if (this.checkpointing) this.engine.evictSettled(this.clock.now(), this.evictIdleMs, this.maxHeldContacts);
+      if (this.checkpointing) {
+        const pass = this.engine.evictSettledSteps(this.clock.now(), this.evictIdleMs, this.maxHeldContacts, EVICT_SLICE);
+        while (!pass.next().done) await nextTurn();
+      }
       try {
         // Contacts the engine holds are marked there too (its next write of one keeps the mark, and its counters follow).
         this.engine.markRepeated(await this.records.markRepeats(offers, this.engine.horizonDay));
