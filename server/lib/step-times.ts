@@ -12,6 +12,16 @@ export class StepTimes {
     this.last = now;
   }
 
+  /**
+   * Steps run side by side: each `took` its time from `startedMs` (performance.now()) to now;
+   * the next `done` counts from the end of the last of them.
+   */
+  took(step: string, startedMs: number): void {
+    const now = performance.now();
+    this.steps[step] = Math.round((this.steps[step] ?? 0) + now - startedMs);
+    this.last = Math.max(this.last, now);
+  }
+
   get all(): Record<string, number> {
     return this.steps;
   }
