@@ -89,12 +89,14 @@ export function trendOption(input: TrendInput): Record<string, unknown> {
     animation: false,
     textStyle: text(TREND_THEME.text),
     legend: { top: 0, textStyle: text(TREND_THEME.text), itemWidth: px(25), itemHeight: px(14), data: TREND_DAYS.map((day) => labels.days[day]) },
-    grid: { left: px(56), right: px(16), top: px(36), bottom: px(28) },
+    grid: { left: px(56), right: px(16), top: px(36), bottom: px(32) },
     xAxis: {
       type: 'category',
       data: axis,
       boundaryGap: false,
-      axisLabel: { ...text(TREND_THEME.dim), interval: (index: number) => index % 8 === 0 },
+      // Below the y axis's lowest label, which is centred on this axis line: ECharts' fixed 8 px
+      // left the two touching at 4K, where the text is twice as large.
+      axisLabel: { ...text(TREND_THEME.dim), margin: px(12), interval: (index: number) => index % 8 === 0 },
       axisLine: { lineStyle: { color: TREND_THEME.rule } },
     },
     yAxis: {
