@@ -259,19 +259,24 @@ describe('pins (a batch between its seed and its commit)', () => {
   });
 });
 
-/** A contact offered, answered and ended (settled: not waiting) a minute to 20 s before NOW_MS. */
-function answeredAndEnded(engine: KpiEngine, contactId: string): void {
-  engine.apply({ id: `${contactId}-o`, type: 'contact.offered', ts: NOW_MS - 60_000, contactId, queue: 'q', site: 's', channel: 'phone' });
-  engine.apply({ id: `${contactId}-a`, type: 'contact.answered', ts: NOW_MS - 50_000, contactId, agentId: 'a1' });
-  engine.apply({ id: `${contactId}-e`, type: 'contact.ended', ts: NOW_MS - 20_000, contactId, talkSec: 30, holdSec: 0 });
+/**
+ * An engine at NOW_MS whose stored records count as applied (as after a restore), and `settled`:
+ * a contact offered, answered and ended (not waiting) a minute to 20 s before NOW_MS.
+ */
+function engineOverStore(): { engine: KpiEngine; settled: (contactId: string) => void } {
+  const engine = new KpiEngine({ settings: DEFAULT_KPI_SETTINGS, timeZone: 'Asia/Shanghai', clock: { now: () => NOW_MS } });
+  engine.markStoredApplied();
+  const settled = (contactId: string) => {
+    engine.apply({ id: `${contactId}-o`, type: 'contact.offered', ts: NOW_MS - 60_000, contactId, queue: 'q', site: 's', channel: 'phone' });
+    engine.apply({ id: `${contactId}-a`, type: 'contact.answered', ts: NOW_MS - 50_000, contactId, agentId: 'a1' });
+    engine.apply({ id: `${contactId}-e`, type: 'contact.ended', ts: NOW_MS - 20_000, contactId, talkSec: 30, holdSec: 0 });
+  };
+  return { engine, settled };
 }
 
 describe('a cap on contacts held (issue 15: bounded memory at any rate)', () => {
   it('lets settled, written contacts go before their idle time while over the cap, oldest first, never a waiting or unwritten one, and keeps the figures', () => {
-    const clock = { now: () => NOW_MS };
-    const engine = new KpiEngine({ settings: DEFAULT_KPI_SETTINGS, timeZone: 'Asia/Shanghai', clock });
-    engine.markStoredApplied();
-    const settled = (contactId: string) => answeredAndEnded(engine, contactId);
+    const { engine, settled } = engineOverStore();
     for (const id of ['c1', 'c2', 'c3', 'c4']) settled(id);
     engine.apply({ id: 'w-o', type: 'contact.offered', ts: NOW_MS - 5_000, contactId: 'waiting', queue: 'q', site: 's', channel: 'phone' });
     engine.drainChangedRecords(); // written to the store
@@ -295,10 +300,7 @@ describe('a cap on contacts held (issue 15: bounded memory at any rate)', () => 
 
 describe('an eviction pass in steps (the event loop runs between them)', () => {
   it('lets go of what a one-task pass would, but keeps a contact changed or a batch pinned while it waited', () => {
-    const clock = { now: () => NOW_MS };
-    const engine = new KpiEngine({ settings: DEFAULT_KPI_SETTINGS, timeZone: 'Asia/Shanghai', clock });
-    engine.markStoredApplied();
-    const settled = (contactId: string) => answeredAndEnded(engine, contactId);
+    const { engine, settled } = engineOverStore();
     const ids = Array.from({ length: 10 }, (_, i) => `c${i}`);
     for (const id of ids) settled(id);
     engine.drainChangedRecords(); // written to the store
