@@ -15,6 +15,7 @@ import type { Checkpoint, ContactSnapshot, TicketSnapshot } from '../records/sna
 import { withoutPaths, type EventLog } from '../store/event-log.ts';
 import { HttpError } from '../errors.ts';
 import { pushAll } from '../lib/arrays.ts';
+import { Turns } from '../lib/turns.ts';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 
 /** Held contacts an eviction pass looks at between turns of the event loop (a few milliseconds). */
@@ -134,12 +135,10 @@ export class RecordSync {
       // Merged, or the records were taken by the engine meanwhile (it folded these events in).
       this.engine.historyStored(events);
     };
-    const run = this.merging.then(job, job);
-    this.merging = run.catch(() => undefined);
-    return run;
+    return this.merging.run(job);
   }
 
-  private merging: Promise<void> = Promise.resolve();
+  private readonly merging = new Turns();
 
   private async mergeIntoHistory(events: CallCentreEvent[]): Promise<void> {
     const contactEvents = events.filter(isContactEvent);

@@ -25,6 +25,7 @@ import type { Checkpoint, ContactSnapshot, ScopeBucket, StoredCheckpoint, Ticket
 import { StoredContactIds } from './stored-contact-ids.ts';
 import { minOf } from '../lib/arrays.ts';
 import { StepTimes } from '../lib/step-times.ts';
+import { Turns } from '../lib/turns.ts';
 
 export const RECORD_SCHEMA = `
 CREATE TABLE IF NOT EXISTS contacts (
@@ -339,21 +340,17 @@ export class RecordStore {
    * is open would fail (or a rollback of one would take the other's rows with it).
    */
   private exclusive<T>(write: () => Promise<T>): Promise<T> {
-    const run = this.writing.then(write, write);
-    this.writing = run.catch(() => undefined);
-    return run;
+    return this.writeTurns.run(write);
   }
 
-  private writing: Promise<unknown> = Promise.resolve();
+  private readonly writeTurns = new Turns();
 
   /** Runs a read of the live loop on the read connection, after the reads before it (see the constructor). */
   private reading<T>(read: (db: DuckDBConnection) => Promise<T>): Promise<T> {
-    const run = this.readQueue.then(() => read(this.reads), () => read(this.reads));
-    this.readQueue = run.catch(() => undefined);
-    return run;
+    return this.readTurns.run(() => read(this.reads));
   }
 
-  private readQueue: Promise<unknown> = Promise.resolve();
+  private readonly readTurns = new Turns();
 
   private async writeNow(contacts: ContactSnapshot[], tickets: TicketSnapshot[], coveredThroughMs?: number, checkpoint?: Checkpoint): Promise<void> {
     const { timeZone, settings, clock } = this.options;
