@@ -196,6 +196,8 @@ export class RecordSync {
    * write, where waiting for it first wrote most records twice.
    */
   async finalFlush(): Promise<void> {
+    // Nothing leaves memory after it: the process is about to exit.
+    this.stopping = true;
     const final = this.flush();
     this.records.abandonWrite();
     await final;
@@ -251,7 +253,7 @@ export class RecordSync {
       // A write went through: the store takes writes again (also for the event log's health).
       this.writeFailure = undefined;
       this.log.storeWritable?.();
-      if (this.checkpointing) {
+      if (this.checkpointing && !this.stopping) {
         const pass = this.engine.evictSettledSteps(this.clock.now(), this.evictIdleMs, this.maxHeldContacts, EVICT_SLICE);
         while (!pass.next().done) await nextTurn();
       }
@@ -286,6 +288,9 @@ export class RecordSync {
   }
 
   private writeFailure: string | undefined;
+
+  /** Set by `finalFlush`: no eviction pass after the writes of a stop. */
+  private stopping = false;
 
   async close(): Promise<void> {
     this.timed = false;

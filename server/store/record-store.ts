@@ -211,6 +211,12 @@ function lookFrom(day: string): string {
   return shiftDay(day, -2);
 }
 
+/** A write in progress: whether `abandonWrite` stopped it, and whether its COMMIT has begun (then it finishes). */
+interface WriteInProgress {
+  abandoned: boolean;
+  committing: boolean;
+}
+
 /** A record write's sizes and the time of its steps (delete, insert, checkpoint, commit). */
 export interface WriteSteps {
   contacts: number;
@@ -366,7 +372,7 @@ export class RecordStore {
     const steps = new StepTimes();
     this.lastWrite = { contacts: contacts.length, tickets: tickets.length, buckets: checkpoint?.buckets.length ?? 0, steps };
     await this.db.run('BEGIN TRANSACTION');
-    const write: { abandoned: boolean; committing: boolean } = { abandoned: false, committing: false };
+    const write: WriteInProgress = { abandoned: false, committing: false };
     // Only a write with a checkpoint (the timed ones) can be abandoned: a merge's write holds an ingest's answer.
     if (checkpoint !== undefined) this.current = write;
     try {
@@ -429,8 +435,8 @@ export class RecordStore {
     }
   }
 
-  /** The write in progress: whether `abandonWrite` stopped it, and whether its COMMIT has begun (then it finishes). */
-  private current: { abandoned: boolean; committing: boolean } | null = null;
+  /** The abandonable write in progress (see `abandonWrite`). */
+  private current: WriteInProgress | null = null;
 
   /**
    * Stops the write with a checkpoint in progress, unless its COMMIT has begun: its running statement is
