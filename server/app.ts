@@ -168,6 +168,7 @@ export function createApp(deps: AppDeps): App {
     workerMinBytes: config.ingestWorkerMinBytes,
     seed,
     onAccepted: afterCommit,
+    onApplied: () => rooms.poke(),
     onIngested: (result, ingestKey) => metrics.countIngest(result, ingestKey),
     onRecordError: (error) => logger.error({ err: error.message }, 'events stored, but their records could not be updated'),
     onWorkerLost: (message) => logger.error(message),

@@ -154,6 +154,10 @@ export class RedisStreamEventLog implements EventLog, FollowsRemote {
     this.options.local.onCommitTimed?.(listener);
   }
 
+  async durable(): Promise<void> {
+    await this.options.local.durable?.();
+  }
+
   followRemote(hooks: RemoteEventHooks): void {
     this.hooks = hooks;
   }

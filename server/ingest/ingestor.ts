@@ -43,6 +43,8 @@ export interface IngestorOptions {
    * listener applies them); awaited. `arrivedAt`: `performance.now()` when the batch came in.
    */
   onAccepted?: (events: CallCentreEvent[], arrivedAt: number) => Promise<void>;
+  /** Told after each commit is applied (screens can show it: it may be acknowledged later, once on disk). */
+  onApplied?: () => void;
   /** Told the outcome of every batch, with the name of the key that brought it (for /metrics). */
   onIngested?: (result: IngestResult, ingestKey: string | null) => void;
   /** Told when seeding or record keeping failed after the events were stored. */
@@ -62,7 +64,10 @@ export class Ingestor {
 
   constructor(private readonly options: IngestorOptions) {
     // The engine applies each commit as it lands, before the next: see CommitListener.
-    options.log.onCommit((events) => options.engine.applyBatch(events));
+    options.log.onCommit((events) => {
+      options.engine.applyBatch(events);
+      options.onApplied?.();
+    });
     this.rules = { maxFutureSkewSec: options.maxFutureSkewSec, pseudonymizer: new Pseudonymizer(options.pseudonymKey, options.centreCountry) };
     const minBytes = options.workerMinBytes ?? WORKER_MIN_BYTES_DEFAULT;
     this.workerMinBytes = minBytes < 0 ? Infinity : minBytes;

@@ -96,3 +96,46 @@ describe("a stop's final write", () => {
     });
   }, 120_000);
 });
+
+describe('a record write and the journal', () => {
+  it('waits until the commits its cut holds are on disk: a checkpoint never covers an event a power cut could take back', async () => {
+    const nowMs = Date.now();
+    await withRecordStore(dir, 'durable.duckdb', nowMs, async (records, db) => {
+      const clock = { now: () => nowMs };
+      const engine = new KpiEngine({ settings: DEFAULT_KPI_SETTINGS, timeZone: 'Asia/Shanghai', clock });
+      // The journal applies a commit as soon as it is written; its fsync ends when the test says.
+      let asked = 0;
+      let onDisk!: () => void;
+      const flushed = new Promise<void>((resolve) => (onDisk = resolve));
+      const log = {
+        lastCommittedMs: nowMs,
+        durable: () => {
+          asked++;
+          return flushed;
+        },
+      } as unknown as EventLog;
+      let writes = 0;
+      const write = records.write.bind(records);
+      records.write = (...args: Parameters<typeof records.write>) => {
+        writes++;
+        return write(...args);
+      };
+      const sync = new RecordSync(engine, records, log, clock, pino({ level: 'silent' }), 3_600_000);
+      sync.start();
+      for (let i = 0; i < 100; i++) {
+        engine.apply({ id: `o-${i}`, type: 'contact.offered', ts: nowMs - 60_000, contactId: `c-${i}`, queue: 'q', site: 's', channel: 'phone' });
+      }
+      const flush = sync.flush();
+      await expect.poll(() => asked, { timeout: 30_000, interval: 5 }).toBe(1);
+      expect(writes).toBe(0);
+      expect((await db.runAndReadAll('SELECT count(*) FROM contacts')).getRows()).toEqual([[0n]]);
+      expect(await records.loadCheckpoint()).toBeNull();
+      onDisk();
+      await flush;
+      expect(writes).toBe(1);
+      expect((await db.runAndReadAll('SELECT count(*) FROM contacts')).getRows()).toEqual([[100n]]);
+      expect(await records.loadCheckpoint()).not.toBeNull();
+      await sync.close();
+    });
+  }, 60_000);
+});

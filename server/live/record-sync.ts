@@ -229,6 +229,8 @@ export class RecordSync {
       this.offers = [];
       const startedAt = performance.now();
       try {
+        // The cut may hold commits applied before they were on disk: written only once they are.
+        await this.log.durable?.();
         await this.records.write(contacts, tickets, coveredThroughMs, checkpoint);
         this.lastWriteMs = performance.now() - startedAt;
         const seconds = this.lastWriteMs / 1000;

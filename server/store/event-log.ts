@@ -38,7 +38,8 @@ export interface StoreHealth {
 /**
  * Told of every commit, synchronously, before the next one starts and before `append` resolves:
  * the live state applies events here, so "applied" and "stored" are the same set at every
- * moment a checkpoint can be taken. `receivedMs` grows strictly from commit to commit.
+ * moment a checkpoint can be taken (a log that applies a commit before it is on disk says when
+ * it is: `durable`). `receivedMs` grows strictly from commit to commit.
  */
 export type CommitListener = (events: CallCentreEvent[], receivedMs: number) => void;
 
@@ -69,6 +70,12 @@ export interface EventLog {
   readonly path?: string;
   /** `receivedMs` of the last commit (0 before any). */
   readonly lastCommittedMs: number;
+  /**
+   * Resolves once every commit applied so far is on disk (logs that apply only what is on disk
+   * leave it out): a checkpoint of the live state waits for it before it is written, so it never
+   * covers an event a power cut could take back before it was acknowledged.
+   */
+  durable?(): Promise<void>;
   /** Whether writes work now (logs that cannot fail leave it out). */
   health?(): StoreHealth;
   /** Another write to the same store just went through: a failed commit's degraded health is over (not a restart-required one). */

@@ -1,6 +1,7 @@
 /**
  * The acknowledged journal in front of DuckDB (issue 15; the default, EVENT_LOG=lmdb):
- * DATA_DIR/journal.lmdb. An append is acknowledged once its group commit is fsync'd in LMDB; the
+ * DATA_DIR/journal.lmdb. An append is acknowledged once its group commit is fsync'd in LMDB
+ * (applied to the live state as soon as it is written, before the fsync: see `durable`); the
  * DuckDB events table (duckdb-event-log.ts) is filled from the journal behind the
  * acknowledgements, so a DuckDB checkpoint, a record write or a month extract never delays one
  * (LMDB has no checkpoint: a commit writes its own copy-on-write pages, then the meta page that
@@ -64,9 +65,13 @@ interface Commit {
   group: PendingAppend[];
   events: CallCentreEvent[];
   receivedMs: number;
-  /** null: committed and flushed; otherwise why not. */
-  done: Promise<unknown>;
 }
+
+/**
+ * A commit that was written and applied, but whose flush to disk failed: its events are taken
+ * (their ids stay claimed, so a retry is reported as duplicates, not counted twice).
+ */
+export class UnconfirmedCommit extends StoreError {}
 
 export class LmdbEventLog implements EventLog {
   private queue: PendingAppend[] = [];
@@ -74,6 +79,8 @@ export class LmdbEventLog implements EventLog {
   private committing = false;
   /** Settles after the last commit started is applied (commits are applied one after the other). */
   private applied: Promise<void> = Promise.resolve();
+  /** Settles after the last commit started is acknowledged or refused (after it is applied and flushed). */
+  private acknowledged: Promise<void> = Promise.resolve();
   private closed = false;
   private copying: Promise<void> | null = null;
   private copyRetry: NodeJS.Timeout | null = null;
@@ -200,8 +207,9 @@ export class LmdbEventLog implements EventLog {
       // The worker's text is these events only when none was a duplicate.
       await this.enqueue(fresh, options.ingestKey ?? null, fresh.length === events.length ? options.json : undefined);
     } catch (error) {
-      // Refused: a retry must count as new. (Journaled ids stay claimed until their copy is in DuckDB.)
-      this.duck.release(fresh);
+      // Refused: a retry must count as new. (Journaled ids stay claimed until their copy is in
+      // DuckDB, and so do those of a commit applied but not confirmed on disk.)
+      if (!(error instanceof UnconfirmedCommit)) this.duck.release(fresh);
       throw error;
     }
     return { accepted: fresh, duplicates };
@@ -217,7 +225,8 @@ export class LmdbEventLog implements EventLog {
   /**
    * Starts one LMDB transaction with everything queued: one put. The next one starts as soon as
    * this one is committed (its fsync then runs beside the next commit: lmdb-js's
-   * overlappingSync); each is applied and acknowledged once flushed, strictly in commit order.
+   * overlappingSync). Each commit is applied as soon as it is written (screens see it without
+   * waiting for the disk) and acknowledged once flushed, both strictly in commit order.
    */
   private startNext(): void {
     const group = this.queue.splice(0);
@@ -241,29 +250,41 @@ export class LmdbEventLog implements EventLog {
       this.committing = false;
       this.startNext();
     };
-    const done: Promise<unknown> = committed
-      // `flushed` read now covers this commit and every one before it.
-      .then(() => {
+    // null once written (in the file, so a kill -9 keeps it; not yet on disk), else why not.
+    const written: Promise<unknown> = committed.then(
+      () => {
         next();
-        return this.root.flushed;
-      })
-      .then(
-        () => {
-          this.commitTimed?.((performance.now() - startedAt) / 1000);
-          return null;
-        },
-        async (error: unknown) => {
-          next();
-          // lmdb-js rejects the writes with "Commit failed" and keeps the cause in a promise of its
-          // own; its `committed` promise is rejected too and, unwatched, would end the process.
-          this.root.committed.then(undefined, () => {});
-          const cause = (error as { commitError?: Promise<unknown> })?.commitError;
-          if (cause && typeof cause.then === 'function') return cause.then(() => error, (why: unknown) => why ?? error);
-          return error ?? new Error('commit failed');
-        },
+        return null;
+      },
+      async (error: unknown) => {
+        next();
+        // lmdb-js rejects the writes with "Commit failed" and keeps the cause in a promise of its
+        // own; its `committed` promise is rejected too and, unwatched, would end the process.
+        this.root.committed.then(undefined, () => {});
+        const cause = (error as { commitError?: Promise<unknown> })?.commitError;
+        if (cause && typeof cause.then === 'function') return cause.then(() => error, (why: unknown) => why ?? error);
+        return error ?? new Error('commit failed');
+      },
+    );
+    const commit: Commit = { group, events, receivedMs };
+    const applied = this.applied.then(() => written.then((error) => this.apply(commit, error)));
+    this.applied = applied.then(() => undefined);
+    this.acknowledged = this.acknowledged.then(async () => {
+      if (!(await applied)) return;
+      // `flushed` read after the commit covers it and every one before it.
+      const flushError = await this.root.flushed.then(
+        () => null,
+        (error: unknown) => error ?? new Error('flush failed'),
       );
-    const commit: Commit = { group, events, receivedMs, done };
-    this.applied = this.applied.then(() => commit.done.then((error) => this.settle(commit, error)));
+      if (flushError === null) {
+        this.commitTimed?.((performance.now() - startedAt) / 1000);
+        for (const pending of commit.group) pending.resolve();
+        return;
+      }
+      const unconfirmed = new UnconfirmedCommit(`the event store: cannot confirm the events are on disk (${withoutPaths(reason(flushError))}); they were taken, so a retry reports them as duplicates`);
+      this.writeError = unconfirmed.message;
+      for (const pending of commit.group) pending.reject(unconfirmed);
+    });
   }
 
   /** Deletes (inside a write transaction) the journal entries DuckDB holds: a cursor seek when there are none. */
@@ -271,8 +292,8 @@ export class LmdbEventLog implements EventLog {
     for (const key of this.journal.getKeys({ end: this.copiedThroughMs + 1 })) this.journal.removeSync(key);
   }
 
-  /** Applies a flushed commit and acknowledges its appends, or refuses them all. */
-  private settle(commit: Commit, error: unknown): void {
+  /** Applies a written commit (true), or refuses its appends (false: nothing of it was stored). */
+  private apply(commit: Commit, error: unknown): boolean {
     if (error === null) {
       this.writeError = null;
       this.lastCommittedMs = commit.receivedMs;
@@ -287,12 +308,21 @@ export class LmdbEventLog implements EventLog {
       // After a failed copy only the timer (or a record write going through) tries again: a
       // retry per commit would read a chunk of the journal per commit while DuckDB refuses.
       if (!this.copyError) this.startCopy();
-      for (const pending of commit.group) pending.resolve();
-    } else {
-      const refusal = new StoreError(`the event store: cannot write events (${withoutPaths(reason(error))}); nothing in this batch was stored`);
-      this.writeError = refusal.message;
-      for (const pending of commit.group) pending.reject(refusal);
+      return true;
     }
+    const refusal = new StoreError(`the event store: cannot write events (${withoutPaths(reason(error))}); nothing in this batch was stored`);
+    this.writeError = refusal.message;
+    for (const pending of commit.group) pending.reject(refusal);
+    return false;
+  }
+
+  /**
+   * Resolves once every commit applied so far is flushed to disk (or known not to be): a
+   * checkpoint written after it never covers an event a power cut could still take back.
+   */
+  async durable(): Promise<void> {
+    // Every commit applied so far was started before now: this chain covers it (later ones are not waited for).
+    await this.acknowledged;
   }
 
   /** Starts the copy into DuckDB unless it is running (it then picks up what came since). */
@@ -400,8 +430,8 @@ export class LmdbEventLog implements EventLog {
     if (this.closed) return;
     this.closed = true;
     if (this.copyRetry) clearTimeout(this.copyRetry);
-    for (let last: Promise<void> | null = null; last !== this.applied; ) {
-      last = this.applied;
+    for (let last: Promise<void> | null = null; last !== this.acknowledged; ) {
+      last = this.acknowledged;
       await last;
     }
     await this.copying;
