@@ -80,7 +80,7 @@ export class Metrics {
       buckets: LAG_BUCKETS,
       registers,
     });
-    this.commitSeconds = new Histogram({ name: 'wallboard_store_commit_seconds', help: 'Seconds per DuckDB commit of an ingest batch into the event log.', buckets: FAST_BUCKETS, registers });
+    this.commitSeconds = new Histogram({ name: 'wallboard_store_commit_seconds', help: 'Seconds per commit of ingest batches into the event log, until durable (the journal: written and fsynced; EVENT_LOG=duckdb: the DuckDB commit).', buckets: FAST_BUCKETS, registers });
     this.checkpointSeconds = new Histogram({
       name: 'wallboard_store_checkpoint_seconds',
       help: "Seconds per write of the live engine's checkpoint with the changed contact and ticket records (one DuckDB transaction).",
