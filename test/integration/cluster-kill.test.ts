@@ -122,7 +122,7 @@ describe('a process of a group killed mid-batch under load', () => {
     const dirA = dataDir();
     const a = await start(dirA);
     const b = await start(dataDir());
-    const run = await ingestUntilKilled({ posterUrls: [a.baseUrl, b.baseUrl], ingestKey: INGEST_KEY, batches, killAfterAcks: KILL_AFTER_ACKS, kill: () => a.kill9() });
+    const run = await ingestUntilKilled({ posterUrls: [a.baseUrl, b.baseUrl], ingestKey: INGEST_KEY, batches, killAfterAcks: KILL_AFTER_ACKS, kill: () => a.kill9(), killed: a.baseUrl });
     expect(run.refused).toEqual([]);
     expect(run.acknowledged.size).toBeGreaterThanOrEqual(KILL_AFTER_ACKS);
     expect(run.cut.length, 'batches on the wire to A at the kill').toBeGreaterThanOrEqual(1);
