@@ -105,6 +105,9 @@ describe('duty manager console in Chromium', () => {
     const now = Date.now();
     await postEvents(floorEvents(now));
     await postEvents(floorEvents(now, 7, 'nb').map((e) => ('site' in e ? { ...e, site: 'ningbo' } : e)));
+    // The events carry team ids only; an admin names the teams, as a centre would.
+    const named = await api('PUT', '/api/v1/org', { entries: [1, 2, 3, 4].map((n) => ({ kind: 'team', id: `team-${n}`, en: `Team ${n}`, zh: `第${n}组` })) });
+    expect(named.status, JSON.stringify(named.body)).toBe(200);
     // A stuck complaints queue in Hangzhou: 40 callers gave up after half a minute, so the centre's
     // service level goes red and Hangzhou's complaints queue is the worst of all.
     const stuck = Array.from({ length: 40 }, (_, i) => [
