@@ -10,6 +10,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { Alert } from '../../shared/alerts.ts';
 import { FakeSocket, roomMessage, scopeKpis } from '../testing/fake-socket.ts';
 import Manager from './Manager.svelte';
+import { resetOrg, setOrg } from '../lib/org.svelte.ts';
 import type { ScopeTree } from './types.ts';
 
 const T0 = Date.UTC(2026, 0, 5, 2, 0, 0);
@@ -115,6 +116,34 @@ describe('Manager console', () => {
     await new Promise((resolve) => window.addEventListener('popstate', resolve, { once: true }));
     await settle();
     expect(socket.subscribes.at(-1)!.rooms).toEqual(['centre@today', 'site:*@today']);
+  });
+
+  it('names teams and agents in the scope tree as the org directory does, in both languages', async () => {
+    setOrg({
+      revision: 1,
+      entries: [
+        { kind: 'team', id: 'hz-1', zh: '杭州一组', en: 'Hangzhou team 1', source: 'admin' },
+        { kind: 'agent', id: 'hz1001', zh: '王芳', en: 'Wang Fang', source: 'admin' },
+      ],
+    });
+    try {
+      for (const [lang, team, agent] of [['en', 'Hangzhou team 1', 'Wang Fang'], ['zh-CN', '杭州一组', '王芳']]) {
+        // The team chosen: its branch is open with its agents.
+        window.history.replaceState({}, '', `/manager?lang=${lang}&scope=team%3Ahz-1`);
+        const { unmount } = render(Manager, { connect });
+        await screen.findByTestId('me');
+        await settle();
+        const tree = document.querySelector('nav.scope-tree')!;
+        await vi.waitFor(() => expect(tree.querySelector('[data-scope="agent:hz1001"]')).not.toBeNull());
+        expect(tree.querySelector('[data-scope="team:hz-1"]')).toHaveTextContent(team);
+        expect(tree.querySelector('[data-scope="agent:hz1001"]')).toHaveTextContent(agent);
+        // An agent the directory does not name shows its id (工号), as everywhere.
+        expect(tree.querySelector('[data-scope="agent:hz1002"]')).toHaveTextContent('hz1002');
+        unmount();
+      }
+    } finally {
+      resetOrg();
+    }
   });
 
   it('asks someone with neither a session nor a token to sign in', async () => {
