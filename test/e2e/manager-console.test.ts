@@ -105,8 +105,9 @@ describe('duty manager console in Chromium', () => {
     const now = Date.now();
     await postEvents(floorEvents(now));
     await postEvents(floorEvents(now, 7, 'nb').map((e) => ('site' in e ? { ...e, site: 'ningbo' } : e)));
-    // The events carry team ids only; an admin names the teams, as a centre would.
-    const named = await api('PUT', '/api/v1/org', { entries: [1, 2, 3, 4].map((n) => ({ kind: 'team', id: `team-${n}`, en: `Team ${n}`, zh: `第${n}组` })) });
+    // The events carry ids only; an admin names the teams and an agent, as a centre would.
+    const teams = [1, 2, 3, 4].map((n) => ({ kind: 'team', id: `team-${n}`, en: `Team ${n}`, zh: `第${n}组` }));
+    const named = await api('PUT', '/api/v1/org', { entries: [...teams, { kind: 'agent', id: 'floor-agent-7', en: 'Wang Fang', zh: '王芳' }] });
     expect(named.status, JSON.stringify(named.body)).toBe(200);
     // A stuck complaints queue in Hangzhou: 40 callers gave up after half a minute, so the centre's
     // service level goes red and Hangzhou's complaints queue is the worst of all.
@@ -270,9 +271,10 @@ describe('duty manager console in Chromium', () => {
         if (size !== '768p' || lang === 'en') await shoot(page, `${tab}-${size}-${lang}`);
       }
       if (size === '768p' && lang === 'en') {
-        // The over-limit agent (7 min in not-ready) is highlighted.
+        // The over-limit agent (7 min in not-ready) is highlighted, by name.
         await page.click('nav.tabs a[data-tab="agents"]');
         await page.waitForSelector('tr.over[data-state="not_ready"]');
+        expect(await page.textContent('tr.over[data-agent="floor-agent-7"] th')).toBe('Wang Fang');
       }
       await context.close();
     }

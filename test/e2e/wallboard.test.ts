@@ -278,10 +278,10 @@ describe('wallboard', () => {
             expect(lastRow!.y + lastRow!.height, `${where}: the table fills the panel`).toBeGreaterThan(panel!.y + panel!.height * 0.8);
           }
           if (layout === 'agents') {
-            // floor-agent-7 has been not ready for 7 minutes: marked, with the reason, by name.
+            // floor-agent-7 has been not ready for 7 minutes: marked, with the reason in the screen's language, by name.
             const over = page.locator('[data-agent="floor-agent-7"]');
             expect(await over.getAttribute('data-over-limit')).toBe('true');
-            expect(await over.locator('.reason').textContent()).toBe('break');
+            expect(await over.locator('.reason').textContent()).toBe(lang === 'en' ? 'Break' : '小休');
             expect(await over.locator('.name').textContent()).toBe(lang === 'en' ? agentNames(7).en : agentNames(7).zh);
           }
           await page.close();

@@ -238,3 +238,22 @@ export function teamName(id: string, lang: Lang): string {
 export function agentName(id: string, lang: Lang): string {
   return orgName('agent', id, lang);
 }
+
+/**
+ * Not-ready reasons by code, as the simulator and common PBX set-ups send them (SPEC §3's
+ * `reason`). Any other reason is shown as the source sent it (a PBX's own pause reason text).
+ */
+const REASONS: Record<string, Record<Lang, string>> = {
+  break: { 'zh-CN': '小休', en: 'Break' },
+  meal: { 'zh-CN': '用餐', en: 'Meal' },
+  lunch: { 'zh-CN': '午餐', en: 'Lunch' },
+  meeting: { 'zh-CN': '会议', en: 'Meeting' },
+  training: { 'zh-CN': '培训', en: 'Training' },
+  coaching: { 'zh-CN': '辅导', en: 'Coaching' },
+  system: { 'zh-CN': '系统', en: 'System' },
+};
+
+/** A not-ready reason in `lang`: a known code translated, anything else as sent. */
+export function reasonText(reason: string, lang: Lang): string {
+  return Object.hasOwn(REASONS, reason) ? REASONS[reason][lang] : reason;
+}

@@ -5,6 +5,7 @@
  */
 import { render, screen, within } from '@testing-library/svelte';
 import { describe, expect, it, vi } from 'vitest';
+import { resetOrg, setOrg } from '../lib/org.svelte.ts';
 import { ManagerApi } from './api.ts';
 import ContactsDrawer from './ContactsDrawer.svelte';
 import type { DrillRow, KpiContacts } from './types.ts';
@@ -55,6 +56,35 @@ describe('contacts drawer', () => {
     expect(abandoned).not.toHaveClass('in');
     expect(abandoned).toHaveTextContent('abandoned');
     expect(abandoned).toHaveTextContent('1:01');
+  });
+
+  it('names agents and teams as the org directory does, in both languages (an agent without a name keeps its id)', async () => {
+    setOrg({
+      revision: 1,
+      entries: [
+        { kind: 'agent', id: 'hz1007', zh: '李娜', en: 'Li Na', source: 'admin' },
+        { kind: 'team', id: 'hz-1', zh: '杭州一组', en: 'Hangzhou team 1', source: 'admin' },
+      ],
+    });
+    try {
+      for (const [lang, agent, team] of [['en', 'Li Na', 'Hangzhou team 1'], ['zh-CN', '李娜', '杭州一组']] as const) {
+        const { api } = apiAnswering({
+          scope: 'centre', window: 'today', kpi: 'answerRate', asOf: '2026-01-05T02:00:00.000Z', from: '2026-01-05 00:00:00',
+          source: 'contacts', shape: 'ratio', value: 0.5, num: 1, den: 2, total: 2, truncated: false,
+          rows: [contact('c-1', { inNumerator: true }), contact('c-2', { agent: 'hz1099' })],
+        });
+        const { unmount } = render(ContactsDrawer, { api, scope: 'centre', window: 'today', kpi: 'answerRate', lang, onClose: () => {} });
+        await screen.findByTestId('numden');
+        const named = document.querySelector('tr[data-contact="c-1"]')! as HTMLElement;
+        expect(named).toHaveTextContent(agent);
+        expect(named).toHaveTextContent(team);
+        expect(named).not.toHaveTextContent('hz1007');
+        expect(document.querySelector('tr[data-contact="c-2"]')).toHaveTextContent('hz1099');
+        unmount();
+      }
+    } finally {
+      resetOrg();
+    }
   });
 
   it('shows the server refusal in words', async () => {

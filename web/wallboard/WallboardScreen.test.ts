@@ -139,7 +139,7 @@ describe('Wallboard screen state', () => {
     const row = (id: string) => document.querySelector<HTMLElement>(`[data-agent="${id}"]`)!;
     expect(row('wang.fang')).toHaveAttribute('data-over-limit', 'false');
     // Not ready with a reason: the reason says more than the state word (the colour says that).
-    expect(row('wang.fang')).toHaveTextContent(/wang\.fang\s*training\s*4:50/);
+    expect(row('wang.fang')).toHaveTextContent(/wang\.fang\s*Training\s*4:50/);
     expect(row('li.lei')).toHaveTextContent(/li\.lei\s*Busy\s*30s/);
 
     nowMs += 15_000;
