@@ -153,7 +153,8 @@ export function createApp(deps: AppDeps): App {
   /** After events are stored and applied: the ingest path's own, and (issue 16) other processes'. */
   const afterCommit = async (events: CallCentreEvent[], arrivedAt: number): Promise<void> => {
     metrics.noteApplied(arrivedAt, events.reduce((newest, e) => Math.max(newest, e.ts), -Infinity));
-    rooms.poke();
+    // The rooms were poked as the commit was applied (onApplied; other processes' entries too, as
+    // the local log commits them), which may be before this: the acknowledgement waits for the disk.
     screens.noteEvents(events, true);
     org.noteEvents(events);
     await recordSync?.accept(events);
