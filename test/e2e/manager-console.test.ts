@@ -251,8 +251,8 @@ describe('duty manager console in Chromium', () => {
     await context.close();
   });
 
-  it('fits a 1920×1080 desk in Chinese, a 1366×768 laptop and a 4K screen, on every tab', async () => {
-    for (const [size, lang] of [['1080p', 'zh-CN'], ['768p', 'en'], ['768p', 'zh-CN'], ['4k', 'zh-CN'], ['4k', 'en']] as const) {
+  it('fits a 1920×1080 desk, a 1366×768 laptop and a 4K screen, in both languages, on every tab and the contacts drawer', async () => {
+    for (const [size, lang] of [['1080p', 'zh-CN'], ['1080p', 'en'], ['768p', 'en'], ['768p', 'zh-CN'], ['4k', 'zh-CN'], ['4k', 'en']] as const) {
       const { context, page } = await signedInPage(SIZES[size], `/manager?lang=${lang}&scope=site:hangzhou`);
       await consoleReady(page);
       await waitForRows(page, 8);
@@ -270,6 +270,13 @@ describe('duty manager console in Chromium', () => {
         expect(wide, `${tab} ${size} ${lang}`).toBeLessThanOrEqual(0);
         if (size !== '768p' || lang === 'en') await shoot(page, `${tab}-${size}-${lang}`);
       }
+      // The contacts behind the site's service level, in the drawer (agents and teams by name).
+      await page.click('nav.tabs a[data-tab="live"]');
+      await consoleReady(page);
+      await page.click('.card[data-kpi="serviceLevel"] a.value');
+      await page.waitForSelector('.drawer[data-ready="true"]');
+      if (size !== '768p') await shoot(page, `contacts-site-${size}-${lang}`);
+      await page.keyboard.press('Escape');
       if (size === '768p' && lang === 'en') {
         // The over-limit agent (7 min in not-ready) is highlighted, by name.
         await page.click('nav.tabs a[data-tab="agents"]');
