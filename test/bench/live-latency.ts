@@ -65,6 +65,9 @@ class ProbeClock {
   readonly sentAt: number[] = [0];
   readonly periodOf: number[] = [0];
   readonly byPeriod: number[][] = [];
+  /** Per probe: its POST until its acknowledgement (durable), and until the first screen saw it. */
+  readonly ackMs: number[] = [];
+  readonly firstScreenMs: number[] = [];
 
   constructor(private readonly startedAt: number, private readonly periodMs: number) {}
 
@@ -77,7 +80,9 @@ class ProbeClock {
   /** A screen saw offered go from `seen` to `offered`: probes seen+1..offered arrived now. */
   arrived(seen: number, offered: number, now: number): void {
     for (let k = seen + 1; k <= offered; k++) {
-      if (this.sentAt[k] !== undefined) this.byPeriod[this.periodOf[k]].push(now - this.sentAt[k]);
+      if (this.sentAt[k] === undefined) continue;
+      this.byPeriod[this.periodOf[k]].push(now - this.sentAt[k]);
+      this.firstScreenMs[k] ??= now - this.sentAt[k];
     }
   }
 
@@ -170,6 +175,7 @@ export async function latencyPass(s: LatencySettings) {
       const sentAt = performance.now();
       probes.sent(++k, sentAt);
       await postEvents(server.baseUrl, JSON.stringify({ id: `probe-${k}`, type: 'contact.offered', ts: Date.now(), contactId: `probe-${k}`, queue: 'probe', site: 'bench', channel: 'phone' }));
+      probes.ackMs[k] = performance.now() - sentAt;
       if (!heapAsked && performance.now() - load.started >= s.periodSec * 1000) {
         heapAsked = true;
         const file = await heapProfileNow(server, 0);
@@ -240,6 +246,10 @@ interface PassData {
   clientLoopDelayP99Ms: number;
 }
 
+/** Of a sparse array (indexed by probe number): the median and the 99th percentile, ms. */
+const p50Of = (sparse: number[]) => { const xs = sparse.filter(Number.isFinite); return xs.length ? Math.round(median(xs)) : null; };
+const p99Of = (sparse: number[]) => { const xs = sparse.filter(Number.isFinite); return xs.length ? Math.round(percentile(xs, 99)) : null; };
+
 function report(s: LatencySettings, d: PassData) {
   const byPeriod = Array.from({ length: d.probes.byPeriod.length }, (_, i) => d.probes.byPeriod[i] ?? []);
   const all = byPeriod.flat();
@@ -289,6 +299,13 @@ function report(s: LatencySettings, d: PassData) {
     p50Ms: all.length ? Math.round(median(all)) : null,
     p99Ms: Number.isFinite(p99) ? Math.round(p99) : null,
     maxMs: Math.round(all.reduce((a, b) => Math.max(a, b), 0)),
+    probeBreakdown: {
+      note: "per probe: its POST until its own acknowledgement (journal fsync'd) and until the first of the screens saw it (the rest is the room tick's fan-out to every screen and the bench client reading them)",
+      ackP50Ms: p50Of(d.probes.ackMs),
+      ackP99Ms: p99Of(d.probes.ackMs),
+      firstScreenP50Ms: p50Of(d.probes.firstScreenMs),
+      firstScreenP99Ms: p99Of(d.probes.firstScreenMs),
+    },
     p99TargetMs: P99_TARGET_MS,
     meetsP99: p99 <= P99_TARGET_MS && d.k > 0 && all.length === d.expected,
     p99Flat: flat,

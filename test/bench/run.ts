@@ -83,6 +83,8 @@ function printSummary(ingest: Ingest | undefined, latency: LatencyResult[]): voi
     const load = l.loadMet ? `${l.achievedEventsPerSec} events/s achieved` : `LOAD NOT MET: ${l.achievedEventsPerSec} of ${l.targetEventsPerSec} events/s, figures not valid for this rate`;
     console.log(`  latency at ${l.targetEventsPerSec} events/s, ${l.screens} screens, ${l.durationSec} s (${load}):`);
     console.log(`    event → screen p50 ${l.p50Ms} ms, p99 ${l.p99Ms} ms, max ${l.maxMs} ms; ${l.deliveries}/${l.deliveriesExpected} deliveries — ${verdict(l.meetsP99)} p99 ≤ 500 ms`);
+    const b = l.probeBreakdown;
+    console.log(`    a probe's own ack p50/p99 ${b.ackP50Ms}/${b.ackP99Ms} ms; its first screen p50/p99 ${b.firstScreenP50Ms}/${b.firstScreenP99Ms} ms`);
     console.log(`    per ${l.periodSec} s p50/p99: ${l.perPeriod.map((p) => `${p.p50Ms}/${p.p99Ms}`).join(', ')} ms — p99 flat: ${verdict(l.p99Flat)} (${l.flatRule})`);
     console.log(`    server RSS max ${l.rss.maxMB} MB, ${l.rss.growthMBPerMinAfterFirstPeriod} MB/min after the first period — ${verdict(l.rss.meetsTarget)} < 1 GB`);
     console.log(`    load acks p50/p99 ${l.loadAckP50Ms}/${l.loadAckP99Ms} ms; client event-loop delay p99 ${l.clientEventLoopDelayP99Ms} ms; server CPU (all threads, per 5 s, median) ${l.serverCpuPercentMedian ?? '?'} % of a core`);
