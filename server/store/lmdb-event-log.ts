@@ -7,7 +7,9 @@
  * (LMDB has no checkpoint: a commit writes its own copy-on-write pages, then the meta page that
  * points at them; a commit torn by a crash is simply not there on reopening).
  *
- * One LMDB put per group commit: key = the commit's receivedMs (strictly increasing), value =
+ * One LMDB put (a "commit" here) per group of appends made in one turn of the event loop, issued
+ * at once with lmdb-js's asynchronous `put` (its write thread puts the ones that come while it
+ * commits into its next transaction): key = the commit's receivedMs (strictly increasing), value =
  * its events as one UTF-8 JSON buffer `[{"k": ingestKey, "e": [events]}, ...]`, which is also
  * what the copy hands DuckDB (as a BLOB: bytes copied, never decoded into a JS string), so the
  * main thread serialises each event once (JSON.stringify) and never parses it again. There is no per-event index in LMDB: ids are de-duplicated by the DuckDB log's
@@ -75,8 +77,10 @@ export class UnconfirmedCommit extends StoreError {}
 
 export class LmdbEventLog implements EventLog {
   private queue: PendingAppend[] = [];
-  /** A transaction is being committed (the next waits for it; its flush it does not). */
-  private committing = false;
+  /** A microtask will put what is queued. */
+  private startScheduled = false;
+  /** Journal keys DuckDB holds now, to delete with the next put. */
+  private readonly copiedKeys: number[] = [];
   /** Settles after the last commit started is applied (commits are applied one after the other). */
   private applied: Promise<void> = Promise.resolve();
   /** Settles after the last commit started is acknowledged or refused (after it is applied and flushed). */
@@ -119,7 +123,7 @@ export class LmdbEventLog implements EventLog {
     try {
       // overlappingSync: the fsync runs after the writer lock is released, so the next commit is
       // written while this one is flushed; an append waits for `flushed` before it is acknowledged.
-      root = open({ path, maxDbs: 2, overlappingSync: true });
+      root = open({ path, maxDbs: 2, overlappingSync: true, separateFlushed: true });
     } catch (error) {
       if (!options.duck) await duck.close();
       throw new StoreError(`${path}: cannot open the event journal (${reason(error)}); the file was left as it is: restore it from a backup or move it aside to start empty`);
@@ -218,15 +222,25 @@ export class LmdbEventLog implements EventLog {
   private enqueue(events: CallCentreEvent[], ingestKey: string | null, json?: string): Promise<void> {
     return new Promise((resolve, reject) => {
       this.queue.push({ events, json, ingestKey, resolve, reject });
-      if (!this.committing) this.startNext();
+      if (!this.startScheduled) {
+        this.startScheduled = true;
+        // Every append of this turn in one put (they came together: one commit, one apply).
+        queueMicrotask(() => {
+          this.startScheduled = false;
+          this.startNext();
+        });
+      }
     });
   }
 
   /**
-   * Starts one LMDB transaction with everything queued: one put. The next one starts as soon as
-   * this one is committed (its fsync then runs beside the next commit: lmdb-js's
-   * overlappingSync). Each commit is applied as soon as it is written (screens see it without
-   * waiting for the disk) and acknowledged once flushed, both strictly in commit order.
+   * Puts everything queued as one journal entry, without waiting for the commit before it:
+   * lmdb-js's own write thread groups the puts that come while it commits into its next
+   * transaction and writes them without calling back into this thread (a transaction callback
+   * would wait for this thread twice per commit: to run, then to hear it committed), and flushes
+   * each commit after the next is written (overlappingSync). Each commit is applied as soon as it
+   * is written (screens see it without waiting for the disk) and acknowledged once its own flush
+   * is done, both strictly in commit order.
    */
   private startNext(): void {
     const group = this.queue.splice(0);
@@ -241,23 +255,13 @@ export class LmdbEventLog implements EventLog {
     value += ']';
     const bytes = Buffer.from(value, 'utf8');
     const startedAt = performance.now();
-    const committed = this.root.transaction(() => {
-      this.journal.putSync(receivedMs, bytes);
-      this.trim();
-    });
-    this.committing = true;
-    const next = () => {
-      this.committing = false;
-      this.startNext();
-    };
+    // The entries DuckDB holds go with this put (in its transaction or the one before).
+    for (const key of this.copiedKeys.splice(0)) void this.journal.remove(key).then(undefined, () => {});
+    const put = this.journal.put(receivedMs, bytes) as Promise<boolean> & { flushed?: PromiseLike<unknown> };
     // null once written (in the file, so a kill -9 keeps it; not yet on disk), else why not.
-    const written: Promise<unknown> = committed.then(
-      () => {
-        next();
-        return null;
-      },
+    const written: Promise<unknown> = put.then(
+      () => null,
       async (error: unknown) => {
-        next();
         // lmdb-js rejects the writes with "Commit failed" and keeps the cause in a promise of its
         // own; its `committed` promise is rejected too and, unwatched, would end the process.
         this.root.committed.then(undefined, () => {});
@@ -266,16 +270,17 @@ export class LmdbEventLog implements EventLog {
         return error ?? new Error('commit failed');
       },
     );
+    // This commit's own flush (separateFlushed), which follows every earlier commit's.
+    const flushed = Promise.resolve(put.flushed ?? this.root.flushed).then(
+      () => null,
+      (error: unknown) => error ?? new Error('flush failed'),
+    );
     const commit: Commit = { group, events, receivedMs };
     const applied = this.applied.then(() => written.then((error) => this.apply(commit, error)));
     this.applied = applied.then(() => undefined);
     this.acknowledged = this.acknowledged.then(async () => {
       if (!(await applied)) return;
-      // `flushed` read after the commit covers it and every one before it.
-      const flushError = await this.root.flushed.then(
-        () => null,
-        (error: unknown) => error ?? new Error('flush failed'),
-      );
+      const flushError = await flushed;
       if (flushError === null) {
         this.commitTimed?.((performance.now() - startedAt) / 1000);
         for (const pending of commit.group) pending.resolve();
@@ -357,10 +362,12 @@ export class LmdbEventLog implements EventLog {
     const parts: Buffer[] = [OPEN_LIST];
     let bytes = 0;
     let last = this.copiedThroughMs;
+    const keys: number[] = [];
     for (const { key, value } of this.journal.getRange({ start: this.copiedThroughMs + 1, end: throughMs + 1 })) {
       parts.push(Buffer.from(`${last > this.copiedThroughMs ? ',' : ''}{"r":${key},"p":`), value, CLOSE_OBJECT);
       bytes += value.length;
       last = key;
+      keys.push(key);
       if (bytes >= COPY_CHUNK_BYTES) break;
     }
     parts.push(CLOSE_LIST);
@@ -381,6 +388,7 @@ export class LmdbEventLog implements EventLog {
     }
     this.uncopied.splice(0, copied);
     this.copiedThroughMs = last;
+    for (const key of keys) this.copiedKeys.push(key);
     this.copyError = null;
     return true;
   }
