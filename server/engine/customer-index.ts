@@ -91,6 +91,7 @@ export abstract class CustomerIndex extends EngineState {
         continue;
       }
       if (other.offeredTsMs < offeredMs && offeredMs - other.offeredTsMs <= windowMs) {
+        this.beforeContactChange(otherEntry);
         other.repeatedLater = true;
         group.unmarked.delete(otherId);
         this.touchContact(otherEntry);
@@ -104,6 +105,7 @@ export abstract class CustomerIndex extends EngineState {
         const other = this.contacts.get(otherId)?.record;
         if (other?.customerRef !== ref || other.offeredTsMs === undefined) continue;
         if (other.offeredTsMs > offeredMs && other.offeredTsMs - offeredMs <= windowMs) {
+          this.beforeContactChange(entry);
           r.repeatedLater = true;
           break;
         }
@@ -117,6 +119,7 @@ export abstract class CustomerIndex extends EngineState {
     for (const id of contactIds) {
       const entry = this.contacts.get(id);
       if (!entry || entry.record.repeatedLater) continue;
+      this.beforeContactChange(entry);
       entry.record.repeatedLater = true;
       if (entry.record.customerRef !== undefined) {
         const group = this.customersInMemory.get(entry.record.customerRef);

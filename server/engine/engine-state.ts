@@ -184,6 +184,8 @@ export abstract class EngineState {
   protected readonly deadlines = new MinHeap<string>();
   protected dirty = new Set<ScopeKey>();
   protected changedContacts = new Set<string>();
+  /** The contacts of the record write in progress, as of its cut (record-cut.ts), else null. */
+  protected cut: { keep(entry: ContactEntry): void } | null = null;
   protected changedTickets = new Set<string>();
   protected today = { startMs: 0, endMs: 0, day: '' };
   protected yesterday = { startMs: 0, endMs: 0, day: '' };
@@ -196,6 +198,14 @@ export abstract class EngineState {
   protected storedAreApplied = false;
 
   private readonly leftMemoryCapacity: number;
+
+  /**
+   * Called before anything of a held contact that its record row holds changes (its record, fold
+   * keys or team): a record write in progress keeps the contact as it was at its cut.
+   */
+  protected beforeContactChange(entry: ContactEntry): void {
+    if (this.cut !== null) this.cut.keep(entry);
+  }
 
   /** Scratch masks of replaceContributions, grown as needed. */
   private removedMask = new Uint8Array(32);

@@ -133,6 +133,7 @@ export abstract class EventFolding extends CustomerIndex {
   private applyContactEvent(event: ContactEvent): void {
     const entry = this.contactEntry(event.contactId);
     const r = entry.record;
+    this.beforeContactChange(entry);
     foldContactEvent(entry, event);
     if (event.type === 'contact.offered' && r.customerRef !== undefined) this.linkRepeatContacts(entry);
     this.touchContact(entry);
@@ -149,6 +150,7 @@ export abstract class EventFolding extends CustomerIndex {
     const r = entry.record;
     if (r.agentId !== undefined) this.agentEntry(r.agentId).contactIds.add(r.contactId);
     const team = entry.explicitTeam ?? this.derivedTeam(r);
+    if (entry.team !== team) this.beforeContactChange(entry);
     entry.team = team;
     entry.touchedMs = this.clock.now();
     this.changedContacts.add(r.contactId);

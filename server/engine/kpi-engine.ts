@@ -17,7 +17,7 @@ import type { AgentHistory } from '../../shared/intervals.ts';
 import { isOpenTicket } from '../../shared/open-tickets.ts';
 import type { ContactSnapshot, ScopeBucket, TicketSnapshot } from '../records/snapshots.ts';
 import { CounterCopies, MINUTE_SLOTS, ScopeState } from './scope-state.ts';
-import { foldOf } from './engine-state.ts';
+import { RecordCut } from './record-cut.ts';
 import { PastDays } from './past-days.ts';
 
 export type { KpiEngineOptions } from './engine-state.ts';
@@ -39,18 +39,22 @@ export class KpiEngine extends PastDays {
   }
 
   /**
-   * Contacts and tickets whose records changed since the last call, for the record store: copies
-   * taken now, so they are the same cut as the counters of a checkpoint taken in the same step.
-   * (The store serialises them slice by slice across awaits; a record shared with the engine
-   * could meanwhile take an event committed after the cut, and a restart would then find the
-   * event in the record and not count it again: durability.test.ts lost a close that way.)
+   * Contacts and tickets whose records changed since the last call, for the record store, as
+   * they are now: the same cut as the counters of a checkpoint taken in the same step. (The store
+   * serialises them slice by slice across awaits; a record shared with the engine could
+   * meanwhile take an event committed after the cut, and a restart would then find the event in
+   * the record and not count it again: durability.test.ts lost a close that way.) Contacts are
+   * read through a RecordCut, which copies one only if it changes before the write is done
+   * (`endCut`); tickets, far fewer, are copied now. A new drain ends the cut before it.
    */
   drainChangedRecords(): { contacts: ContactSnapshot[]; tickets: TicketSnapshot[] } {
+    const cut = new RecordCut();
+    this.cut = cut;
     const contacts: ContactSnapshot[] = [];
     for (const id of this.changedContacts) {
       const entry = this.contacts.get(id);
       if (!entry) continue;
-      contacts.push({ fold: foldOf(entry), team: entry.team });
+      contacts.push(cut.add(entry));
     }
     const tickets: TicketSnapshot[] = [];
     for (const id of this.changedTickets) {
@@ -64,6 +68,11 @@ export class KpiEngine extends PastDays {
     this.changedContacts = new Set();
     this.changedTickets = new Set();
     return { contacts, tickets };
+  }
+
+  /** The write of the last drain is done (stored, failed or abandoned): its contacts need no copies any more. */
+  endCut(): void {
+    this.cut = null;
   }
 
   /** Marks records as changed again (after a failed write). */

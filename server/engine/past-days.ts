@@ -164,6 +164,7 @@ export abstract class PastDays extends Residency {
     } else {
       const entry = this.contacts.get(key);
       if (!entry) return;
+      this.beforeContactChange(entry);
       for (const event of pending) foldContactEvent(entry, event as ContactEvent);
       this.touchContact(entry);
     }

@@ -230,8 +230,12 @@ export class RecordSync {
       const startedAt = performance.now();
       try {
         // The cut may hold commits applied before they were on disk: written only once they are.
-        await this.log.durable?.();
-        await this.records.write(contacts, tickets, coveredThroughMs, checkpoint);
+        try {
+          await this.log.durable?.();
+          await this.records.write(contacts, tickets, coveredThroughMs, checkpoint);
+        } finally {
+          this.engine.endCut();
+        }
         this.lastWriteMs = performance.now() - startedAt;
         const seconds = this.lastWriteMs / 1000;
         if (checkpoint) this.onCheckpointTimed?.(seconds);

@@ -405,8 +405,8 @@ export class RecordStore {
       this.goOn();
       // The rows in slices, each built just before it is appended: one slice blocks the event
       // loop for a few milliseconds, where all of a busy second's records at once would stall the
-      // screens. A record that changes between slices is written as it is then (newer, and marked
-      // again); the stored row it replaces was deleted above, whatever the change.
+      // screens. A contact that changes between slices is still written as of the cut (the
+      // engine's snapshots read through a RecordCut) and marked again for the next write.
       if (contacts.length > 0) {
         await this.appendRows('contacts', contacts.length, (from, to) => {
           const rows = contacts.slice(from, to).map((c) => contactRow(c, timeZone, nowMs));
