@@ -10,6 +10,7 @@
  *   residency.ts       what stays in memory: seed from the store, evict, pin, prune, restore
  *   past-days.ts       events of days before the live ones: history for the store, adoption
  *   kpi-engine.ts      the facade: reads for screens and routes, drains for the store
+ *   record-cut.ts      (beside them) a record write's contacts as of its cut, copied on write
  */
 import type { PackedContributions, TicketRecord } from '../../shared/attribution.ts';
 import type { AgentStateName, CallCentreEvent } from '../../shared/events.ts';
