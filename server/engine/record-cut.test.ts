@@ -45,11 +45,11 @@ describe('a record write reads its contacts as of its cut', () => {
 
   it('keeps the team a contact counted for at the cut when its agent moves teams during the write', () => {
     const { engine } = engineWithCalls();
-    engine.apply({ id: 'a1-t1', type: 'agent.state', ts: NOW_MS - 55_000, agentId: 'a1', state: 'available', team: 'team-a' });
+    engine.apply({ id: 'a1-t1', type: 'agent.state', ts: NOW_MS - 55_000, agentId: 'a1', state: 'ready', team: 'team-a' });
     const drained = byId(engine.drainChangedRecords());
     expect(drained.get('c1')!.team).toBe('team-a');
     // A late state puts the agent in team B from before the answer: c1 now counts for team B.
-    engine.apply({ id: 'a1-t0', type: 'agent.state', ts: NOW_MS - 52_000, agentId: 'a1', state: 'available', team: 'team-b' });
+    engine.apply({ id: 'a1-t0', type: 'agent.state', ts: NOW_MS - 52_000, agentId: 'a1', state: 'ready', team: 'team-b' });
     expect(drained.get('c1')!.team).toBe('team-a');
     engine.endCut();
     expect(byId(engine.drainChangedRecords()).get('c1')!.team).toBe('team-b');
