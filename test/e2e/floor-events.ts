@@ -5,6 +5,15 @@
  */
 import { seededRandom } from '../fixtures/test-server.ts';
 
+/** Names for the floor's agents, in both languages (an admin names them: screens show names, not ids). */
+const SURNAMES = [['王', 'Wang'], ['李', 'Li'], ['张', 'Zhang'], ['刘', 'Liu'], ['陈', 'Chen'], ['杨', 'Yang'], ['黄', 'Huang'], ['赵', 'Zhao'], ['周', 'Zhou'], ['吴', 'Wu'], ['徐', 'Xu'], ['孙', 'Sun'], ['马', 'Ma'], ['朱', 'Zhu'], ['胡', 'Hu']] as const;
+const GIVEN = [['伟', 'Wei'], ['芳', 'Fang'], ['磊', 'Lei'], ['敏', 'Min'], ['静', 'Jing'], ['浩', 'Hao'], ['燕', 'Yan'], ['涛', 'Tao'], ['军', 'Jun'], ['丽娟', 'Lijuan']] as const;
+export const agentNames = (i: number) => {
+  const [zhSurname, enSurname] = SURNAMES[i % SURNAMES.length];
+  const [zhGiven, enGiven] = GIVEN[Math.floor(i / SURNAMES.length) % GIVEN.length];
+  return { zh: `${zhSurname}${zhGiven}`, en: `${enSurname} ${enGiven}` };
+};
+
 type FloorEvent = Record<string, unknown> & { id: string; type: string; ts: number };
 
 const QUEUES = ['general', 'customer', 'value_added', 'brand', 'vip', 'complaints', 'internal_help', 'back_office'];

@@ -10,7 +10,7 @@ import { chromium, type Browser, type BrowserContext, type Page } from 'playwrig
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PASSWORD } from '../fixtures/accounts.ts';
 import { startServerProcess, type ServerProcess } from '../fixtures/server-process.ts';
-import { floorEvents } from './floor-events.ts';
+import { agentNames, floorEvents } from './floor-events.ts';
 import { saveScreenshot } from './screenshots.ts';
 
 const INGEST_KEY = 'console-e2e-ingest';
@@ -105,9 +105,13 @@ describe('duty manager console in Chromium', () => {
     const now = Date.now();
     await postEvents(floorEvents(now));
     await postEvents(floorEvents(now, 7, 'nb').map((e) => ('site' in e ? { ...e, site: 'ningbo' } : e)));
-    // The events carry ids only; an admin names the teams and an agent, as a centre would.
+    // The events carry ids only; an admin names the teams and the agents, as a centre would.
     const teams = [1, 2, 3, 4].map((n) => ({ kind: 'team', id: `team-${n}`, en: `Team ${n}`, zh: `第${n}组` }));
-    const named = await api('PUT', '/api/v1/org', { entries: [...teams, { kind: 'agent', id: 'floor-agent-7', en: 'Wang Fang', zh: '王芳' }] });
+    const agents = Array.from({ length: 48 }, (_, i) => [
+      { kind: 'agent', id: `floor-agent-${i}`, ...agentNames(i) },
+      { kind: 'agent', id: `nb-agent-${i}`, ...agentNames(i + 48) },
+    ]).flat();
+    const named = await api('PUT', '/api/v1/org', { entries: [...teams, ...agents] });
     expect(named.status, JSON.stringify(named.body)).toBe(200);
     // A stuck complaints queue in Hangzhou: 40 callers gave up after half a minute, so the centre's
     // service level goes red and Hangzhou's complaints queue is the worst of all.
@@ -281,7 +285,7 @@ describe('duty manager console in Chromium', () => {
         // The over-limit agent (7 min in not-ready) is highlighted, by name.
         await page.click('nav.tabs a[data-tab="agents"]');
         await page.waitForSelector('tr.over[data-state="not_ready"]');
-        expect(await page.textContent('tr.over[data-agent="floor-agent-7"] th')).toBe('Wang Fang');
+        expect(await page.textContent('tr.over[data-agent="floor-agent-7"] th')).toBe(agentNames(7).en);
       }
       await context.close();
     }

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findClippedText } from './clipping.ts';
-import { floorEvents } from './floor-events.ts';
+import { agentNames, floorEvents } from './floor-events.ts';
 import { freePort } from '../fixtures/server-process.ts';
 import { saveScreenshot } from './screenshots.ts';
 
@@ -153,15 +153,6 @@ async function tableMetrics(page: Page, rowSelector: string): Promise<{ rowHeigh
   }, rowSelector);
 }
 
-/** Agents the 150-agent board test names, in both languages (names, not ids, on the screen). */
-const SURNAMES = [['王', 'Wang'], ['李', 'Li'], ['张', 'Zhang'], ['刘', 'Liu'], ['陈', 'Chen'], ['杨', 'Yang'], ['黄', 'Huang'], ['赵', 'Zhao'], ['周', 'Zhou'], ['吴', 'Wu'], ['徐', 'Xu'], ['孙', 'Sun'], ['马', 'Ma'], ['朱', 'Zhu'], ['胡', 'Hu']] as const;
-const GIVEN = [['伟', 'Wei'], ['芳', 'Fang'], ['磊', 'Lei'], ['敏', 'Min'], ['静', 'Jing'], ['浩', 'Hao'], ['燕', 'Yan'], ['涛', 'Tao'], ['军', 'Jun'], ['丽娟', 'Lijuan']] as const;
-const agentNames = (i: number) => {
-  const [zhSurname, enSurname] = SURNAMES[i % SURNAMES.length];
-  const [zhGiven, enGiven] = GIVEN[Math.floor(i / SURNAMES.length) % GIVEN.length];
-  return { zh: `${zhSurname}${zhGiven}`, en: `${enSurname} ${enGiven}` };
-};
-
 beforeAll(async () => {
   if (!existsSync(join(process.env.WEB_ROOT ?? 'dist/web', 'index.html'))) {
     throw new Error('the built web app is missing: build it first (`npx vite build`; `npm test` does it)');
@@ -233,7 +224,10 @@ describe('wallboard', () => {
       entries: Array.from({ length: 48 }, (_, i) => [
         { kind: 'agent', id: `floor-agent-${i}`, ...agentNames(i) },
         { kind: 'agent', id: `ningbo-agent-${i}`, ...agentNames(i + 48) },
-      ]).flat(),
+      ]).flat().concat(
+        // The two agents the first test's calls went to are on this floor's board too.
+        [{ kind: 'agent', id: 'a1', ...agentNames(96) }, { kind: 'agent', id: 'a2', ...agentNames(97) }],
+      ),
     });
     for (const lang of ['en', 'zh-CN'] as const) {
       for (const size of ['1080p', '4k'] as const) {
