@@ -246,9 +246,12 @@ interface PassData {
   clientLoopDelayP99Ms: number;
 }
 
-/** Of a sparse array (indexed by probe number): the median and the 99th percentile, ms. */
-const p50Of = (sparse: number[]) => { const xs = sparse.filter(Number.isFinite); return xs.length ? Math.round(median(xs)) : null; };
-const p99Of = (sparse: number[]) => { const xs = sparse.filter(Number.isFinite); return xs.length ? Math.round(percentile(xs, 99)) : null; };
+/** The median (p = 50) or a percentile of times in ms, rounded; null when there are none (holes of a sparse array skipped). */
+function msAt(times: number[], p: number): number | null {
+  const xs = times.filter(Number.isFinite);
+  if (xs.length === 0) return null;
+  return Math.round(p === 50 ? median(xs) : percentile(xs, p));
+}
 
 function report(s: LatencySettings, d: PassData) {
   const byPeriod = Array.from({ length: d.probes.byPeriod.length }, (_, i) => d.probes.byPeriod[i] ?? []);
@@ -288,8 +291,8 @@ function report(s: LatencySettings, d: PassData) {
     loadFirstError: d.load.firstError || undefined,
     loadTicksSkipped: d.load.skippedTicks,
     maxLoadBatchesInFlight: d.load.maxInFlight,
-    loadAckP50Ms: d.load.ackMs.length ? Math.round(median(d.load.ackMs)) : null,
-    loadAckP99Ms: d.load.ackMs.length ? Math.round(percentile(d.load.ackMs, 99)) : null,
+    loadAckP50Ms: msAt(d.load.ackMs, 50),
+    loadAckP99Ms: msAt(d.load.ackMs, 99),
     screens: s.screens,
     durationSec: s.durationSec,
     periodSec: s.periodSec,
@@ -301,10 +304,10 @@ function report(s: LatencySettings, d: PassData) {
     maxMs: Math.round(all.reduce((a, b) => Math.max(a, b), 0)),
     probeBreakdown: {
       note: "per probe: its POST until its own acknowledgement (journal fsync'd) and until the first of the screens saw it (the rest is the room tick's fan-out to every screen and the bench client reading them)",
-      ackP50Ms: p50Of(d.probes.ackMs),
-      ackP99Ms: p99Of(d.probes.ackMs),
-      firstScreenP50Ms: p50Of(d.probes.firstScreenMs),
-      firstScreenP99Ms: p99Of(d.probes.firstScreenMs),
+      ackP50Ms: msAt(d.probes.ackMs, 50),
+      ackP99Ms: msAt(d.probes.ackMs, 99),
+      firstScreenP50Ms: msAt(d.probes.firstScreenMs, 50),
+      firstScreenP99Ms: msAt(d.probes.firstScreenMs, 99),
     },
     p99TargetMs: P99_TARGET_MS,
     meetsP99: p99 <= P99_TARGET_MS && d.k > 0 && all.length === d.expected,
