@@ -32,6 +32,8 @@ export default defineConfig({
   },
   test: {
     root: '.',
+    // One temporary directory per run, removed at its end (test/run-tmpdir.ts).
+    globalSetup: ['test/run-tmpdir.ts'],
     projects: [
       {
         test: {
