@@ -12,7 +12,7 @@
  *   kpi-engine.ts      the facade: reads for screens and routes, drains for the store
  *   record-cut.ts      (beside them) a record write's contacts as of its cut, copied on write
  */
-import type { PackedContributions, TicketRecord } from '../../shared/attribution.ts';
+import type { ContactRecord, PackedContributions, TicketRecord } from '../../shared/attribution.ts';
 import type { AgentStateName, CallCentreEvent } from '../../shared/events.ts';
 import type { ContactFold } from '../../shared/contact-fold.ts';
 import type { KpiSettings } from '../../shared/kpi.ts';
@@ -155,8 +155,13 @@ export function newContactEntry(fold: ContactFold, touchedMs: number): ContactEn
 /** The fold of an entry (the fields the store keeps), its record copied. */
 export function foldOf(entry: ContactEntry): ContactFold {
   const r = entry.record;
+  return foldWith(entry, { ...r, transferTsMs: r.transferTsMs.slice() });
+}
+
+/** The contact's merge state around `record` (its own record, uncopied, for a read within one step; or a copy). */
+export function foldWith(entry: ContactEntry, record: ContactRecord = entry.record): ContactFold {
   return {
-    record: { ...r, transferTsMs: r.transferTsMs.slice() },
+    record,
     explicitTeam: entry.explicitTeam,
     fromOffer: entry.fromOffer,
     endedKey: entry.endedKey,
@@ -165,6 +170,7 @@ export function foldOf(entry: ContactEntry): ContactFold {
     surveyKey: entry.surveyKey,
   };
 }
+
 export const DAY_MS = 86_400_000;
 
 /** Beyond this many scope sets (distinct site, queue, team, agent and channel of contacts) the map starts again. */

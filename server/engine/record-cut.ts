@@ -8,7 +8,7 @@
  */
 import type { ContactFold } from '../../shared/contact-fold.ts';
 import type { ContactSnapshot } from '../records/snapshots.ts';
-import { foldOf, type ContactEntry } from './engine-state.ts';
+import { foldOf, foldWith, type ContactEntry } from './engine-state.ts';
 
 export class RecordCut {
   /** Contacts of the write not changed since the cut: read as they are. */
@@ -32,7 +32,7 @@ export class RecordCut {
     if (kept) return kept.fold;
     // Unchanged since the cut: the contact itself, read within one step (the store serialises a
     // row in the step it reads it, so the record cannot change underneath).
-    return { record: entry.record, explicitTeam: entry.explicitTeam, fromOffer: entry.fromOffer, endedKey: entry.endedKey, wrappedKey: entry.wrappedKey, resolvedKey: entry.resolvedKey, surveyKey: entry.surveyKey };
+    return foldWith(entry);
   }
 
   team(entry: ContactEntry): string | undefined {

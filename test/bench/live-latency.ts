@@ -264,8 +264,8 @@ function report(s: LatencySettings, d: PassData) {
       period: i + 1,
       fromSec: i * s.periodSec,
       deliveries: xs.length,
-      p50Ms: xs.length ? Math.round(median(xs)) : null,
-      p99Ms: xs.length ? Math.round(percentile(xs, 99)) : null,
+      p50Ms: msAt(xs, 50),
+      p99Ms: msAt(xs, 99),
       maxRssMB: inPeriod.length ? Math.max(...inPeriod.map((x) => x.rssMB)) : null,
       engineContactsAtEnd: inPeriod.at(-1)?.engine?.contacts ?? null,
     };
@@ -299,8 +299,8 @@ function report(s: LatencySettings, d: PassData) {
     probes: d.k,
     deliveries: all.length,
     deliveriesExpected: d.expected,
-    p50Ms: all.length ? Math.round(median(all)) : null,
-    p99Ms: Number.isFinite(p99) ? Math.round(p99) : null,
+    p50Ms: msAt(all, 50),
+    p99Ms: msAt(all, 99),
     maxMs: Math.round(all.reduce((a, b) => Math.max(a, b), 0)),
     probeBreakdown: {
       note: "per probe: its POST until its own acknowledgement (journal fsync'd) and until the first of the screens saw it (the rest is the room tick's fan-out to every screen and the bench client reading them)",
